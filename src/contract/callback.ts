@@ -1,0 +1,76 @@
+import { z } from "zod";
+import { mediaType, renditionName } from "./job.ts";
+
+export const errorCode = z.enum([
+  "INPUT_NOT_FOUND",
+  "INPUT_UNREADABLE",
+  "NO_MEDIA_STREAMS",
+  "INPUT_TOO_LONG",
+  "ENCODE_FAILED",
+  "UPLOAD_FAILED",
+  "CANCELLED",
+  "TIMED_OUT",
+  "INTERNAL",
+]);
+export type ErrorCode = z.infer<typeof errorCode>;
+
+export const jobError = z.object({
+  code: errorCode,
+  message: z.string().max(2000),
+  retriable: z.boolean(),
+});
+export type JobError = z.infer<typeof jobError>;
+
+export const phase = z.enum(["downloading", "probing", "encoding", "packaging", "uploading"]);
+export type Phase = z.infer<typeof phase>;
+
+const key = z.string().min(1).max(500);
+
+/**
+ * The result of a finished job. A field that does not apply is null, never invented:
+ * a silent video has loudness null, a video has no waveform keys, no archive → no mezzanine.
+ */
+export const jobOutput = z.object({
+  mediaType,
+  hlsMasterKey: key,
+  hlsPreviewKey: key.nullable(),
+  thumbnailKey: key.nullable(),
+  waveformKey: key.nullable(),
+  waveformImageKey: key.nullable(),
+  mezzanineKey: key.nullable(),
+  durationSeconds: z.number().nonnegative(),
+  width: z.number().int().positive().nullable(),
+  height: z.number().int().positive().nullable(),
+  readyVariants: z.array(z.union([renditionName, z.literal("audio")])),
+  loudness: z
+    .object({ integrated: z.number(), truePeak: z.number(), range: z.number() })
+    .nullable(),
+  encoder: z.enum(["h264_nvenc", "libx264"]).nullable(),
+});
+export type JobOutput = z.infer<typeof jobOutput>;
+
+const envelope = {
+  eventId: z.uuid(),
+  attemptId: z.uuid(),
+  jobId: z.string().max(100).nullable(),
+  mediaId: z.uuid(),
+  sentAt: z.iso.datetime({ offset: true }),
+};
+
+/** Body of a signed callback from the GPU worker (design.md §3). */
+export const callbackPayload = z.discriminatedUnion("status", [
+  z.object({ ...envelope, status: z.literal("progress"), phase, percent: z.number().min(0).max(100) }),
+  z.object({ ...envelope, status: z.literal("completed"), output: jobOutput }),
+  z.object({ ...envelope, status: z.literal("failed"), error: jobError }),
+]);
+export type CallbackPayload = z.infer<typeof callbackPayload>;
+
+/**
+ * What the worker hands back to RunPod as the job's output, so that RunPod's `/status`
+ * tells the same story as the callback when the control plane reconciles.
+ */
+export const jobResult = z.discriminatedUnion("status", [
+  z.object({ status: z.literal("completed"), attemptId: z.uuid(), output: jobOutput }),
+  z.object({ status: z.literal("failed"), attemptId: z.uuid(), error: jobError }),
+]);
+export type JobResult = z.infer<typeof jobResult>;

@@ -1,0 +1,5 @@
+/** The contract between the control plane and the GPU worker. Both sides import only this module. */
+export * from "./job.ts";
+export * from "./callback.ts";
+export * from "./signature.ts";
+export * from "./keys.ts";

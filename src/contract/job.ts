@@ -1,0 +1,34 @@
+import { z } from "zod";
+
+/** Renditions of the HLS ladder, tallest first. Heights are of the short side (portrait-safe). */
+export const RENDITIONS = {
+  "1080p": { shortSide: 1080, videoKbps: 5000 },
+  "720p": { shortSide: 720, videoKbps: 3000 },
+  "480p": { shortSide: 480, videoKbps: 1500 },
+  "360p": { shortSide: 360, videoKbps: 800 },
+} as const;
+export type RenditionName = keyof typeof RENDITIONS;
+export const renditionName = z.enum(["1080p", "720p", "480p", "360p"]);
+
+export const mediaType = z.enum(["video", "audio"]);
+export type MediaType = z.infer<typeof mediaType>;
+
+/** The job the control plane sends through RunPod's `/run` to the GPU worker (design.md §2). */
+export const jobInput = z.object({
+  contractVersion: z.literal(1),
+  mediaId: z.uuid(),
+  creatorId: z.uuid(),
+  mediaType,
+  attemptId: z.uuid(),
+  inputKey: z.string().min(1).max(500),
+  webhookUrl: z.url({ protocol: /^https?$/ }),
+  renditions: z.array(renditionName).min(1).default(["1080p", "720p", "480p", "360p"]),
+  segmentSeconds: z.number().min(2).max(10).default(6),
+  previewSeconds: z.number().min(5).max(60).default(30),
+  loudnessTarget: z
+    .object({ integrated: z.number().min(-40).max(-5), truePeak: z.number().min(-9).max(0) })
+    .default({ integrated: -16, truePeak: -1.5 }),
+});
+export type JobInput = z.infer<typeof jobInput>;
+/** What the control plane may omit when building a job: the knobs have defaults. */
+export type JobInputDraft = z.input<typeof jobInput>;

@@ -1,0 +1,82 @@
+import { randomUUID } from "node:crypto";
+import { lifecycleMachine, type Actor, type LifecycleContext, type LifecycleEvent, type LifecycleState } from "../../src/machine/index.ts";
+import type { JobOutput } from "../../src/contract/index.ts";
+
+export const creatorId = "11111111-1111-4111-8111-111111111111";
+export const owner: Actor = { kind: "user", userId: creatorId, role: "creator" };
+export const stranger: Actor = { kind: "user", userId: "22222222-2222-4222-8222-222222222222", role: "creator" };
+export const admin: Actor = { kind: "user", userId: "33333333-3333-4333-8333-333333333333", role: "admin" };
+
+export const currentAttempt = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
+export const AT = 1_700_000_000_000;
+
+export function output(overrides: Partial<JobOutput> = {}): JobOutput {
+  return {
+    mediaType: "video",
+    hlsMasterKey: `${creatorId}/hls/m/${currentAttempt}/master.m3u8`,
+    hlsPreviewKey: `${creatorId}/hls/m/${currentAttempt}/preview/preview.m3u8`,
+    thumbnailKey: "t.jpg",
+    waveformKey: null,
+    waveformImageKey: null,
+    mezzanineKey: null,
+    durationSeconds: 12.5,
+    width: 1920,
+    height: 1080,
+    readyVariants: ["1080p", "720p"],
+    loudness: null,
+    encoder: "libx264",
+    ...overrides,
+  };
+}
+
+/** A snapshot in `state` as the lifecycle would have left it there. */
+export function snapshotIn(state: LifecycleState, context: Partial<LifecycleContext> = {}) {
+  const base: LifecycleContext = {
+    mediaId: randomUUID(),
+    creatorId,
+    mediaType: "video",
+    inputKey: `${creatorId}/originals/x/in.mp4`,
+    durationSeconds: 10,
+    attempts: 0,
+    attemptId: state === "uploading" || state === "uploaded" ? null : currentAttempt,
+    jobId: state === "transcoding" ? "job-1" : null,
+    dispatchedFrom: state === "uploading" || state === "uploaded" ? null : "uploaded",
+    phase: null,
+    percent: state === "transcoding" ? 40 : 0,
+    error: state === "failed" ? { code: "ENCODE_FAILED", message: "boom", retriable: true } : null,
+    output: state === "ready" ? output() : null,
+    startedAt: state === "uploading" || state === "uploaded" ? null : AT,
+    finishedAt: state === "ready" || state === "failed" ? AT + 5000 : null,
+    deadlineAt: state === "transcoding" ? AT + 900_000 : null,
+    seenEventIds: ["99999999-9999-4999-8999-999999999999"],
+  };
+  return lifecycleMachine.resolveState({ value: state, context: { ...base, ...context } });
+}
+
+export const seenEventId = "99999999-9999-4999-8999-999999999999";
+
+/** One event of each type, from the owner, for the current attempt, with a fresh event id. */
+export function sampleEvent(type: LifecycleEvent["type"], actor: Actor = owner): LifecycleEvent {
+  const attemptId = currentAttempt;
+  switch (type) {
+    case "UPLOAD_COMPLETE":
+      return { type, actor, objectExists: true };
+    case "TRIGGER":
+    case "RETRY":
+      return { type, actor, inputExists: true, attemptId: randomUUID(), at: AT + 10_000, deadlineAt: AT + 910_000 };
+    case "DISPATCHED":
+      return { type, attemptId, jobId: "job-2" };
+    case "DISPATCH_FAILED":
+      return { type, attemptId, message: "RunPod answered 500" };
+    case "PROGRESS":
+      return { type, attemptId, eventId: randomUUID(), phase: "encoding", percent: 50 };
+    case "COMPLETED":
+      return { type, attemptId, eventId: randomUUID(), jobId: "job-1", output: output(), at: AT + 20_000 };
+    case "FAILED":
+      return { type, attemptId, eventId: randomUUID(), jobId: "job-1", error: { code: "ENCODE_FAILED", message: "x", retriable: true }, at: AT + 20_000 };
+    case "TIMEOUT":
+      return { type, at: AT + 1_000_000, runpod: { status: "IN_PROGRESS", result: null, detail: null } };
+    case "CANCEL":
+      return { type, actor: actor === owner ? admin : actor, at: AT + 30_000 };
+  }
+}

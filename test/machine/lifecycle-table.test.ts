@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import type { LifecycleEvent, LifecycleState } from "../../src/machine/index.ts";
+import { sampleEvent, snapshotIn } from "./fixtures.ts";
+import { outcomeOf } from "./outcome.ts";
+
+type Expect = string; // "→state [effects]" | "ignored" | "refused CODE"
+
+const EVENTS: LifecycleEvent["type"][] = [
+  "UPLOAD_COMPLETE", "TRIGGER", "DISPATCHED", "DISPATCH_FAILED", "PROGRESS", "COMPLETED", "FAILED", "TIMEOUT", "CANCEL", "RETRY",
+];
+
+/** design.md §4, every (state, event) pair, with the owner (or an admin for CANCEL) acting. */
+const TABLE: Record<LifecycleState, Record<LifecycleEvent["type"], Expect>> = {
+  // No attempt exists yet, so any callback belongs to another attempt: acknowledged, not applied.
+  uploading: {
+    UPLOAD_COMPLETE: "→uploaded", TRIGGER: "refused INVALID_STATE", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored",
+    PROGRESS: "ignored", COMPLETED: "ignored", FAILED: "ignored",
+    TIMEOUT: "ignored", CANCEL: "refused INVALID_STATE", RETRY: "refused INVALID_STATE",
+  },
+  uploaded: {
+    UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "→transcoding dispatchJob", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored",
+    PROGRESS: "ignored", COMPLETED: "ignored", FAILED: "ignored",
+    TIMEOUT: "ignored", CANCEL: "refused INVALID_STATE", RETRY: "refused INVALID_STATE",
+  },
+  transcoding: {
+    UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "refused INVALID_STATE", DISPATCHED: "→transcoding",
+    DISPATCH_FAILED: "→uploaded", PROGRESS: "→transcoding", COMPLETED: "→ready", FAILED: "→failed",
+    TIMEOUT: "→failed cancelJob", CANCEL: "→failed cancelJob", RETRY: "refused INVALID_STATE",
+  },
+  ready: {
+    UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "refused INVALID_STATE", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored",
+    PROGRESS: "refused INVALID_STATE", COMPLETED: "refused INVALID_STATE", FAILED: "refused INVALID_STATE",
+    TIMEOUT: "ignored", CANCEL: "refused INVALID_STATE", RETRY: "refused INVALID_STATE",
+  },
+  failed: {
+    UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "refused INVALID_STATE", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored",
+    PROGRESS: "refused INVALID_STATE", COMPLETED: "refused INVALID_STATE", FAILED: "refused INVALID_STATE",
+    TIMEOUT: "ignored", CANCEL: "refused INVALID_STATE", RETRY: "→transcoding dispatchJob",
+  },
+};
+
+function describeOutcome(o: ReturnType<typeof outcomeOf>["outcome"]): string {
+  if (o.kind === "refused") return `refused ${o.code}`;
+  if (o.kind === "ignored") return "ignored";
+  return ["→" + o.to, ...o.effects].join(" ");
+}
+
+describe("lifecycle table", () => {
+  for (const state of Object.keys(TABLE) as LifecycleState[]) {
+    for (const type of EVENTS) {
+      it(`${state} + ${type} → ${TABLE[state][type]}`, () => {
+        const before = snapshotIn(state);
+        const { outcome, next } = outcomeOf(before, sampleEvent(type));
+        expect(describeOutcome(outcome)).toBe(TABLE[state][type]);
+        if (outcome.kind !== "applied") {
+          // Refused and ignored events change nothing at all.
+          expect(next.value).toBe(before.value);
+          expect(next.context).toEqual(before.context);
+        }
+        // A refusal says what the state is, so a person can act on it.
+        if (outcome.kind === "refused") expect(outcome.message).toContain(state);
+      });
+    }
+  }
+});
