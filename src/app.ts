@@ -1,0 +1,23 @@
+import { Hono } from "hono";
+import { requestId } from "hono/request-id";
+import { configFrom } from "./config.ts";
+import { notFound, onError } from "./http/errors.ts";
+import type { AppEnv } from "./http/types.ts";
+import { mediaRoutes } from "./routes/media.ts";
+import { webhookRoutes } from "./routes/webhook.ts";
+
+export function createApp() {
+  const app = new Hono<AppEnv>();
+  app.use(requestId());
+  app.use(async (c, next) => {
+    c.set("config", configFrom(c.env));
+    await next();
+    c.header("x-request-id", c.get("requestId"));
+  });
+  app.get("/health", (c) => c.json({ ok: true }));
+  app.route("/api/media", mediaRoutes);
+  app.route("/api/transcoding/webhook", webhookRoutes);
+  app.onError(onError);
+  app.notFound(notFound);
+  return app;
+}

@@ -1,0 +1,53 @@
+/** Typed view of the Worker's bindings; every knob has one name (design.md §6) and one parse. */
+export interface Config {
+  runpod: { apiBase: string; apiKey: string; endpointId: string; dispatchTimeoutMs: number };
+  webhookSecrets: string[];
+  webhookUrl: string;
+  databaseUrl: string;
+  dbWsProxy: string | null;
+  jwtSecret: string;
+  serviceToken: string | null;
+  s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; mediaBucket: string };
+  archiveConfigured: boolean;
+  stuckJob: { floorSeconds: number; realtimeFactor: number };
+}
+
+function num(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return value !== undefined && value !== "" && Number.isFinite(n) ? n : fallback;
+}
+
+export function configFrom(env: Env): Config {
+  return {
+    runpod: {
+      apiBase: (env.RUNPOD_API_BASE || "https://api.runpod.ai/v2").replace(/\/+$/, ""),
+      apiKey: env.RUNPOD_API_KEY,
+      endpointId: env.RUNPOD_ENDPOINT_ID,
+      dispatchTimeoutMs: num(env.DISPATCH_TIMEOUT_MS, 10_000),
+    },
+    webhookSecrets: [env.RUNPOD_WEBHOOK_SECRET, env.RUNPOD_WEBHOOK_SECRET_PREVIOUS].filter((s): s is string => !!s),
+    webhookUrl: `${(env.WEBHOOK_BASE_URL || "").replace(/\/+$/, "")}/api/transcoding/webhook`,
+    databaseUrl: env.DATABASE_URL,
+    dbWsProxy: env.DB_WS_PROXY || null,
+    jwtSecret: env.JWT_SECRET,
+    serviceToken: env.SERVICE_TOKEN || null,
+    s3: {
+      endpoint: env.S3_ENDPOINT.replace(/\/+$/, ""),
+      region: env.S3_REGION || "auto",
+      accessKeyId: env.S3_ACCESS_KEY_ID,
+      secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+      mediaBucket: env.MEDIA_BUCKET || "media",
+    },
+    archiveConfigured: !!env.ARCHIVE_ENDPOINT,
+    stuckJob: {
+      floorSeconds: num(env.STUCK_JOB_FLOOR_SECONDS, 900),
+      realtimeFactor: num(env.STUCK_JOB_REALTIME_FACTOR, 3),
+    },
+  };
+}
+
+/** When an item with this duration counts as stuck: max(floor, duration × factor); an hour assumed when unknown. */
+export function stuckJobBudgetMs(config: Config, durationSeconds: number | null): number {
+  const { floorSeconds, realtimeFactor } = config.stuckJob;
+  return Math.max(floorSeconds, (durationSeconds ?? 3600) * realtimeFactor) * 1000;
+}

@@ -1,0 +1,10 @@
+import { createApp } from "./app.ts";
+
+export { MediaObject } from "./objects/media-object.ts";
+export { TranscoderRpc } from "./rpc.ts";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,18 @@
+import type { CallbackPayload } from "../contract/index.ts";
+import type { Actor, RefusalCode } from "../machine/index.ts";
+import type { StatusView } from "./status-view.ts";
+
+/** What the Worker asks of an item's object. */
+export type Command =
+  | { type: "UPLOAD_COMPLETE" | "TRIGGER" | "RETRY" | "CANCEL"; actor: Actor }
+  | { type: "CALLBACK"; payload: CallbackPayload };
+
+export type CommandResult =
+  | { outcome: "applied"; status: StatusView }
+  | { outcome: "ignored"; reason: string; status: StatusView }
+  | { outcome: "refused"; code: RefusalCode; message: string; status: StatusView | null }
+  | { outcome: "dispatch_failed"; message: string; status: StatusView }
+  /** No row for this id: the item does not exist (or was deleted). */
+  | { outcome: "unknown" }
+  /** A dependency (Postgres on first load, object storage) could not answer; nothing changed. */
+  | { outcome: "unavailable"; message: string };

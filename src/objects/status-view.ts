@@ -1,0 +1,39 @@
+import { MAX_RETRIES, type LifecycleContext, type LifecycleState } from "../machine/index.ts";
+
+/** What `GET /transcoding-status` and the RPC method answer about one item. */
+export function statusView(state: LifecycleState, c: LifecycleContext, version: number) {
+  const o = c.output;
+  return {
+    mediaId: c.mediaId,
+    mediaType: c.mediaType,
+    status: state,
+    phase: state === "transcoding" ? c.phase : null,
+    percent: state === "ready" ? 100 : c.percent,
+    attempts: c.attempts,
+    retriesLeft: Math.max(0, MAX_RETRIES - c.attempts),
+    attemptId: c.attemptId,
+    jobId: c.jobId,
+    error: c.error ? { code: c.error.code, message: c.error.message } : null,
+    output: o
+      ? {
+          hlsMasterKey: o.hlsMasterKey,
+          hlsPreviewKey: o.hlsPreviewKey,
+          thumbnailKey: o.thumbnailKey,
+          waveformKey: o.waveformKey,
+          waveformImageKey: o.waveformImageKey,
+          mezzanineKey: o.mezzanineKey,
+          durationSeconds: o.durationSeconds,
+          width: o.width,
+          height: o.height,
+          encoder: o.encoder,
+        }
+      : null,
+    readyVariants: o?.readyVariants ?? [],
+    loudness: o?.loudness ?? null,
+    startedAt: c.startedAt === null ? null : new Date(c.startedAt).toISOString(),
+    finishedAt: c.finishedAt === null ? null : new Date(c.finishedAt).toISOString(),
+    deadlineAt: c.deadlineAt === null ? null : new Date(c.deadlineAt).toISOString(),
+    version,
+  };
+}
+export type StatusView = ReturnType<typeof statusView>;

@@ -1,0 +1,94 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { mediaType, originalKey } from "../contract/index.ts";
+import { withDb, DatabaseUnavailable } from "../db/client.ts";
+import { S3ObjectStore } from "../effects/object-store.ts";
+import { authenticate } from "../http/auth.ts";
+import { AppError } from "../http/errors.ts";
+import type { AppEnv } from "../http/types.ts";
+import { parseJson, parseMediaId } from "../http/validate.ts";
+import { readStatus, sendCommand, statusOrThrow } from "../media-service.ts";
+import { mediaItems } from "../../schema/index.ts";
+
+const MAX_ORIGINAL_BYTES = 20 * 1024 ** 3;
+const UPLOAD_URL_TTL_SECONDS = 3600;
+
+const registerBody = z
+  .object({
+    mediaType,
+    filename: z.string().min(1).max(255),
+    size: z.number().int().positive().max(MAX_ORIGINAL_BYTES),
+    contentType: z.string().regex(/^(video|audio)\/[\w.+-]+$/, "must be a video/* or audio/* type"),
+  })
+  .refine((b) => b.contentType.startsWith(`${b.mediaType}/`) || (b.mediaType === "audio" && b.contentType === "video/mp4"), {
+    message: "contentType does not match mediaType",
+    path: ["contentType"],
+  });
+
+/** Keys are paths: keep the name readable but free of separators and odd bytes. */
+export function safeFilename(name: string): string {
+  const cleaned = name.normalize("NFKC").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "");
+  return (cleaned || "original").slice(-200);
+}
+
+export const mediaRoutes = new Hono<AppEnv>()
+  .post("/", authenticate({ roles: ["creator", "admin"] }), async (c) => {
+    const body = await parseJson(c.req.raw, registerBody);
+    const actor = c.get("actor");
+    if (actor.kind !== "user") throw new AppError(403, "FORBIDDEN", "Only a user can own media");
+    const config = c.get("config");
+    const id = crypto.randomUUID();
+    const key = originalKey(actor.userId, id, safeFilename(body.filename));
+    try {
+      await withDb(config, (db) =>
+        db.insert(mediaItems).values({
+          id,
+          creatorId: actor.userId,
+          mediaType: body.mediaType,
+          status: "uploading",
+          r2Key: key,
+          originalFilename: body.filename,
+          originalSize: body.size,
+          contentType: body.contentType,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof DatabaseUnavailable) throw new AppError(503, "UNAVAILABLE", "The database is unavailable; nothing was created");
+      throw error;
+    }
+    const uploadUrl = await new S3ObjectStore(config.s3).presignPut(key, body.contentType, UPLOAD_URL_TTL_SECONDS);
+    return c.json(
+      {
+        id,
+        status: "uploading",
+        upload: {
+          method: "PUT",
+          url: uploadUrl,
+          headers: { "content-type": body.contentType },
+          expiresAt: new Date(Date.now() + UPLOAD_URL_TTL_SECONDS * 1000).toISOString(),
+        },
+      },
+      201,
+    );
+  })
+  .post("/:id/upload-complete", authenticate({ roles: ["creator", "admin"], service: true }), async (c) => {
+    const id = parseMediaId(c.req.param("id"));
+    return c.json(statusOrThrow(await sendCommand(c.env, id, { type: "UPLOAD_COMPLETE", actor: c.get("actor") })));
+  })
+  .post("/:id/transcode", authenticate({ roles: ["creator", "admin"], service: true }), async (c) => {
+    const id = parseMediaId(c.req.param("id"));
+    return c.json(statusOrThrow(await sendCommand(c.env, id, { type: "TRIGGER", actor: c.get("actor") })), 202);
+  })
+  .post("/:id/retry-transcoding", authenticate({ roles: ["creator", "admin"], service: true }), async (c) => {
+    const id = parseMediaId(c.req.param("id"));
+    const result = await sendCommand(c.env, id, { type: "RETRY", actor: c.get("actor") });
+    return c.json(statusOrThrow(result, { retryRoute: true }), 202);
+  })
+  .post("/:id/cancel-transcoding", authenticate({ roles: ["admin"] }), async (c) => {
+    const id = parseMediaId(c.req.param("id"));
+    return c.json(statusOrThrow(await sendCommand(c.env, id, { type: "CANCEL", actor: c.get("actor") })));
+  })
+  .get("/:id/transcoding-status", authenticate({ roles: ["creator", "admin"], service: true }), async (c) => {
+    const id = parseMediaId(c.req.param("id"));
+    return c.json(statusOrThrow(await readStatus(c.env, id, c.get("actor"))));
+  });

@@ -1,0 +1,51 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { rmSync } from "node:fs";
+import type { TestProject } from "vitest/node";
+import { applyMigrations, useLocalProxy } from "../../dev/db.ts";
+import { startPostgres } from "../../dev/postgres.ts";
+import { startS3 } from "../../dev/s3.ts";
+import { startWsProxy } from "../../dev/ws-proxy.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    dbWsProxy: string;
+    s3Endpoint: string;
+    controlUrl: string;
+  }
+}
+
+/**
+ * Real parts for the Workers tests: Postgres (embedded PGlite, or TEST_DATABASE_URL), the
+ * WebSocket proxy the Neon driver needs, and s3rver. A control port lets a test take the
+ * database down and bring it back.
+ */
+export default async function setup(project: TestProject) {
+  const pg = await startPostgres({ databaseUrl: process.env.TEST_DATABASE_URL });
+  const proxy = await startWsProxy();
+  useLocalProxy(proxy.address);
+  await applyMigrations(pg.url);
+  const s3Dir = `${process.cwd()}/.scratch/test-s3-${process.pid}`;
+  const s3 = await startS3({ dataDir: s3Dir, buckets: ["media", "archive"] });
+
+  const control = http.createServer((req, res) => {
+    if (req.url === "/db/down") proxy.setDown(true);
+    else if (req.url === "/db/up") proxy.setDown(false);
+    res.end("ok");
+  });
+  await new Promise<void>((resolve) => control.listen(0, "127.0.0.1", resolve));
+
+  project.provide("databaseUrl", pg.url);
+  project.provide("dbWsProxy", proxy.address);
+  project.provide("s3Endpoint", s3.endpoint);
+  project.provide("controlUrl", `http://127.0.0.1:${(control.address() as AddressInfo).port}`);
+
+  return async () => {
+    control.close();
+    await s3.stop();
+    await proxy.close();
+    await pg.stop();
+    rmSync(s3Dir, { recursive: true, force: true });
+  };
+}

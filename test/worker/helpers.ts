@@ -1,0 +1,214 @@
+import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
+import { eq } from "drizzle-orm";
+import { SignJWT } from "jose";
+import { vi } from "vitest";
+import { signPayload, SIGNATURE_HEADER, type CallbackPayload, type JobInput, type JobOutput } from "../../src/contract/index.ts";
+import { configFrom } from "../../src/config.ts";
+import { withDb } from "../../src/db/client.ts";
+import { mediaObject } from "../../src/media-service.ts";
+import type { LifecycleRecord } from "../../src/objects/record.ts";
+import { mediaItems } from "../../schema/index.ts";
+
+export const uuid = () => crypto.randomUUID();
+
+export async function tokenFor(sub: string, role: "creator" | "admin" = "creator", secret = env.JWT_SECRET): Promise<string> {
+  return new SignJWT({ role }).setProtectedHeader({ alg: "HS256" }).setSubject(sub).setIssuedAt().setExpirationTime("1h").sign(
+    new TextEncoder().encode(secret),
+  );
+}
+export const adminToken = () => tokenFor(uuid(), "admin");
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export async function api<T = any>(method: string, path: string, opts: { token?: string; body?: unknown; raw?: string } = {}): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = {};
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.body !== undefined || opts.raw !== undefined) headers["content-type"] = "application/json";
+  const res = await SELF.fetch(`http://control.test${path}`, {
+    method,
+    headers,
+    body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+}
+
+/** Registers an item, PUTs real bytes to the presigned URL (s3rver), and marks the upload complete. */
+export async function uploadedItem(creatorId: string, mediaType: "video" | "audio" = "video", opts: { skipUpload?: boolean } = {}) {
+  const token = await tokenFor(creatorId);
+  const reg = await api("POST", "/api/media", {
+    token,
+    body: { mediaType, filename: mediaType === "video" ? "clip one.mp4" : "voice.m4a", size: 11, contentType: `${mediaType}/mp4` },
+  });
+  if (reg.status !== 201) throw new Error(`register: ${reg.status} ${JSON.stringify(reg.body)}`);
+  const id: string = reg.body.id;
+  if (!opts.skipUpload) {
+    const put = await fetch(reg.body.upload.url, { method: "PUT", headers: reg.body.upload.headers, body: "hello media" });
+    if (!put.ok) throw new Error(`upload PUT: ${put.status} ${await put.text()}`);
+    const done = await api("POST", `/api/media/${id}/upload-complete`, { token });
+    if (done.status !== 200) throw new Error(`upload-complete: ${done.status} ${JSON.stringify(done.body)}`);
+  }
+  return { id, token, creatorId, mediaType };
+}
+
+// ---- RunPod at the fetch boundary ---------------------------------------------------------
+
+export interface FakeRunpod {
+  runs: { input: JobInput; policy: unknown; auth: string | null }[];
+  cancels: string[];
+  /** What /run does next: answer, fail with 500, or never answer. */
+  mode: "ok" | "500" | "hang";
+  /** What /status answers per job id. */
+  statuses: Map<string, { status: string; output?: unknown; error?: string }>;
+  lastJob(): { jobId: string; input: JobInput };
+  restore(): void;
+}
+
+export function fakeRunpod(): FakeRunpod {
+  const realFetch = globalThis.fetch;
+  const fake: FakeRunpod = {
+    runs: [],
+    cancels: [],
+    mode: "ok",
+    statuses: new Map(),
+    lastJob() {
+      const run = fake.runs.at(-1);
+      if (!run) throw new Error("no job was dispatched");
+      return { jobId: `job-${fake.runs.length}-${run.input.attemptId.slice(0, 8)}`, input: run.input };
+    },
+    restore: () => spy.mockRestore(),
+  };
+  const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const req = new Request(input, init);
+    const url = new URL(req.url);
+    if (url.host !== "runpod.test") return realFetch(input, init);
+    const path = url.pathname.replace("/v2/endpoint-test", "");
+    if (path === "/run") {
+      if (fake.mode === "500") return new Response("internal error", { status: 500 });
+      if (fake.mode === "hang") {
+        return new Promise<Response>((_, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason)));
+      }
+      const body = (await req.json()) as { input: JobInput; policy: unknown };
+      fake.runs.push({ input: body.input, policy: body.policy, auth: req.headers.get("authorization") });
+      return Response.json({ id: fake.lastJob().jobId, status: "IN_QUEUE" });
+    }
+    const status = /^\/status\/(.+)$/.exec(path);
+    if (status) {
+      const s = fake.statuses.get(decodeURIComponent(status[1]!));
+      return s ? Response.json({ id: status[1], ...s }) : new Response("not found", { status: 404 });
+    }
+    const cancel = /^\/cancel\/(.+)$/.exec(path);
+    if (cancel) {
+      fake.cancels.push(decodeURIComponent(cancel[1]!));
+      return Response.json({ id: cancel[1], status: "CANCELLED" });
+    }
+    return new Response("unknown route", { status: 404 });
+  });
+  return fake;
+}
+
+// ---- callbacks ----------------------------------------------------------------------------
+
+export function videoOutput(input: JobInput, overrides: Partial<JobOutput> = {}): JobOutput {
+  const root = `${input.creatorId}/hls/${input.mediaId}/${input.attemptId}`;
+  return {
+    mediaType: input.mediaType,
+    hlsMasterKey: `${root}/master.m3u8`,
+    hlsPreviewKey: `${root}/preview/preview.m3u8`,
+    thumbnailKey: `${input.creatorId}/thumbnails/media/${input.mediaId}/${input.attemptId}/auto-generated.jpg`,
+    waveformKey: null,
+    waveformImageKey: null,
+    mezzanineKey: `mezzanine/${input.creatorId}/${input.mediaId}/${input.attemptId}/mezzanine.mp4`,
+    durationSeconds: 20.02,
+    width: 1920,
+    height: 1080,
+    readyVariants: ["1080p", "720p", "480p", "360p"],
+    loudness: { integrated: -16.04, truePeak: -1.52, range: 4.3 },
+    encoder: "libx264",
+    ...overrides,
+  };
+}
+
+export function audioOutput(input: JobInput): JobOutput {
+  return {
+    ...videoOutput(input),
+    mediaType: "audio",
+    thumbnailKey: null,
+    waveformKey: `${input.creatorId}/waveforms/${input.mediaId}/${input.attemptId}/waveform.json`,
+    waveformImageKey: `${input.creatorId}/thumbnails/media/${input.mediaId}/${input.attemptId}/waveform.png`,
+    width: null,
+    height: null,
+    readyVariants: ["audio"],
+    encoder: null,
+  };
+}
+
+type Body<S extends CallbackPayload["status"]> = Omit<Extract<CallbackPayload, { status: S }>, "eventId" | "sentAt" | "mediaId" | "attemptId" | "jobId">;
+
+export function payloadFor<S extends CallbackPayload["status"]>(job: { jobId: string; input: JobInput }, body: Body<S> & { status: S }, eventId = uuid()) {
+  return {
+    eventId,
+    attemptId: job.input.attemptId,
+    jobId: job.jobId,
+    mediaId: job.input.mediaId,
+    sentAt: new Date().toISOString(),
+    ...body,
+  } as CallbackPayload;
+}
+
+export async function sendCallback(payload: unknown, opts: { secret?: string; t?: number; signature?: string | null; raw?: string } = {}) {
+  const raw = opts.raw ?? JSON.stringify(payload);
+  const signature =
+    opts.signature === undefined ? await signPayload(opts.secret ?? env.RUNPOD_WEBHOOK_SECRET, raw, opts.t) : opts.signature;
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (signature !== null) headers[SIGNATURE_HEADER] = signature;
+  const res = await SELF.fetch("http://control.test/api/transcoding/webhook", { method: "POST", headers, body: raw });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+// ---- Postgres and the object ----------------------------------------------------------------
+
+export async function row(id: string) {
+  return withDb(configFrom(env), async (db) => (await db.select().from(mediaItems).where(eq(mediaItems.id, id)))[0] ?? null);
+}
+
+/** Polls until `check` passes (the projection is written just after the answer). */
+export async function eventually<T>(fn: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: T;
+  do {
+    last = await fn();
+    if (check(last)) return last;
+    await new Promise((r) => setTimeout(r, 50));
+  } while (Date.now() < until);
+  return last;
+}
+
+export const rowWhen = (id: string, check: (r: NonNullable<Awaited<ReturnType<typeof row>>>) => boolean) =>
+  eventually(() => row(id), (r) => !!r && check(r));
+
+export async function setDatabase(up: boolean) {
+  await fetch(`${env.CONTROL_URL}/db/${up ? "up" : "down"}`);
+}
+
+export const stub = (id: string) => mediaObject(env, id);
+
+export async function storedRecord(id: string): Promise<LifecycleRecord> {
+  return runInDurableObject(stub(id), async (_o, state) => (await state.storage.get<LifecycleRecord>("lifecycle"))!);
+}
+
+/** Moves the stored stuck-job deadline into the past and fires the alarm, as time passing would. */
+export async function passDeadline(id: string): Promise<boolean> {
+  await runInDurableObject(stub(id), async (_o, state) => {
+    const rec = (await state.storage.get<LifecycleRecord>("lifecycle"))!;
+    rec.context.deadlineAt = Date.now() - 1;
+    await state.storage.put("lifecycle", rec);
+    await state.storage.setAlarm(Date.now() - 1);
+  });
+  return runDurableObjectAlarm(stub(id));
+}

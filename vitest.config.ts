@@ -1,0 +1,39 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+/** Tests that run inside workerd: the Worker, its Durable Objects, against real Postgres and S3. */
+export default defineConfig({
+  plugins: [
+    cloudflareTest(({ inject }) => ({
+      main: "./src/index.ts",
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: {
+          DATABASE_URL: inject("databaseUrl"),
+          DB_WS_PROXY: inject("dbWsProxy"),
+          S3_ENDPOINT: inject("s3Endpoint"),
+          S3_ACCESS_KEY_ID: "S3RVER",
+          S3_SECRET_ACCESS_KEY: "S3RVER",
+          CONTROL_URL: inject("controlUrl"),
+          RUNPOD_API_BASE: "http://runpod.test/v2",
+          RUNPOD_ENDPOINT_ID: "endpoint-test",
+          RUNPOD_API_KEY: "runpod-test-key",
+          RUNPOD_WEBHOOK_SECRET: "test-webhook-secret",
+          RUNPOD_WEBHOOK_SECRET_PREVIOUS: "test-webhook-secret-old",
+          WEBHOOK_BASE_URL: "http://control.test",
+          JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789",
+          SERVICE_TOKEN: "test-service-token",
+          DISPATCH_TIMEOUT_MS: "300",
+          STUCK_JOB_FLOOR_SECONDS: "900",
+        },
+      },
+    })),
+  ],
+  test: {
+    include: ["test/worker/**/*.test.ts"],
+    globalSetup: ["./test/support/global-setup.ts"],
+    testTimeout: 30_000,
+    // Each transition logs a JSON line; show them only for tests that fail.
+    silent: "passed-only",
+  },
+});
