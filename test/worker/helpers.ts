@@ -157,7 +157,7 @@ export function payloadFor<S extends CallbackPayload["status"]>(job: { jobId: st
     mediaId: job.input.mediaId,
     sentAt: new Date().toISOString(),
     ...body,
-  } as CallbackPayload;
+  } as unknown as CallbackPayload;
 }
 
 export async function sendCallback(payload: unknown, opts: { secret?: string; t?: number; signature?: string | null; raw?: string } = {}) {
@@ -202,13 +202,18 @@ export async function storedRecord(id: string): Promise<LifecycleRecord> {
   return runInDurableObject(stub(id), async (_o, state) => (await state.storage.get<LifecycleRecord>("lifecycle"))!);
 }
 
-/** Moves the stored stuck-job deadline into the past and fires the alarm, as time passing would. */
-export async function passDeadline(id: string): Promise<boolean> {
+/**
+ * Moves the stored stuck-job deadline into the past and fires the alarm, as time passing would.
+ * A projection write still in flight may re-arm the alarm from the new deadline first, in which
+ * case workerd fires it by itself; either way the reconciliation has run when this returns.
+ */
+export async function passDeadline(id: string): Promise<void> {
   await runInDurableObject(stub(id), async (_o, state) => {
     const rec = (await state.storage.get<LifecycleRecord>("lifecycle"))!;
     rec.context.deadlineAt = Date.now() - 1;
     await state.storage.put("lifecycle", rec);
-    await state.storage.setAlarm(Date.now() - 1);
   });
-  return runDurableObjectAlarm(stub(id));
+  // The alarm armed at trigger is still set (for the old deadline): run it now.
+  if (await runDurableObjectAlarm(stub(id))) return;
+  await eventually(() => storedRecord(id), (rec) => rec.value !== "transcoding");
 }
