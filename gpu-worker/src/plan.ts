@@ -26,7 +26,8 @@ export interface VideoPlan {
   toEightBit: boolean;
 }
 
-const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
+/** Down to even: never a pixel above the source, and 4:2:0 needs even sizes. */
+const even = (n: number) => Math.max(2, Math.floor(n / 2) * 2);
 
 /** Common frame rates, so 29.97 stays 29.97 and a jittery VFR average lands on a standard one. */
 const STANDARD_RATES = [23.976, 24, 25, 29.97, 30, 48, 50, 59.94, 60];

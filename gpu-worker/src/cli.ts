@@ -1,0 +1,80 @@
+/**
+ * npm run transcode -- <input-file> <output-dir> [--type video|audio] [--encoder auto|nvenc|x264]
+ * Writes exactly the files the job would upload, at their storage keys under <output-dir>,
+ * plus result.json in the callback's `output` shape (or `{ error }` with a non-zero exit).
+ */
+import { randomUUID } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { extname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { asPipelineError } from "./errors.ts";
+import { setCommandLogger } from "./ffmpeg/spawn.ts";
+import { DEFAULTS, removeOutputs, runPipeline } from "./pipeline.ts";
+import type { EncoderChoice } from "./encoders/detect.ts";
+
+const AUDIO_EXTENSIONS = new Set([".mp3", ".m4a", ".aac", ".wav", ".flac", ".ogg", ".opus"]);
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    type: { type: "string" },
+    encoder: { type: "string", default: "auto" },
+    "no-archive": { type: "boolean", default: false },
+    verbose: { type: "boolean", short: "v", default: false },
+  },
+});
+const [input, outDir] = positionals;
+if (!input || !outDir || !["auto", "nvenc", "x264"].includes(values.encoder!)) {
+  console.error("usage: npm run transcode -- <input-file> <output-dir> [--type video|audio] [--encoder auto|nvenc|x264] [--no-archive]");
+  process.exit(2);
+}
+const mediaType = (values.type ?? (AUDIO_EXTENSIONS.has(extname(input).toLowerCase()) ? "audio" : "video")) as "video" | "audio";
+if (mediaType !== "video" && mediaType !== "audio") {
+  console.error("--type must be video or audio");
+  process.exit(2);
+}
+
+const tty = process.stderr.isTTY;
+if (!values.verbose) setCommandLogger(() => {});
+function bar(phase: string, percent: number) {
+  if (!tty) return;
+  const width = 30;
+  const filled = Math.round((percent / 100) * width);
+  process.stderr.write(`\r${"█".repeat(filled)}${"░".repeat(width - filled)} ${percent.toFixed(1).padStart(5)}% ${phase.padEnd(10)}`);
+}
+
+const controller = new AbortController();
+process.on("SIGINT", () => controller.abort());
+const job = {
+  input: resolve(input),
+  outDir: resolve(outDir),
+  creatorId: randomUUID(),
+  mediaId: randomUUID(),
+  attemptId: randomUUID(),
+  mediaType,
+  ...DEFAULTS,
+  encoder: values.encoder as EncoderChoice,
+  archive: !values["no-archive"],
+  signal: controller.signal,
+  onProgress: (e: { phase: string; percent: number }) => bar(e.phase, e.percent),
+  log: (l: string) => console.error(l),
+};
+await mkdir(job.outDir, { recursive: true });
+const started = Date.now();
+try {
+  const result = await runPipeline(job);
+  await writeFile(join(job.outDir, "result.json"), JSON.stringify(result.output, null, 2));
+  if (tty) process.stderr.write("\n");
+  const seconds = (Date.now() - started) / 1000;
+  console.error(
+    `done in ${seconds.toFixed(1)} s (${(result.info.durationSeconds / seconds).toFixed(2)}× realtime), ${result.files.length} files, encoder ${result.output.encoder ?? "audio"}`,
+  );
+  console.log(join(job.outDir, "result.json"));
+} catch (error) {
+  if (tty) process.stderr.write("\n");
+  const e = asPipelineError(error);
+  await removeOutputs(job);
+  await writeFile(join(job.outDir, "result.json"), JSON.stringify({ error: e.toJSON() }, null, 2));
+  console.error(`failed: ${e.code}: ${e.message}`);
+  process.exit(1);
+}

@@ -1,0 +1,261 @@
+import { mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { outputKeys, type JobOutput, type KeyScope, type MediaType, type RenditionName } from "../../src/contract/index.ts";
+import { audioAnalysisArgs, audioHlsArgs, WAVEFORM_SAMPLE_RATE } from "./audio-args.ts";
+import { chooseEncoder, type EncoderChoice } from "./encoders/detect.ts";
+import { x264 } from "./encoders/x264.ts";
+import type { VideoEncoder } from "./encoders/types.ts";
+import { PipelineError } from "./errors.ts";
+import { baseInputFlags, runTool, ToolFailed } from "./ffmpeg/spawn.ts";
+import { ladderArgs } from "./ladder-args.ts";
+import { measureLoudness, normalisationFilter, parseEbur128Summary, type Loudness, type LoudnessTarget } from "./loudness.ts";
+import { audioMaster, playlistStats, videoMaster } from "./outputs/master.ts";
+import { samplesPerPixel, WaveformBuilder } from "./outputs/waveform.ts";
+import { planVideo, type VideoPlan } from "./plan.ts";
+import { probe, type MediaInfo } from "./probe.ts";
+import { progressParser, ProgressTracker, type ProgressEvent } from "./progress.ts";
+import { canRemux, mezzanineArgs, thumbnailArgs } from "./stills-args.ts";
+
+export interface PipelineJob extends KeyScope {
+  input: string;
+  /** Files are written under outDir at their storage keys (design.md §1). */
+  outDir: string;
+  mediaType: MediaType;
+  renditions: RenditionName[];
+  segmentSeconds: number;
+  previewSeconds: number;
+  loudnessTarget: LoudnessTarget;
+  encoder: EncoderChoice;
+  /** Whether an archive bucket is configured: no archive, no mezzanine. */
+  archive: boolean;
+  maxDurationSeconds: number;
+  signal?: AbortSignal;
+  onProgress?: (e: ProgressEvent) => void;
+  log?: (line: string) => void;
+}
+
+export interface OutputFile {
+  bucket: "media" | "archive";
+  key: string;
+  path: string;
+}
+
+export interface PipelineResult {
+  output: JobOutput;
+  files: OutputFile[];
+  info: MediaInfo;
+  timings: Record<string, number>;
+}
+
+export const DEFAULTS = {
+  renditions: ["1080p", "720p", "480p", "360p"] as RenditionName[],
+  segmentSeconds: 6,
+  previewSeconds: 30,
+  loudnessTarget: { integrated: -16, truePeak: -1.5 },
+  maxDurationSeconds: 4 * 3600,
+};
+
+/** Wall-clock limit for one FFmpeg step: generous for slow CPUs, finite for a hung process. */
+function stepTimeoutMs(durationSeconds: number): number {
+  return Math.max(10 * 60_000, durationSeconds * 8 * 1000);
+}
+
+/** Maps an FFmpeg failure to the contract's codes. */
+function encodeFailure(step: string, error: unknown): PipelineError {
+  if (error instanceof PipelineError) return error;
+  if (error instanceof ToolFailed) {
+    if (error.reason === "aborted") return new PipelineError("CANCELLED", "The job was stopped", true, { cause: error });
+    if (error.reason === "timeout") return new PipelineError("TIMED_OUT", `${step} took longer than its limit`, true, { cause: error });
+    if (/Invalid data found|corrupt|moov atom not found|Error while decoding/i.test(error.stderrTail)) {
+      return new PipelineError("INPUT_UNREADABLE", `The file is damaged: ${step} could not decode it (${error.message})`, false, { cause: error });
+    }
+    return new PipelineError("ENCODE_FAILED", `${step} failed: ${error.message}`, true, { cause: error });
+  }
+  return new PipelineError("INTERNAL", `${step} failed: ${(error as Error).message}`, true, { cause: error });
+}
+
+async function step<T>(timings: Record<string, number>, name: string, fn: () => Promise<T>): Promise<T> {
+  const t = Date.now();
+  try {
+    return await fn();
+  } catch (error) {
+    throw encodeFailure(name, error);
+  } finally {
+    timings[name] = Date.now() - t;
+  }
+}
+
+async function nonEmpty(path: string, what: string): Promise<void> {
+  const s = await stat(path).catch(() => null);
+  if (!s || s.size === 0) throw new PipelineError("ENCODE_FAILED", `FFmpeg finished but wrote no ${what}`, true);
+}
+
+/** The whole job on local disk: probe, loudness, one-pass ladder, stills, mezzanine, playlists. */
+export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
+  const timings: Record<string, number> = {};
+  const progress = new ProgressTracker((e) => job.onProgress?.(e));
+  const keys = outputKeys(job);
+  const at = (key: string) => join(job.outDir, key);
+  const hlsDir = at(keys.hlsRoot);
+  const base = baseInputFlags();
+
+  progress.report("probing", 0);
+  const info = await step(timings, "probe", () => probe(job.input, { maxDurationSeconds: job.maxDurationSeconds, signal: job.signal }));
+  const limit = stepTimeoutMs(info.durationSeconds);
+  const opts = { signal: job.signal, timeoutMs: limit };
+  if (job.mediaType === "video" && !info.video) {
+    throw new PipelineError("NO_MEDIA_STREAMS", "The item was uploaded as video but the file has no video stream; upload it as audio");
+  }
+  if (job.mediaType === "audio" && !info.audio) throw new PipelineError("NO_MEDIA_STREAMS", "The item was uploaded as audio but the file has no audio stream");
+  // FFmpeg's HLS muxer does not create directories.
+  for (const dir of [...job.renditions, "audio", "preview"]) await mkdir(join(hlsDir, dir), { recursive: true });
+
+  const files: OutputFile[] = [];
+  let loudness: Loudness | null = null;
+  let output: JobOutput;
+
+  if (job.mediaType === "video") {
+    const plan = planVideo(info, job.renditions);
+    if (info.audio) loudness = await step(timings, "loudness", () => measureLoudness(job.input, base, opts));
+    progress.report("probing", 1);
+    const audio = info.audio ? { filter: normalisationFilter(loudness, job.loudnessTarget).filter } : null;
+    let encoder: VideoEncoder = await chooseEncoder(job.encoder);
+    const encode = (enc: VideoEncoder) =>
+      runTool(
+        "ffmpeg",
+        ladderArgs({ input: job.input, hlsDir, plan, encoder: enc, segmentSeconds: job.segmentSeconds, previewSeconds: job.previewSeconds, audio, base }),
+        { ...opts, onStdout: progressParser(info.durationSeconds, (f) => progress.report("encoding", f)) },
+      );
+    await step(timings, "ladder", async () => {
+      try {
+        await encode(encoder);
+      } catch (error) {
+        // An NVENC session can still fail mid-job (a busy or faulty GPU): finish on the CPU.
+        if (encoder.name !== "h264_nvenc" || (error instanceof ToolFailed && error.reason !== "exit")) throw error;
+        job.log?.(`NVENC failed (${(error as Error).message}); falling back to libx264`);
+        encoder = x264;
+        await encode(encoder);
+      }
+    });
+    progress.report("packaging", 0);
+
+    const thumbAt = info.durationSeconds * 0.1;
+    await mkdir(dirname(at(keys.thumbnail)), { recursive: true });
+    await step(timings, "thumbnail", () => runTool("ffmpeg", thumbnailArgs({ input: job.input, output: at(keys.thumbnail), atSeconds: thumbAt, plan, base }), opts));
+    await nonEmpty(at(keys.thumbnail), "thumbnail");
+    progress.report("packaging", 0.3);
+
+    await writeVideoMaster(hlsDir, plan, !!info.audio);
+    output = {
+      mediaType: "video",
+      hlsMasterKey: keys.hlsMaster,
+      hlsPreviewKey: keys.hlsPreview,
+      thumbnailKey: keys.thumbnail,
+      waveformKey: null,
+      waveformImageKey: null,
+      mezzanineKey: null,
+      durationSeconds: round3(info.durationSeconds),
+      width: plan.rungs[0]!.width,
+      height: plan.rungs[0]!.height,
+      readyVariants: plan.rungs.map((r) => r.name),
+      loudness: loudness ? { integrated: loudness.integrated, truePeak: loudness.truePeak, range: loudness.range } : null,
+      encoder: encoder.name,
+    };
+    files.push({ bucket: "media", key: keys.thumbnail, path: at(keys.thumbnail) });
+  } else {
+    const png = at(keys.waveformImage);
+    await mkdir(dirname(png), { recursive: true });
+    const spp = samplesPerPixel(WAVEFORM_SAMPLE_RATE, info.durationSeconds);
+    const waveform = new WaveformBuilder(WAVEFORM_SAMPLE_RATE, spp);
+    let consumed: Promise<void> = Promise.resolve();
+    const analysis = await step(timings, "analysis", () =>
+      runTool("ffmpeg", audioAnalysisArgs(job.input, png, base), { ...opts, takeStdout: (s) => (consumed = waveform.consume(s)) }),
+    );
+    await consumed;
+    loudness = parseEbur128Summary(analysis.stderrTail);
+    await nonEmpty(png, "waveform image");
+    progress.report("encoding", 0.3);
+    const gain = normalisationFilter(loudness, job.loudnessTarget).filter;
+    await step(timings, "audio-hls", () =>
+      runTool(
+        "ffmpeg",
+        audioHlsArgs({ input: job.input, hlsDir, gainFilter: gain, segmentSeconds: job.segmentSeconds, previewSeconds: job.previewSeconds, base }),
+        { ...opts, onStdout: progressParser(info.durationSeconds, (f) => progress.report("encoding", 0.3 + 0.7 * f)) },
+      ),
+    );
+    progress.report("packaging", 0);
+    const waveformPath = at(keys.waveform);
+    await mkdir(dirname(waveformPath), { recursive: true });
+    await writeFile(waveformPath, JSON.stringify(waveform.finish()));
+    const stats = await playlistStats(join(hlsDir, "audio/index.m3u8"));
+    await writeFile(join(hlsDir, "master.m3u8"), audioMaster({ uri: "audio/index.m3u8", stats }));
+    output = {
+      mediaType: "audio",
+      hlsMasterKey: keys.hlsMaster,
+      hlsPreviewKey: keys.hlsPreview,
+      thumbnailKey: null,
+      waveformKey: keys.waveform,
+      waveformImageKey: keys.waveformImage,
+      mezzanineKey: null,
+      durationSeconds: round3(info.durationSeconds),
+      width: null,
+      height: null,
+      readyVariants: ["audio"],
+      loudness: loudness ? { integrated: loudness.integrated, truePeak: loudness.truePeak, range: loudness.range } : null,
+      encoder: null,
+    };
+    files.push({ bucket: "media", key: keys.waveform, path: waveformPath }, { bucket: "media", key: keys.waveformImage, path: png });
+  }
+
+  if (job.archive) {
+    const mezz = at(keys.mezzanine);
+    await mkdir(dirname(mezz), { recursive: true });
+    const videoCodec = job.mediaType === "video" ? (info.video?.codec ?? null) : null;
+    const remux = canRemux(videoCodec, info.audio?.codec ?? null) && /mp4|mov/.test(info.formatName);
+    await step(timings, "mezzanine", () =>
+      runTool("ffmpeg", mezzanineArgs({ input: job.input, output: mezz, remux, videoCodec, hasAudio: !!info.audio, base }), opts),
+    );
+    await nonEmpty(mezz, "mezzanine");
+    output.mezzanineKey = keys.mezzanine;
+    files.push({ bucket: "archive", key: keys.mezzanine, path: mezz });
+  }
+  progress.report("packaging", 1);
+
+  files.push(...(await hlsFiles(hlsDir, keys.hlsRoot)));
+  return { output, files, info, timings };
+}
+
+function round3(n: number) {
+  return Math.round(n * 1000) / 1000;
+}
+
+async function writeVideoMaster(hlsDir: string, plan: VideoPlan, hasAudio: boolean): Promise<void> {
+  const variants = await Promise.all(
+    plan.rungs.map(async (rung) => ({ rung, uri: `${rung.name}/index.m3u8`, stats: await playlistStats(join(hlsDir, rung.name, "index.m3u8")) })),
+  );
+  const audio = hasAudio ? { uri: "audio/index.m3u8", stats: await playlistStats(join(hlsDir, "audio/index.m3u8")) } : null;
+  await writeFile(join(hlsDir, "master.m3u8"), videoMaster(variants, plan.fps, audio));
+}
+
+/** Every file of the HLS tree, with its key. */
+async function hlsFiles(hlsDir: string, hlsRoot: string): Promise<OutputFile[]> {
+  const { readdir } = await import("node:fs/promises");
+  const entries = await readdir(hlsDir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => {
+      const path = join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
+      return { bucket: "media" as const, key: `${hlsRoot}/${path.slice(hlsDir.length + 1)}`, path };
+    })
+    .sort((a, b) => a.key.localeCompare(b.key));
+}
+
+/** Removes what a failed run left in outDir for this attempt. */
+export async function removeOutputs(job: Pick<PipelineJob, "outDir" | keyof KeyScope>): Promise<void> {
+  const keys = outputKeys(job);
+  await Promise.all(
+    [keys.hlsRoot, dirname(keys.thumbnail), dirname(keys.waveform), dirname(keys.mezzanine)].map((k) =>
+      rm(join(job.outDir, k), { recursive: true, force: true }),
+    ),
+  );
+}
