@@ -26,8 +26,8 @@ export interface VideoPlan {
   toEightBit: boolean;
 }
 
-/** Down to even: never a pixel above the source, and 4:2:0 needs even sizes. */
-const even = (n: number) => Math.max(2, Math.floor(n / 2) * 2);
+/** 4:2:0 needs even sizes: the nearest even number, but never a pixel above `limit` (the source). */
+const even = (n: number, limit = Infinity) => Math.max(2, Math.min(Math.round(n / 2) * 2, Math.floor(limit / 2) * 2));
 
 /** Common frame rates, so 29.97 stays 29.97 and a jittery VFR average lands on a standard one. */
 const STANDARD_RATES = [23.976, 24, 25, 29.97, 30, 48, 50, 59.94, 60];
@@ -60,7 +60,9 @@ export function planVideo(info: MediaInfo, wanted: RenditionName[]): VideoPlan {
   const landscape = sw >= sh;
   const sizeFor = (target: number) => {
     const scale = target / shortSide;
-    return landscape ? { width: even(sw * scale), height: even(target) } : { width: even(target), height: even(sh * scale) };
+    return landscape
+      ? { width: even(sw * scale, sw), height: even(target, sh) }
+      : { width: even(target, sw), height: even(sh * scale, sh) };
   };
   const ordered = (Object.keys(RENDITIONS) as RenditionName[]).filter((n) => wanted.includes(n));
   const fitting = ordered.filter((n) => RENDITIONS[n].shortSide <= shortSide);
@@ -69,8 +71,10 @@ export function planVideo(info: MediaInfo, wanted: RenditionName[]): VideoPlan {
   const rungs: Rung[] = (fitting.length > 0 ? fitting : [ordered.at(-1)!]).map((name) => {
     const spec = RENDITIONS[name];
     const fits = spec.shortSide <= shortSide;
-    const { width, height } = fits ? sizeFor(spec.shortSide) : { width: even(sw), height: even(sh) };
-    const pixelRatio = fits ? 1 : (width * height) / (sizeFor(spec.shortSide).width * sizeFor(spec.shortSide).height);
+    const { width, height } = fits ? sizeFor(spec.shortSide) : { width: even(sw, sw), height: even(sh, sh) };
+    // The rung's nominal pixel count at the source's aspect, against what this source has.
+    const nominalPixels = spec.shortSide * spec.shortSide * (Math.max(sw, sh) / shortSide);
+    const pixelRatio = fits ? 1 : Math.min(1, (width * height) / nominalPixels);
     // Never spend more bits than the source has (with headroom for re-encoding loss), never under 200k.
     const videoKbps = Math.max(200, Math.round(Math.min(spec.videoKbps * pixelRatio, sourceKbps * 1.2)));
     return {
@@ -93,9 +97,9 @@ export function planVideo(info: MediaInfo, wanted: RenditionName[]): VideoPlan {
   };
 }
 
-/** The rung a preview uses: the middle of the ladder (720p or 480p on a full ladder). */
+/** The rung a preview uses: the middle of the ladder, the lower one when two tie (480p on a full ladder). */
 export function previewRung(plan: VideoPlan): Rung {
-  return plan.rungs[Math.floor((plan.rungs.length - 1) / 2)]!;
+  return plan.rungs[Math.ceil((plan.rungs.length - 1) / 2)]!;
 }
 
 /** avc1 CODECS string for High profile at the rung's level. */
