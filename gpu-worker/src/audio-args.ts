@@ -1,4 +1,3 @@
-import { EBUR128_FILTER } from "./loudness.ts";
 import { aacArgs, chain, hlsOutputArgs } from "./hls-args.ts";
 
 /** Waveform image size: wide enough for a desktop player bar. */
@@ -7,13 +6,12 @@ export const WAVEFORM_IMAGE = { width: 1800, height: 280 } as const;
 export const WAVEFORM_SAMPLE_RATE = 48000;
 
 /**
- * Audio pass 1, one decode: EBU R128 measurement, mono PCM on stdout for the waveform data,
- * and the waveform PNG.
+ * The waveform, one decode: mono PCM on stdout for the data, and the PNG. It gates nothing, so
+ * it runs beside the loudness measurement and the encode.
  */
-export function audioAnalysisArgs(input: string, waveformPng: string, base: string[]): string[] {
+export function waveformArgs(input: string, waveformPng: string, base: string[]): string[] {
   const graph = [
-    "[0:a:0]asplit=3[m][w][p]",
-    `[m]${EBUR128_FILTER}[mo]`,
+    "[0:a:0]asplit=2[w][p]",
     `[w]aformat=sample_fmts=s16:sample_rates=${WAVEFORM_SAMPLE_RATE}:channel_layouts=mono[wo]`,
     `[p]aformat=channel_layouts=mono,showwavespic=s=${WAVEFORM_IMAGE.width}x${WAVEFORM_IMAGE.height}:colors=0x6366f1[po]`,
   ].join(";");
@@ -21,8 +19,6 @@ export function audioAnalysisArgs(input: string, waveformPng: string, base: stri
     ...base,
     "-i", input,
     "-filter_complex", graph,
-    // Measurement only: the audio is discarded after ebur128 has seen it.
-    "-map", "[mo]", "-f", "null", "-",
     // Raw 16-bit mono samples for the waveform data, streamed to the parent.
     "-map", "[wo]", "-f", "s16le", "pipe:1",
     // One picture of the whole waveform.

@@ -1,14 +1,14 @@
 import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { outputKeys, type JobOutput, type KeyScope, type MediaType, type RenditionName } from "../../src/contract/index.ts";
-import { audioAnalysisArgs, audioHlsArgs, WAVEFORM_SAMPLE_RATE } from "./audio-args.ts";
+import { audioHlsArgs, waveformArgs, WAVEFORM_SAMPLE_RATE } from "./audio-args.ts";
 import { chooseEncoder, type EncoderChoice } from "./encoders/detect.ts";
 import { x264 } from "./encoders/x264.ts";
 import type { VideoEncoder } from "./encoders/types.ts";
 import { PipelineError } from "./errors.ts";
 import { baseInputFlags, runTool, ToolFailed } from "./ffmpeg/spawn.ts";
 import { ladderArgs } from "./ladder-args.ts";
-import { measureLoudness, normalisationFilter, parseEbur128Summary, type Loudness, type LoudnessTarget } from "./loudness.ts";
+import { measureLoudness, normalisationFilter, type Loudness, type LoudnessTarget } from "./loudness.ts";
 import { audioMaster, playlistStats, videoMaster } from "./outputs/master.ts";
 import { samplesPerPixel, WaveformBuilder } from "./outputs/waveform.ts";
 import { planVideo, type VideoPlan } from "./plan.ts";
@@ -168,12 +168,12 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
     const spp = samplesPerPixel(WAVEFORM_SAMPLE_RATE, info.durationSeconds);
     const waveform = new WaveformBuilder(WAVEFORM_SAMPLE_RATE, spp);
     let consumed: Promise<void> = Promise.resolve();
-    const analysis = await step(timings, "analysis", () =>
-      runTool("ffmpeg", audioAnalysisArgs(job.input, png, base), { ...opts, takeStdout: (s) => (consumed = waveform.consume(s)) }),
-    );
-    await consumed;
-    loudness = parseEbur128Summary(analysis.stderrTail);
-    await nonEmpty(png, "waveform image");
+    const drawn = step(timings, "waveform", async () => {
+      await runTool("ffmpeg", waveformArgs(job.input, png, base), { ...opts, takeStdout: (s) => (consumed = waveform.consume(s)) });
+      await consumed;
+    });
+    drawn.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
+    loudness = await step(timings, "loudness", () => measureLoudness(job.input, base, opts));
     progress.report("encoding", 0.3);
     const gain = normalisationFilter(loudness, job.loudnessTarget).filter;
     await step(timings, "audio-hls", () =>
@@ -184,6 +184,8 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
       ),
     );
     progress.report("packaging", 0);
+    await drawn;
+    await nonEmpty(png, "waveform image");
     const waveformPath = at(keys.waveform);
     await mkdir(dirname(waveformPath), { recursive: true });
     await writeFile(waveformPath, JSON.stringify(waveform.finish()));

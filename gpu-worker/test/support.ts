@@ -33,7 +33,8 @@ const RECIPES: Record<string, (out: string) => void> = {
   "odd.mp4": (o) => ffmpeg([...pattern(641, 361, 2), ...tone(2), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv444p", "-c:a", "aac", "-shortest", o]),
   "tenbit.mkv": (o) => ffmpeg([...pattern(640, 360, 2), ...tone(2), "-c:v", "ffv1", "-pix_fmt", "yuv420p10le", "-c:a", "flac", "-shortest", o]),
   "one-second.mp4": (o) => ffmpeg([...pattern(640, 360, 1), ...tone(1), ...h264, "-c:a", "aac", "-shortest", o]),
-  "voice.m4a": (o) => ffmpeg(["-f", "lavfi", "-i", "sine=f=220:r=44100:d=12", "-af", "volume=-12dB,aformat=channel_layouts=stereo", "-c:a", "aac", o]),
+  // A 220 Hz sine at exactly half of full scale.
+  "voice.m4a": (o) => ffmpeg(["-f", "lavfi", "-i", "aevalsrc=0.5*sin(2*PI*220*t):s=44100:d=12", "-af", "aformat=channel_layouts=stereo", "-c:a", "aac", o]),
   "truncated.mp4": (o) => {
     const whole = `${o}.whole.mp4`;
     ffmpeg([...pattern(640, 360, 3), ...h264, whole]);

@@ -1,0 +1,31 @@
+/**
+ * bench/audio: a 60-minute stereo input to every audio output (HLS, preview, waveform data and
+ * image, loudness). Prints the wall time against the single-decode floor measured in the same run.
+ *   npm run bench:audio   (BENCH_MINUTES=10 for a quicker look)
+ */
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { setCommandLogger } from "../gpu-worker/src/ffmpeg/spawn.ts";
+import { DEFAULTS, runPipeline } from "../gpu-worker/src/pipeline.ts";
+import { cached, cpuInfo, ffmpeg, fresh, OUT, time } from "./lib.ts";
+
+const MINUTES = Number(process.env.BENCH_MINUTES ?? 60);
+setCommandLogger(() => {});
+const seconds = MINUTES * 60;
+const input = cached(`audio-${MINUTES}min.m4a`, (p) =>
+  ffmpeg([
+    "-f", "lavfi", "-i", `sine=f=220:r=48000:d=${seconds}`,
+    "-f", "lavfi", "-i", `anoisesrc=d=${seconds}:r=48000:a=0.05`,
+    "-filter_complex", "[0][1]amix=inputs=2,volume=0.5,aformat=channel_layouts=stereo",
+    "-c:a", "aac", "-aac_coder", "fast", "-b:a", "160k", p,
+  ]),
+);
+console.log(`bench/audio: ${MINUTES} min stereo on ${cpuInfo()}`);
+const floor = await time(() => ffmpeg(["-i", input, "-f", "null", "-"]));
+const dir = fresh(join(OUT, "audio-pipeline"));
+const run = await time(() =>
+  runPipeline({ input, outDir: dir, creatorId: randomUUID(), mediaId: randomUUID(), attemptId: randomUUID(), mediaType: "audio", ...DEFAULTS, encoder: "x264", archive: true }),
+);
+console.log(`  decode only (floor): ${floor.seconds.toFixed(1)} s`);
+console.log(`  whole audio job: ${run.seconds.toFixed(1)} s  steps ${JSON.stringify(run.value.timings)}   (target < 30 s for 60 min)`);
+console.log(`  ratio to the decode floor: ${(run.seconds / floor.seconds).toFixed(1)}×, realtime factor ${(seconds / run.seconds).toFixed(0)}×`);
