@@ -22,7 +22,7 @@ const base = ["-hide_banner"];
 describe("libx264 arguments", () => {
   it("encodes a rung with aligned 2 s GOPs and capped VBV", () => {
     expect(x264.encodeArgs(plan.rungs[0]!, plan)).toEqual([
-      "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-level:v", "4.0",
+      "-c:v", "libx264", "-preset", "superfast", "-profile:v", "high", "-level:v", "4.0",
       "-b:v", "5000k", "-maxrate", "7500k", "-bufsize", "10000k",
       "-g", "60", "-keyint_min", "60", "-sc_threshold", "0", "-flags", "+cgop",
     ]);
