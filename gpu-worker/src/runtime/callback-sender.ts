@@ -1,0 +1,134 @@
+import { randomUUID } from "node:crypto";
+import { SIGNATURE_HEADER, signPayload, type JobError, type JobOutput, type Phase } from "../../../src/contract/index.ts";
+import { sleep } from "./retry.ts";
+
+export interface CallbackTarget {
+  webhookUrl: string;
+  secret: string;
+  mediaId: string;
+  attemptId: string;
+  jobId: string | null;
+}
+
+export interface CallbackOptions {
+  /** Progress goes out at most this often; the latest value wins. */
+  progressIntervalMs?: number;
+  /** A terminal callback is retried until acknowledged or this long has passed. */
+  terminalDeadlineMs?: number;
+  retryBaseMs?: number;
+  requestTimeoutMs?: number;
+  log?: (event: string, fields: Record<string, unknown>) => void;
+  fetch?: typeof fetch;
+}
+
+export interface Delivery {
+  delivered: boolean;
+  attempts: number;
+  status: number | null;
+}
+
+/** A 4xx other than these means the receiver will never accept this body: stop retrying. */
+const RETRY_STATUSES = new Set([401, 408, 425, 429]);
+
+/**
+ * Sends the signed callbacks of one job (design.md §3): progress throttled and only ever
+ * forward, in order; the terminal callback retried with backoff until it is acknowledged.
+ */
+export class CallbackSender {
+  private lastPercent = -1;
+  private lastSentAt = 0;
+  private pending: { phase: Phase; percent: number } | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private readonly o: Required<Omit<CallbackOptions, "log" | "fetch">> & Pick<CallbackOptions, "log"> & { fetch: typeof fetch };
+
+  constructor(
+    private readonly target: CallbackTarget,
+    opts: CallbackOptions = {},
+  ) {
+    this.o = {
+      progressIntervalMs: opts.progressIntervalMs ?? 3000,
+      terminalDeadlineMs: opts.terminalDeadlineMs ?? 15 * 60_000,
+      retryBaseMs: opts.retryBaseMs ?? 500,
+      requestTimeoutMs: opts.requestTimeoutMs ?? 10_000,
+      log: opts.log,
+      fetch: opts.fetch ?? fetch,
+    };
+  }
+
+  private envelope() {
+    const { attemptId, jobId, mediaId } = this.target;
+    return { eventId: randomUUID(), attemptId, jobId, mediaId, sentAt: new Date().toISOString() };
+  }
+
+  /** One signed POST; resolves to the HTTP status, or null when nothing answered. */
+  private async post(body: string): Promise<number | null> {
+    try {
+      const res = await this.o.fetch(this.target.webhookUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json", [SIGNATURE_HEADER]: await signPayload(this.target.secret, body) },
+        body,
+        signal: AbortSignal.timeout(this.o.requestTimeoutMs),
+      });
+      await res.body?.cancel();
+      return res.status;
+    } catch {
+      return null;
+    }
+  }
+
+  progress(phase: Phase, percent: number): void {
+    if (this.closed || percent <= this.lastPercent || percent <= (this.pending?.percent ?? -1)) return;
+    this.pending = { phase, percent };
+    const wait = this.lastSentAt + this.o.progressIntervalMs - Date.now();
+    if (wait <= 0) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), wait);
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const next = this.pending;
+    this.pending = null;
+    if (!next || this.closed || next.percent <= this.lastPercent) return;
+    this.lastPercent = next.percent;
+    this.lastSentAt = Date.now();
+    const body = JSON.stringify({ ...this.envelope(), status: "progress", ...next });
+    // Chained so that callbacks leave (and normally arrive) in order.
+    this.chain = this.chain.then(async () => {
+      const status = await this.post(body);
+      this.o.log?.("callback.progress", { ...next, status });
+    });
+  }
+
+  completed(output: JobOutput): Promise<Delivery> {
+    return this.terminal({ status: "completed", output });
+  }
+
+  failed(error: JobError): Promise<Delivery> {
+    return this.terminal({ status: "failed", error });
+  }
+
+  private async terminal(fields: Record<string, unknown>): Promise<Delivery> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.chain;
+    // One body (one eventId) for every try: the receiver recognises a repeat as a duplicate.
+    const body = JSON.stringify({ ...this.envelope(), ...fields });
+    const deadline = Date.now() + this.o.terminalDeadlineMs;
+    let attempts = 0;
+    let status: number | null = null;
+    for (;;) {
+      attempts++;
+      status = await this.post(body);
+      const ok = status !== null && status >= 200 && status < 300;
+      const permanent = status !== null && status >= 400 && status < 500 && !RETRY_STATUSES.has(status);
+      this.o.log?.("callback.terminal", { status: fields.status, http: status, attempts });
+      if (ok || permanent) return { delivered: ok, attempts, status };
+      const backoff = Math.min(60_000, this.o.retryBaseMs * 2 ** (attempts - 1));
+      if (Date.now() + backoff > deadline) return { delivered: false, attempts, status };
+      await sleep(backoff);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { EncoderChoice } from "../encoders/detect.ts";
+import type { HandlerDeps } from "./job-handler.ts";
+import { S3Store, type BucketConfig } from "./s3-store.ts";
+
+/** The GPU worker's settings, by the names of design.md §6. */
+export function handlerDepsFrom(env: NodeJS.ProcessEnv, log?: HandlerDeps["log"]): HandlerDeps {
+  const need = (name: string) => {
+    const v = env[name];
+    if (!v) throw new Error(`${name} is not set (see docs/deploy.md)`);
+    return v;
+  };
+  const media: BucketConfig = {
+    endpoint: need("S3_ENDPOINT"),
+    bucket: env.MEDIA_BUCKET ?? "media",
+    accessKeyId: need("S3_ACCESS_KEY_ID"),
+    secretAccessKey: need("S3_SECRET_ACCESS_KEY"),
+    region: env.S3_REGION ?? "auto",
+  };
+  // The archive (B2) is optional: without it the job makes no mezzanine and says so (null key).
+  const archive: BucketConfig | null = env.ARCHIVE_ENDPOINT
+    ? {
+        endpoint: env.ARCHIVE_ENDPOINT,
+        bucket: env.ARCHIVE_BUCKET ?? "archive",
+        accessKeyId: env.ARCHIVE_ACCESS_KEY_ID ?? media.accessKeyId,
+        secretAccessKey: env.ARCHIVE_SECRET_ACCESS_KEY ?? media.secretAccessKey,
+        region: env.ARCHIVE_REGION ?? media.region,
+      }
+    : null;
+  const encoder = (env.ENCODER ?? "auto") as EncoderChoice;
+  if (!["auto", "nvenc", "x264"].includes(encoder)) throw new Error("ENCODER must be auto, nvenc or x264");
+  return {
+    media: new S3Store(media),
+    archive: archive ? new S3Store(archive) : null,
+    webhookSecret: need("RUNPOD_WEBHOOK_SECRET"),
+    scratchRoot: env.SCRATCH_DIR ?? join(tmpdir(), "transcoder-scratch"),
+    encoder,
+    maxDurationSeconds: env.MAX_INPUT_SECONDS ? Number(env.MAX_INPUT_SECONDS) : undefined,
+    log,
+  };
+}

@@ -1,0 +1,149 @@
+import { mkdir, rm } from "node:fs/promises";
+import { extname, join } from "node:path";
+import { jobInput, type JobInput, type JobResult, type Phase } from "../../../src/contract/index.ts";
+import type { EncoderChoice } from "../encoders/detect.ts";
+import { asPipelineError, PipelineError } from "../errors.ts";
+import { DEFAULTS, runPipeline } from "../pipeline.ts";
+import { ProgressTracker } from "../progress.ts";
+import { CallbackSender, type CallbackOptions } from "./callback-sender.ts";
+import { OutputUploader } from "./output-uploader.ts";
+import type { DoneBody } from "./runpod-worker.ts";
+import { StoreError, type S3Store } from "./s3-store.ts";
+
+export interface HandlerDeps {
+  media: S3Store;
+  /** The archive (B2) bucket; null when none is configured: then no mezzanine. */
+  archive: S3Store | null;
+  webhookSecret: string;
+  scratchRoot: string;
+  encoder: EncoderChoice;
+  maxDurationSeconds?: number;
+  uploadConcurrency?: number;
+  callbacks?: CallbackOptions;
+  log?: (event: string, fields: Record<string, unknown>) => void;
+}
+
+export interface RunpodJob {
+  id: string;
+  input: unknown;
+}
+
+export type HandlerOutcome =
+  | { kind: "result"; result: JobResult; timings: Record<string, number> }
+  /** The input failed the contract: nobody to call back, only RunPod to tell. */
+  | { kind: "invalid"; message: string };
+
+/** The RunPod job: download → pipeline → upload → signed callback; scratch removed whatever happens. */
+export async function handleJob(
+  job: RunpodJob,
+  deps: HandlerDeps,
+  opts: { signal?: AbortSignal; onProgress?: (p: { phase: Phase; percent: number }) => void } = {},
+): Promise<HandlerOutcome> {
+  const parsed = jobInput.safeParse(job.input);
+  if (!parsed.success) {
+    return { kind: "invalid", message: `job input does not match the contract: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}` };
+  }
+  const input: JobInput = parsed.data;
+  const log = (event: string, fields: Record<string, unknown> = {}) =>
+    deps.log?.(event, { jobId: job.id, mediaId: input.mediaId, attemptId: input.attemptId, ...fields });
+  const sender = new CallbackSender(
+    { webhookUrl: input.webhookUrl, secret: deps.webhookSecret, mediaId: input.mediaId, attemptId: input.attemptId, jobId: job.id },
+    { ...deps.callbacks, log: (e, f) => log(e, f) },
+  );
+  // The pipeline and this handler report on the same 0–100 scale; only forward moves leave.
+  let last = -1;
+  const forward = (p: { phase: Phase; percent: number }) => {
+    if (p.percent <= last) return;
+    last = p.percent;
+    sender.progress(p.phase, p.percent);
+    opts.onProgress?.(p);
+  };
+  const tracker = new ProgressTracker(forward);
+  const scratch = join(deps.scratchRoot, job.id.replace(/[^\w.-]/g, "_"));
+  const timings: Record<string, number> = {};
+  const uploader = new OutputUploader({ media: deps.media, archive: deps.archive }, deps.uploadConcurrency ?? 8, opts.signal);
+  const started = Date.now();
+
+  try {
+    await rm(scratch, { recursive: true, force: true });
+    await mkdir(scratch, { recursive: true });
+    tracker.report("downloading", 0);
+    const original = join(scratch, `original${extname(input.inputKey).slice(0, 10)}`);
+    let t = Date.now();
+    try {
+      const bytes = await deps.media.download(input.inputKey, original, opts.signal);
+      log("job.downloaded", { bytes, ms: Date.now() - t });
+    } catch (error) {
+      if (opts.signal?.aborted) throw error;
+      if (error instanceof StoreError && (error.status === 404 || error.status === 403)) {
+        throw new PipelineError("INPUT_NOT_FOUND", `The original (${input.inputKey}) is not in the media bucket`, false, { cause: error });
+      }
+      throw new PipelineError("INTERNAL", `Could not download the original: ${(error as Error).message}`, true, { cause: error });
+    }
+    timings.download = Date.now() - t;
+    tracker.report("downloading", 1);
+
+    const outDir = join(scratch, "out");
+    const stopWatching = uploader.watch(join(outDir, `${input.creatorId}/hls/${input.mediaId}/${input.attemptId}`), `${input.creatorId}/hls/${input.mediaId}/${input.attemptId}`);
+    let result;
+    try {
+      result = await runPipeline({
+        input: original,
+        outDir,
+        creatorId: input.creatorId,
+        mediaId: input.mediaId,
+        attemptId: input.attemptId,
+        mediaType: input.mediaType,
+        renditions: input.renditions,
+        segmentSeconds: input.segmentSeconds,
+        previewSeconds: input.previewSeconds,
+        loudnessTarget: input.loudnessTarget,
+        encoder: deps.encoder,
+        archive: deps.archive !== null,
+        maxDurationSeconds: deps.maxDurationSeconds ?? DEFAULTS.maxDurationSeconds,
+        signal: opts.signal,
+        onProgress: forward,
+        log: (line) => log("pipeline.log", { line }),
+      });
+    } finally {
+      await stopWatching();
+    }
+    Object.assign(timings, result.timings);
+
+    t = Date.now();
+    tracker.report("uploading", 0);
+    try {
+      const stats = await uploader.uploadAll(result.files);
+      log("job.uploaded", { ...stats, ms: Date.now() - t });
+    } catch (error) {
+      if (opts.signal?.aborted) throw error;
+      throw new PipelineError("UPLOAD_FAILED", `Could not upload the outputs: ${(error as Error).message}`, true, { cause: error });
+    }
+    timings.upload = Date.now() - t;
+    tracker.report("uploading", 1);
+
+    const delivery = await sender.completed(result.output);
+    timings.total = Date.now() - started;
+    log("job.completed", { ...delivery, timings });
+    return { kind: "result", result: { status: "completed", attemptId: input.attemptId, output: result.output }, timings };
+  } catch (error) {
+    const failure = opts.signal?.aborted && !(error instanceof PipelineError)
+      ? new PipelineError("CANCELLED", "The job was stopped", true, { cause: error })
+      : asPipelineError(error);
+    await uploader.settle();
+    const delivery = await sender.failed(failure.toJSON());
+    timings.total = Date.now() - started;
+    log("job.failed", { code: failure.code, message: failure.message, ...delivery });
+    return { kind: "result", result: { status: "failed", attemptId: input.attemptId, error: failure.toJSON() }, timings };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+
+/** What goes back to RunPod: the job result as output (so /status agrees with the callback), error for FAILED. */
+export function doneBody(outcome: HandlerOutcome): DoneBody {
+  if (outcome.kind === "invalid") return { error: outcome.message };
+  const r = outcome.result;
+  return r.status === "completed" ? { output: r } : { output: r, error: `${r.error.code}: ${r.error.message}` };
+}
