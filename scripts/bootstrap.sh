@@ -28,3 +28,7 @@ command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || apt_install ffm
 if [ "$want_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then apt_install chromium; fi
 
 [ -f .dev.vars ] || { cp .dev.vars.example .dev.vars; echo "› created .dev.vars from .dev.vars.example"; }
+
+# The dashboard's player: hls.js from node_modules, served as a static asset.
+mkdir -p public/vendor
+[ public/vendor/hls.min.js -nt node_modules/hls.js/dist/hls.min.js ] || cp node_modules/hls.js/dist/hls.min.js public/vendor/hls.min.js

@@ -3,6 +3,7 @@ import { requestId } from "hono/request-id";
 import { configFrom } from "./config.ts";
 import { notFound, onError } from "./http/errors.ts";
 import type { AppEnv } from "./http/types.ts";
+import { adminRoutes } from "./routes/admin.ts";
 import { mediaRoutes } from "./routes/media.ts";
 import { webhookRoutes } from "./routes/webhook.ts";
 
@@ -17,6 +18,7 @@ export function createApp() {
   app.get("/health", (c) => c.json({ ok: true }));
   app.route("/api/media", mediaRoutes);
   app.route("/api/transcoding/webhook", webhookRoutes);
+  app.route("/api/admin", adminRoutes);
   app.onError(onError);
   app.notFound(notFound);
   return app;

@@ -9,7 +9,7 @@ export interface Config {
   serviceToken: string | null;
   s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; mediaBucket: string };
   archiveConfigured: boolean;
-  stuckJob: { floorSeconds: number; realtimeFactor: number };
+  stuckJob: { floorSeconds: number; realtimeFactor: number; unknownDurationSeconds: number };
 }
 
 function num(value: string | undefined, fallback: number): number {
@@ -42,12 +42,14 @@ export function configFrom(env: Env): Config {
     stuckJob: {
       floorSeconds: num(env.STUCK_JOB_FLOOR_SECONDS, 900),
       realtimeFactor: num(env.STUCK_JOB_REALTIME_FACTOR, 3),
+      // The upload service may not know the duration yet; assume an hour-long source.
+      unknownDurationSeconds: num(env.STUCK_JOB_UNKNOWN_DURATION_SECONDS, 3600),
     },
   };
 }
 
 /** When an item with this duration counts as stuck: max(floor, duration × factor); an hour assumed when unknown. */
 export function stuckJobBudgetMs(config: Config, durationSeconds: number | null): number {
-  const { floorSeconds, realtimeFactor } = config.stuckJob;
-  return Math.max(floorSeconds, (durationSeconds ?? 3600) * realtimeFactor) * 1000;
+  const { floorSeconds, realtimeFactor, unknownDurationSeconds } = config.stuckJob;
+  return Math.max(floorSeconds, (durationSeconds ?? unknownDurationSeconds) * realtimeFactor) * 1000;
 }

@@ -1,0 +1,75 @@
+import { readFile, stat } from "node:fs/promises";
+import { basename, extname } from "node:path";
+import { SignJWT } from "jose";
+
+/** A tiny API client for the local stack: what an upload service or a creator's app would do. */
+export async function tokenFor(jwtSecret: string, sub: string, role: "creator" | "admin" = "creator"): Promise<string> {
+  return new SignJWT({ role })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(sub)
+    .setIssuedAt()
+    .setExpirationTime("12h")
+    .sign(new TextEncoder().encode(jwtSecret));
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: any,
+  ) {
+    super(`${status} ${JSON.stringify(body)}`);
+  }
+}
+
+export async function call<T = any>(base: string, method: string, path: string, token: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const parsed = text ? JSON.parse(text) : null;
+  if (!res.ok) throw new ApiError(res.status, parsed);
+  return parsed as T;
+}
+
+const TYPES: Record<string, string> = {
+  ".mp4": "video/mp4", ".mov": "video/quicktime", ".mkv": "video/x-matroska", ".webm": "video/webm",
+  ".m4a": "audio/mp4", ".mp3": "audio/mpeg", ".wav": "audio/wav", ".flac": "audio/flac", ".ogg": "audio/ogg",
+};
+
+export function mediaTypeOf(path: string): "video" | "audio" {
+  return (TYPES[extname(path).toLowerCase()] ?? "video/mp4").startsWith("audio/") ? "audio" : "video";
+}
+
+/** Registers a file, PUTs it to the presigned URL, and marks the upload complete. Returns the id. */
+export async function upload(base: string, token: string, path: string, mediaType = mediaTypeOf(path)): Promise<string> {
+  const contentType = TYPES[extname(path).toLowerCase()] ?? (mediaType === "audio" ? "audio/mp4" : "video/mp4");
+  const { size } = await stat(path);
+  const reg = await call(base, "POST", "/api/media", token, { mediaType, filename: basename(path), size, contentType });
+  const put = await fetch(reg.upload.url, { method: "PUT", headers: reg.upload.headers, body: await readFile(path) });
+  if (!put.ok) throw new Error(`upload to object storage failed: ${put.status} ${await put.text()}`);
+  await call(base, "POST", `/api/media/${reg.id}/upload-complete`, token);
+  return reg.id;
+}
+
+export type Status = Awaited<ReturnType<typeof status>>;
+export const status = (base: string, token: string, id: string) => call(base, "GET", `/api/media/${id}/transcoding-status`, token);
+
+/** Polls the status endpoint until `done` says so (or the time runs out). */
+export async function waitFor(
+  base: string,
+  token: string,
+  id: string,
+  done: (s: any) => boolean,
+  opts: { timeoutMs?: number; intervalMs?: number; onUpdate?: (s: any) => void } = {},
+): Promise<any> {
+  const end = Date.now() + (opts.timeoutMs ?? 120_000);
+  for (;;) {
+    const s = await status(base, token, id);
+    opts.onUpdate?.(s);
+    if (done(s)) return s;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${id}: last status ${JSON.stringify(s)}`);
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
+  }
+}

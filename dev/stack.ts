@@ -1,0 +1,208 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
+import net from "node:net";
+import { join, resolve } from "node:path";
+import { applyMigrations, useLocalProxy } from "./db.ts";
+import { startPostgres, type LocalPostgres } from "./postgres.ts";
+import { startRunpodStandin, type RunpodStandin } from "./runpod-standin.ts";
+import { startS3, type LocalS3 } from "./s3.ts";
+import { startWsProxy, type WsProxy } from "./ws-proxy.ts";
+
+const ROOT = resolve(import.meta.dirname, "..");
+
+export interface StackOptions {
+  /** Where state lives (PGlite data, S3 objects, Durable Object storage, logs). */
+  dataDir: string;
+  /** Port of the Worker; 0 picks a free one. */
+  port?: number;
+  /** Postgres to use instead of the embedded PGlite. */
+  databaseUrl?: string;
+  /** Stuck-job deadline floor (seconds); tests shorten it to see the alarm act. */
+  stuckJobFloorSeconds?: number;
+  /** Keep PGlite data on disk (npm start) or in memory (tests). */
+  persist?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface Stack {
+  url: string;
+  secrets: Record<string, string>;
+  postgres: LocalPostgres;
+  proxy: WsProxy;
+  s3: LocalS3;
+  runpod: RunpodStandin;
+  /** The GPU worker process (the real worker loop on the CPU encoder). */
+  worker(): ChildProcess;
+  startWorker(): Promise<void>;
+  killWorker(signal?: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Reads KEY=VALUE lines (.dev.vars). */
+export function readVars(path: string): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    const m = /^\s*([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (m) vars[m[1]!] = m[2]!.replace(/^"(.*)"$/, "$1");
+  }
+  return vars;
+}
+
+export async function freePort(preferred = 0): Promise<number> {
+  const tryPort = (p: number) =>
+    new Promise<number>((resolve, reject) => {
+      const srv = net.createServer();
+      srv.once("error", reject);
+      srv.listen(p, "127.0.0.1", () => {
+        const { port } = srv.address() as net.AddressInfo;
+        srv.close(() => resolve(port));
+      });
+    });
+  return preferred ? tryPort(preferred).catch(() => tryPort(0)) : tryPort(0);
+}
+
+async function waitFor(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} before ${url} answered`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+function stopChild(child: ChildProcess | null, signal: NodeJS.Signals = "SIGTERM", graceMs = 5000): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}
+
+/**
+ * The whole product on one machine, each part real except RunPod: Postgres (PGlite or
+ * DATABASE_URL) behind Neon's WebSocket proxy, s3rver with both buckets, the RunPod stand-in,
+ * the GPU worker's loop (libx264), and `wrangler dev` running the Worker and Durable Objects.
+ */
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const log = opts.log ?? (() => {});
+  const dataDir = resolve(opts.dataDir);
+  mkdirSync(join(dataDir, "logs"), { recursive: true });
+  if (!existsSync(join(ROOT, ".dev.vars"))) throw new Error(".dev.vars is missing: run `bash scripts/bootstrap.sh` first");
+  const secrets = readVars(join(ROOT, ".dev.vars"));
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+  };
+
+  try {
+    const postgres = await startPostgres({ databaseUrl: opts.databaseUrl, dataDir: opts.persist ? join(dataDir, "pglite") : undefined });
+    cleanups.push(() => postgres.stop());
+    const proxy = await startWsProxy();
+    cleanups.push(() => proxy.close());
+    useLocalProxy(proxy.address);
+    await applyMigrations(postgres.url);
+    log(`postgres ${postgres.embedded ? "(embedded PGlite)" : "(DATABASE_URL)"} at ${postgres.host}:${postgres.port}, migrations applied`);
+
+    const s3 = await startS3({ dataDir: join(dataDir, "s3"), buckets: ["media", "archive"] });
+    cleanups.push(() => s3.stop());
+    log(`s3rver at ${s3.endpoint} (buckets media, archive)`);
+
+    const runpod = await startRunpodStandin({ apiKey: secrets.RUNPOD_API_KEY!, workerKey: "local-worker-key" });
+    cleanups.push(() => runpod.stop());
+    log(`RunPod stand-in at ${runpod.apiBase}/${runpod.endpointId}`);
+
+    const port = await freePort(opts.port ?? 0);
+    const url = `http://127.0.0.1:${port}`;
+    const vars: Record<string, string> = {
+      RUNPOD_API_BASE: runpod.apiBase,
+      RUNPOD_ENDPOINT_ID: runpod.endpointId,
+      WEBHOOK_BASE_URL: url,
+      S3_ENDPOINT: s3.endpoint,
+      S3_REGION: "us-east-1",
+      ARCHIVE_ENDPOINT: s3.endpoint,
+      DB_WS_PROXY: proxy.address,
+      DATABASE_URL: postgres.url,
+      // Tests shorten the stuck-job deadline so that the alarm's reconciliation can be watched.
+      ...(opts.stuckJobFloorSeconds ? { STUCK_JOB_FLOOR_SECONDS: String(opts.stuckJobFloorSeconds), STUCK_JOB_UNKNOWN_DURATION_SECONDS: "1" } : {}),
+    };
+    const wranglerLog = createWriteStream(join(dataDir, "logs/wrangler.log"), { flags: "a" });
+    const wrangler = spawn(
+      process.execPath,
+      [
+        join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "dev",
+        "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()),
+        "--persist-to", join(dataDir, "wrangler"),
+        "--show-interactive-dev-session=false",
+        ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+      ],
+      { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true" }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    wrangler.stdout!.pipe(wranglerLog);
+    wrangler.stderr!.pipe(wranglerLog);
+    cleanups.push(() => stopChild(wrangler));
+    await waitFor(`${url}/health`, wrangler, 60_000);
+    log(`control plane (wrangler dev) at ${url}`);
+
+    let worker: ChildProcess | null = null;
+    const startWorker = async () => {
+      const workerLog = createWriteStream(join(dataDir, "logs/gpu-worker.log"), { flags: "a" });
+      worker = spawn(process.execPath, ["--import", "tsx", join(ROOT, "gpu-worker/src/runtime/main.ts")], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          ...runpod.workerEnv(`local-pod-${Date.now().toString(36)}`),
+          RUNPOD_WEBHOOK_SECRET: secrets.RUNPOD_WEBHOOK_SECRET!,
+          S3_ENDPOINT: s3.endpoint,
+          S3_REGION: "us-east-1",
+          S3_ACCESS_KEY_ID: secrets.S3_ACCESS_KEY_ID!,
+          S3_SECRET_ACCESS_KEY: secrets.S3_SECRET_ACCESS_KEY!,
+          ARCHIVE_ENDPOINT: s3.endpoint,
+          ENCODER: "x264", // no GPU here: the CPU encoder, exactly as a GPU without NVENC would fall back
+          SCRATCH_DIR: join(dataDir, "scratch"),
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      worker.stdout!.pipe(workerLog);
+      worker.stderr!.pipe(workerLog);
+      // Up once it has polled the stand-in.
+      const started = Date.now();
+      const health = `${runpod.apiBase}/${runpod.endpointId}/health`;
+      while (Date.now() - started < 30_000) {
+        const h = (await (await fetch(health, { headers: { authorization: `Bearer ${secrets.RUNPOD_API_KEY}` } })).json()) as { workers: { idle: number; running: number } };
+        if (h.workers.idle + h.workers.running > 0) return;
+        if (worker.exitCode !== null) throw new Error(`GPU worker exited with ${worker.exitCode}; see ${join(dataDir, "logs/gpu-worker.log")}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error("GPU worker did not poll the RunPod stand-in within 30 s");
+    };
+    await startWorker();
+    cleanups.push(() => stopChild(worker));
+    log("GPU worker loop polling the stand-in (encoder libx264)");
+
+    return {
+      url,
+      secrets,
+      postgres,
+      proxy,
+      s3,
+      runpod,
+      worker: () => worker!,
+      startWorker,
+      killWorker: (signal = "SIGKILL") => stopChild(worker, signal),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

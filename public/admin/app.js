@@ -1,0 +1,225 @@
+// Admin dashboard: reads /api/admin/* (the Postgres projection) and acts through the public API.
+"use strict";
+
+const app = document.getElementById("app");
+const live = document.getElementById("live");
+let timer = null;
+let player = null;
+
+// ---- auth: a token entered once per browser tab (or handed over in the URL fragment) ----------
+function takeTokenFromHash() {
+  const m = /[#&?]token=([^&]+)/.exec(location.hash);
+  if (!m) return;
+  sessionStorage.setItem("adminToken", decodeURIComponent(m[1]));
+  history.replaceState(null, "", location.pathname + location.hash.replace(/[?&]token=[^&]+/, "").replace(/#token=[^&]+&?/, "#"));
+}
+const token = () => sessionStorage.getItem("adminToken");
+
+function askToken(message) {
+  const dialog = document.getElementById("login");
+  document.getElementById("login-error").textContent = message || "";
+  if (!dialog.open) dialog.showModal();
+}
+document.getElementById("login-form").addEventListener("submit", () => {
+  sessionStorage.setItem("adminToken", document.getElementById("token").value.trim());
+  route();
+});
+document.getElementById("signout").addEventListener("click", () => {
+  sessionStorage.removeItem("adminToken");
+  askToken();
+});
+
+async function api(method, path) {
+  const res = await fetch(path, { method, headers: { authorization: `Bearer ${token()}` } });
+  const body = await res.json().catch(() => null);
+  if (res.status === 401 || res.status === 403) {
+    askToken(body?.error?.message || "This token is not an admin token");
+    throw new Error("unauthorised");
+  }
+  if (!res.ok) throw Object.assign(new Error(body?.error?.message || `HTTP ${res.status}`), { status: res.status, body });
+  return body;
+}
+
+// ---- helpers ---------------------------------------------------------------------------------
+const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+const pct = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(1)} %`);
+const secs = (s) => (s === null || s === undefined ? "—" : s < 90 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(1)} min`);
+const ago = (iso) => {
+  if (!iso) return "—";
+  const d = (Date.now() - new Date(iso).getTime()) / 1000;
+  return d < 60 ? `${Math.max(0, Math.round(d))} s ago` : d < 3600 ? `${Math.round(d / 60)} min ago` : d < 86400 ? `${Math.round(d / 3600)} h ago` : new Date(iso).toLocaleString();
+};
+const pill = (status) => `<span class="pill ${esc(status)}">${esc(status)}</span>`;
+const bar = (p) => `<div class="bar" title="${p ?? 0} %"><span style="width:${Math.max(0, Math.min(100, p ?? 0))}%"></span></div>`;
+const lufs = (v) => (v === null || v === undefined ? "—" : (v / 100).toFixed(2));
+
+function toast(text, bad) {
+  const el = document.getElementById("toast");
+  el.textContent = text;
+  el.style.borderColor = bad ? "var(--bad)" : "var(--line)";
+  el.classList.add("show");
+  setTimeout(() => el.classList.remove("show"), 4000);
+}
+
+async function act(kind, id, button) {
+  button.disabled = true;
+  try {
+    const path = kind === "retry" ? `/api/media/${id}/retry-transcoding` : `/api/media/${id}/cancel-transcoding`;
+    const s = await api("POST", path);
+    toast(kind === "retry" ? `Retry started (attempt ${s.attempts + 1})` : "Job cancelled");
+    refresh();
+  } catch (e) {
+    if (e.message !== "unauthorised") toast(e.message, true);
+    button.disabled = false;
+  }
+}
+app.addEventListener("click", (e) => {
+  const b = e.target.closest("button[data-act]");
+  if (b) act(b.dataset.act, b.dataset.id, b);
+});
+
+// ---- overview --------------------------------------------------------------------------------
+function overviewView(d) {
+  const c = d.counts;
+  const total = Object.values(c).reduce((a, b) => a + b, 0);
+  const card = (label, value, sub = "") => `<div class="card"><div class="label">${label}</div><div class="value">${value}</div><div class="sub">${sub}</div></div>`;
+  const rows = (list, cols, empty) => (list.length ? list.map(cols).join("") : `<tr><td colspan="9" class="empty">${empty}</td></tr>`);
+  const name = (r) => `<a href="#/media/${r.id}">${esc(r.originalFilename)}</a> <span class="muted">${esc(r.mediaType)}</span>`;
+  return `
+  <h1>Overview</h1>
+  <div class="grid">
+    ${card("Items", total, ["ready", "transcoding", "failed", "uploaded"].map((s) => `${s} ${c[s] ?? 0}`).join(" · "))}
+    ${card("In flight", c.transcoding ?? 0, `${c.uploaded ?? 0} waiting for a trigger`)}
+    ${card("Success 24 h", pct(d.last24h.successRate), `${d.last24h.ready} ready · ${d.last24h.failed} failed`)}
+    ${card("Success 7 d", pct(d.last7d.successRate), `${d.last7d.ready} ready · ${d.last7d.failed} failed`)}
+    ${card("Time to ready p50", secs(d.timeToReady.p50Seconds), `trigger → ready, ${d.timeToReady.samples} items, 7 d`)}
+    ${card("Time to ready p95", secs(d.timeToReady.p95Seconds), "trigger → ready, 7 d")}
+  </div>
+  <div class="section">
+    <h2>Jobs in flight</h2>
+    <table id="in-flight"><thead><tr><th>Item</th><th>Phase</th><th style="width:30%">Progress</th><th class="num">%</th><th>Started</th><th></th></tr></thead><tbody>
+    ${rows(d.inFlight, (r) => `<tr data-id="${r.id}"><td>${name(r)}</td><td>${esc(r.phase ?? "queued")}</td><td>${bar(r.percent)}</td><td class="num">${r.percent ?? 0}</td><td>${ago(r.startedAt)}</td>
+      <td><button class="danger" data-act="cancel" data-id="${r.id}">Cancel</button></td></tr>`, "Nothing is transcoding.")}
+    </tbody></table>
+  </div>
+  <div class="cols">
+    <div class="section">
+      <h2>Recent failures</h2>
+      <table id="failures"><thead><tr><th>Item</th><th>Error</th><th>When</th><th></th></tr></thead><tbody>
+      ${rows(d.recentFailures, (r) => `<tr data-id="${r.id}"><td>${name(r)}</td><td><span class="code">${esc(r.errorCode)}</span><div class="muted">${esc((r.error ?? "").slice(0, 140))}</div></td><td>${ago(r.finishedAt)}</td>
+        <td>${r.attempts < 1 ? `<button data-act="retry" data-id="${r.id}">Retry</button>` : `<span class="muted" title="The one retry is spent">retried</span>`}</td></tr>`, "No failures.")}
+      </tbody></table>
+    </div>
+    <div class="section">
+      <h2>Failure reasons</h2>
+      <table><thead><tr><th>Code</th><th class="num">24 h</th><th class="num">7 d</th></tr></thead><tbody>
+      ${rows(d.failureReasons, (r) => `<tr><td class="code">${esc(r.code)}</td><td class="num">${r.last24h}</td><td class="num">${r.last7d}</td></tr>`, "None in 7 days.")}
+      </tbody></table>
+    </div>
+  </div>
+  <div class="section">
+    <h2>Recently updated</h2>
+    <table id="recent"><thead><tr><th>Item</th><th>Status</th><th class="num">Duration</th><th class="num">Attempts</th><th>Updated</th></tr></thead><tbody>
+    ${rows(d.recent, (r) => `<tr data-id="${r.id}"><td>${name(r)}</td><td>${pill(r.status)}</td><td class="num">${secs(r.durationSeconds)}</td><td class="num">${r.attempts}</td><td>${ago(r.updatedAt)}</td></tr>`, "No media yet.")}
+    </tbody></table>
+  </div>`;
+}
+
+// ---- one item --------------------------------------------------------------------------------
+async function authedBlobUrl(path) {
+  const res = await fetch(path, { headers: { authorization: `Bearer ${token()}` } });
+  if (!res.ok) return null;
+  return URL.createObjectURL(await res.blob());
+}
+
+function itemView(r) {
+  const variants = (r.readyVariants || []).map((v) => `<span class="pill">${esc(v)}</span>`).join("") || '<span class="muted">none yet</span>';
+  return `
+  <h1>${esc(r.originalFilename)} ${pill(r.status)}</h1>
+  <div class="item">
+    <div>
+      ${r.status === "ready" ? `<video id="player" controls muted playsinline></video>` : `<div class="section">${r.status === "transcoding" ? `${esc(r.transcodingPhase ?? "queued")} ${bar(r.transcodingPercent)}` : `<span class="muted">No stream: the item is ${esc(r.status)}.</span>`}</div>`}
+      ${r.waveformImageKey ? `<h2 style="margin-top:16px">Waveform</h2><img class="media-img" id="waveform" alt="waveform">` : ""}
+    </div>
+    <div class="section">
+      ${r.thumbnailKey ? `<img class="media-img" id="thumb" alt="thumbnail" style="margin-bottom:12px">` : ""}
+      <dl>
+        <dt>Id</dt><dd class="code">${esc(r.id)}</dd>
+        <dt>Type</dt><dd>${esc(r.mediaType)}</dd>
+        <dt>Duration</dt><dd>${secs(r.durationSeconds)}</dd>
+        <dt>Size</dt><dd>${r.width ? `${r.width}×${r.height}` : "—"}</dd>
+        <dt>Variants</dt><dd class="tags">${variants}</dd>
+        <dt>Loudness</dt><dd>${r.loudnessIntegrated === null ? "—" : `${lufs(r.loudnessIntegrated)} LUFS · ${lufs(r.loudnessPeak)} dBTP · ${lufs(r.loudnessRange)} LU`}</dd>
+        <dt>Encoder</dt><dd>${esc(r.encoder ?? "—")}</dd>
+        <dt>Attempts</dt><dd>${r.transcodingAttempts} (retries left ${Math.max(0, 1 - r.transcodingAttempts)})</dd>
+        <dt>Job</dt><dd class="code">${esc(r.runpodJobId ?? "—")}</dd>
+        <dt>Started</dt><dd>${ago(r.transcodingStartedAt)}</dd>
+        <dt>Finished</dt><dd>${ago(r.transcodingFinishedAt)}</dd>
+        ${r.transcodingError ? `<dt>Error</dt><dd class="error"><span class="code">${esc(r.transcodingErrorCode)}</span> ${esc(r.transcodingError)}</dd>` : ""}
+        <dt>Mezzanine</dt><dd>${esc(r.mezzanineStatus ?? "—")}</dd>
+      </dl>
+      <p>
+        ${r.status === "failed" && r.transcodingAttempts < 1 ? `<button data-act="retry" data-id="${r.id}">Retry</button>` : ""}
+        ${r.status === "transcoding" ? `<button class="danger" data-act="cancel" data-id="${r.id}">Cancel</button>` : ""}
+      </p>
+    </div>
+  </div>`;
+}
+
+function startPlayer(id) {
+  const video = document.getElementById("player");
+  if (!video) return;
+  const src = `/api/admin/media/${id}/files/hls/master.m3u8`;
+  if (window.Hls && window.Hls.isSupported()) {
+    player = new window.Hls({ xhrSetup: (xhr) => xhr.setRequestHeader("authorization", `Bearer ${token()}`) });
+    player.loadSource(src);
+    player.attachMedia(video);
+    player.on(window.Hls.Events.ERROR, (_e, data) => data.fatal && toast(`Player: ${data.details}`, true));
+  } else {
+    toast("This browser cannot play HLS with hls.js", true);
+  }
+}
+
+// ---- routing and refresh ---------------------------------------------------------------------
+let shown = null;
+async function refresh() {
+  const m = /^#\/media\/([0-9a-f-]{36})/.exec(location.hash);
+  try {
+    if (m) {
+      const r = await api("GET", `/api/admin/media/${m[1]}`);
+      const key = `${r.id}:${r.status}:${r.transcodingPercent}:${r.transcodingAttempts}`;
+      if (shown !== key) {
+        const same = shown && shown.startsWith(`${r.id}:${r.status}:`) && r.status === "ready";
+        if (!same) {
+          if (player) player.destroy(), (player = null);
+          app.innerHTML = itemView(r);
+          if (r.status === "ready") startPlayer(r.id);
+          if (r.thumbnailKey) authedBlobUrl(`/api/admin/media/${r.id}/files/thumbnail`).then((u) => u && (document.getElementById("thumb").src = u));
+          if (r.waveformImageKey) authedBlobUrl(`/api/admin/media/${r.id}/files/waveform-image`).then((u) => u && (document.getElementById("waveform").src = u));
+        }
+        shown = key;
+      }
+    } else {
+      shown = null;
+      app.innerHTML = overviewView(await api("GET", "/api/admin/overview"));
+    }
+    live.classList.remove("stale");
+    document.getElementById("signout").hidden = false;
+  } catch (e) {
+    live.classList.add("stale");
+    if (e.message !== "unauthorised") app.innerHTML = `<p class="error">${esc(e.message)}</p>`;
+  }
+}
+
+function route() {
+  takeTokenFromHash();
+  clearInterval(timer);
+  shown = null;
+  if (player) player.destroy(), (player = null);
+  if (!token()) return askToken();
+  document.getElementById("login").close();
+  refresh();
+  timer = setInterval(refresh, 2000);
+}
+window.addEventListener("hashchange", route);
+route();

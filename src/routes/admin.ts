@@ -1,0 +1,71 @@
+import { Hono } from "hono";
+import { withDb, DatabaseUnavailable, type Db } from "../db/client.ts";
+import { S3ObjectStore } from "../effects/object-store.ts";
+import { authenticate } from "../http/auth.ts";
+import { AppError } from "../http/errors.ts";
+import type { AppEnv } from "../http/types.ts";
+import { parseMediaId } from "../http/validate.ts";
+import { inFlight, item, overview, recentFailures, recentItems } from "../admin/queries.ts";
+import type { Config } from "../config.ts";
+
+async function read<T>(config: Config, fn: (db: Db) => Promise<T>): Promise<T> {
+  try {
+    return await withDb(config, fn);
+  } catch (error) {
+    if (error instanceof DatabaseUnavailable) throw new AppError(503, "UNAVAILABLE", "The database is unavailable; try again shortly");
+    throw error;
+  }
+}
+
+/** The parts of a key the HLS route may serve: the attempt's HLS folder, and nothing above it. */
+function hlsRoot(masterKey: string): string {
+  return masterKey.slice(0, masterKey.lastIndexOf("/"));
+}
+
+/** Read-only admin API behind the dashboard; every figure comes from `media_items`. */
+export const adminRoutes = new Hono<AppEnv>()
+  .use(authenticate({ roles: ["admin"] }))
+  .get("/overview", async (c) => {
+    const config = c.get("config");
+    const data = await read(config, async (db) => ({
+      ...(await overview(db)),
+      inFlight: await inFlight(db),
+      recentFailures: await recentFailures(db),
+      recent: await recentItems(db),
+    }));
+    c.header("cache-control", "no-store");
+    return c.json({ ...data, generatedAt: new Date().toISOString() });
+  })
+  .get("/media/:id", async (c) => {
+    const id = parseMediaId(c.req.param("id"));
+    const row = await read(c.get("config"), (db) => item(db, id));
+    if (!row) throw new AppError(404, "NOT_FOUND", "No such media item");
+    c.header("cache-control", "no-store");
+    return c.json(row);
+  })
+  // The item's HLS tree, its thumbnail and waveform, for admins (the player and the page).
+  .get("/media/:id/files/*", async (c) => {
+    const id = parseMediaId(c.req.param("id"));
+    const config = c.get("config");
+    const row = await read(config, (db) => item(db, id));
+    if (!row) throw new AppError(404, "NOT_FOUND", "No such media item");
+    const rest = decodeURIComponent(c.req.path.slice(c.req.path.indexOf("/files/") + "/files/".length));
+    if (!rest || rest.split("/").some((p) => p === ".." || p === "." || p === "")) throw new AppError(400, "INVALID_PATH", "Bad file path");
+    const named: Record<string, string | null> = { thumbnail: row.thumbnailKey, waveform: row.waveformKey, "waveform-image": row.waveformImageKey };
+    let key: string | null;
+    if (rest in named) key = named[rest] ?? null;
+    else if (rest.startsWith("hls/") && row.hlsMasterPlaylistKey) key = `${hlsRoot(row.hlsMasterPlaylistKey)}/${rest.slice(4)}`;
+    else key = null;
+    if (!key) throw new AppError(404, "NOT_FOUND", "This item has no such file");
+    const upstream = await new S3ObjectStore(config.s3).get(key, c.req.header("range"));
+    if (upstream.status === 404) throw new AppError(404, "NOT_FOUND", "The file is not in storage");
+    if (!upstream.ok && upstream.status !== 206) throw new AppError(502, "STORAGE_ERROR", `Object storage answered ${upstream.status}`);
+    const headers = new Headers();
+    for (const h of ["content-type", "content-length", "content-range", "etag", "last-modified", "accept-ranges"]) {
+      const v = upstream.headers.get(h);
+      if (v) headers.set(h, v);
+    }
+    // Behind auth: browsers may keep it, shared caches may not.
+    headers.set("cache-control", key.endsWith(".m3u8") ? "private, max-age=5" : "private, max-age=86400");
+    return new Response(upstream.body, { status: upstream.status, headers });
+  });

@@ -1,0 +1,52 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { startStack } from "../../dev/stack.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    e2e: { url: string; jwtSecret: string; databaseUrl: string; dbWsProxy: string; s3Endpoint: string; control: string; stuckJobFloorSeconds: number; dataDir: string };
+  }
+}
+
+export const STUCK_JOB_FLOOR_SECONDS = 25;
+
+/**
+ * Starts the whole local stack once. A control port lets tests do what cannot be done from a
+ * test worker: kill and restart the GPU worker process, stop and restart Postgres.
+ */
+export default async function setup(project: TestProject) {
+  const dataDir = mkdtempSync(join(tmpdir(), "e2e-stack-"));
+  const stack = await startStack({ dataDir, stuckJobFloorSeconds: STUCK_JOB_FLOOR_SECONDS, databaseUrl: process.env.TEST_DATABASE_URL });
+  const control = http.createServer(async (req, res) => {
+    try {
+      if (req.url === "/worker/kill") await stack.killWorker("SIGKILL");
+      else if (req.url === "/worker/start") await stack.startWorker();
+      else if (req.url === "/postgres/stop") await stack.postgres.pause();
+      else if (req.url === "/postgres/start") await stack.postgres.resume();
+      else return res.writeHead(404).end();
+      res.end("ok");
+    } catch (error) {
+      res.writeHead(500).end((error as Error).message);
+    }
+  });
+  await new Promise<void>((r) => control.listen(0, "127.0.0.1", r));
+  project.provide("e2e", {
+    url: stack.url,
+    jwtSecret: stack.secrets.JWT_SECRET!,
+    databaseUrl: stack.postgres.url,
+    dbWsProxy: stack.proxy.address,
+    s3Endpoint: stack.s3.endpoint,
+    control: `http://127.0.0.1:${(control.address() as AddressInfo).port}`,
+    stuckJobFloorSeconds: STUCK_JOB_FLOOR_SECONDS,
+    dataDir,
+  });
+  return async () => {
+    control.close();
+    await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+}
