@@ -21,6 +21,10 @@ export interface StackOptions {
   stuckJobFloorSeconds?: number;
   /** Keep PGlite data on disk (npm start) or in memory (tests). */
   persist?: boolean;
+  /** Start the GPU worker loop (default true); the control-plane benchmark plays the worker itself. */
+  worker?: boolean;
+  /** The Worker's LOG_LEVEL (info by default). */
+  logLevel?: "info" | "warn";
   log?: (line: string) => void;
 }
 
@@ -132,6 +136,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ARCHIVE_ENDPOINT: s3.endpoint,
       DB_WS_PROXY: proxy.address,
       DATABASE_URL: postgres.url,
+      LOG_LEVEL: opts.logLevel ?? "info",
       // Tests shorten the stuck-job deadline so that the alarm's reconciliation can be watched.
       ...(opts.stuckJobFloorSeconds ? { STUCK_JOB_FLOOR_SECONDS: String(opts.stuckJobFloorSeconds), STUCK_JOB_UNKNOWN_DURATION_SECONDS: "1" } : {}),
     };
@@ -185,9 +190,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       }
       throw new Error("GPU worker did not poll the RunPod stand-in within 30 s");
     };
-    await startWorker();
     cleanups.push(() => stopChild(worker));
-    log("GPU worker loop polling the stand-in (encoder libx264)");
+    if (opts.worker !== false) {
+      await startWorker();
+      log("GPU worker loop polling the stand-in (encoder libx264)");
+    }
 
     return {
       url,

@@ -1,3 +1,5 @@
+import { setLogLevel } from "./log.ts";
+
 /** Typed view of the Worker's bindings; every knob has one name (design.md §6) and one parse. */
 export interface Config {
   runpod: { apiBase: string; apiKey: string; endpointId: string; dispatchTimeoutMs: number };
@@ -18,6 +20,7 @@ function num(value: string | undefined, fallback: number): number {
 }
 
 export function configFrom(env: Env): Config {
+  setLogLevel(env.LOG_LEVEL);
   return {
     runpod: {
       apiBase: (env.RUNPOD_API_BASE || "https://api.runpod.ai/v2").replace(/\/+$/, ""),

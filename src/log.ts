@@ -4,7 +4,17 @@
  */
 export type LogFields = Record<string, unknown>;
 
-export function log(level: "info" | "warn" | "error", msg: string, fields: LogFields = {}): void {
+type Level = "info" | "warn" | "error";
+const RANK: Record<Level, number> = { info: 0, warn: 1, error: 2 };
+let threshold: Level = "info";
+
+/** LOG_LEVEL (info by default). `wrangler dev` pipes every line through Node, which costs CPU under load. */
+export function setLogLevel(level: string | undefined): void {
+  threshold = level === "warn" || level === "error" ? level : "info";
+}
+
+export function log(level: Level, msg: string, fields: LogFields = {}): void {
+  if (RANK[level] < RANK[threshold]) return;
   const line = JSON.stringify({ level, msg, time: new Date().toISOString(), ...fields }, (_k, v) =>
     v instanceof Error ? { name: v.name, message: v.message, cause: v.cause instanceof Error ? v.cause.message : v.cause } : v,
   );

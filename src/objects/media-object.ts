@@ -18,6 +18,11 @@ const PROJECTION = "projection";
 /** A fresh projection is written at once; the alarm only steps in if that write never finishes. */
 const PROJECTION_GRACE_MS = 5_000;
 const PROJECTION_BACKOFF_MAX_MS = 60_000;
+/**
+ * Progress is projected at most this often (by the alarm), so a burst of progress callbacks
+ * costs one Postgres write, not one each. Every other transition is written at once.
+ */
+const PROGRESS_PROJECTION_MS = 1_000;
 
 type Applied = { rec: LifecycleRecord; result: CommandResult };
 
@@ -171,7 +176,11 @@ export class MediaObject extends DurableObject<Env> {
     }
 
     const nextRec: LifecycleRecord = { value: next.value as LifecycleRecord["value"], context: next.context, version: rec.version + 1 };
-    const pending: PendingProjection = { version: nextRec.version, failures: 0, retryAt: Date.now() + PROJECTION_GRACE_MS };
+    const progressOnly = event.type === "PROGRESS";
+    const due = progressOnly ? await this.ctx.storage.get<PendingProjection>(PROJECTION) : undefined;
+    const pending: PendingProjection = due
+      ? { ...due, version: nextRec.version } // a write is already due; it will carry this state too
+      : { version: nextRec.version, failures: 0, retryAt: Date.now() + (progressOnly ? PROGRESS_PROJECTION_MS : PROJECTION_GRACE_MS) };
     await this.ctx.storage.put({ [LIFECYCLE]: nextRec, [PROJECTION]: pending });
     await this.armAlarm();
     log("info", "transition", { ...this.ids(nextRec), event: event.type, from: rec.value, to: nextRec.value, version: nextRec.version });
@@ -181,7 +190,7 @@ export class MediaObject extends DurableObject<Env> {
       if (action.type === "dispatchJob") current = await this.dispatch(current.rec, (action.params as { attemptId: string }).attemptId);
       if (action.type === "cancelJob") await this.cancel(current.rec, (action.params as { jobId: string | null }).jobId);
     }
-    this.ctx.waitUntil(this.flush());
+    if (!progressOnly) this.ctx.waitUntil(this.flush());
     return current;
   }
 
@@ -271,8 +280,11 @@ export class MediaObject extends DurableObject<Env> {
     const times = [rec?.value === "transcoding" ? rec.context.deadlineAt : null, pending?.retryAt ?? null].filter(
       (t): t is number => typeof t === "number",
     );
-    if (times.length === 0) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(Math.min(...times));
+    const want = times.length ? Math.min(...times) : null;
+    // Most events (progress) leave the alarm where it is: skip the write then.
+    if (want === (await this.ctx.storage.getAlarm())) return;
+    if (want === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(want);
   }
 }
 

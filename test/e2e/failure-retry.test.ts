@@ -10,6 +10,9 @@ describe("a corrupt upload, then a good file and the retry", () => {
     const failed = await waitFor(env.url, me.token, id, finished);
     expect(failed.status).toBe("failed");
     expect(failed.error.code).toBe("INPUT_UNREADABLE");
+    // A message for people: no paths of the worker's machine.
+    expect(failed.error.message).toMatch(/the original/);
+    expect(failed.error.message).not.toMatch(/\/tmp|scratch/);
     const failedRow = await rowWhen(id, (r) => r.status === "failed");
     expect(failedRow).toMatchObject({ transcoding_error_code: "INPUT_UNREADABLE", transcoding_attempts: 0 });
 

@@ -127,9 +127,11 @@ export async function handleJob(
     log("job.completed", { ...delivery, timings });
     return { kind: "result", result: { status: "completed", attemptId: input.attemptId, output: result.output }, timings };
   } catch (error) {
-    const failure = opts.signal?.aborted && !(error instanceof PipelineError)
+    const raw = opts.signal?.aborted && !(error instanceof PipelineError)
       ? new PipelineError("CANCELLED", "The job was stopped", true, { cause: error })
       : asPipelineError(error);
+    // Messages reach people (dashboard, API): say "the original", not this machine's scratch path.
+    const failure = new PipelineError(raw.code, raw.message.replace(new RegExp(`${escapeRegExp(scratch)}/original[^\\s:]*`, "g"), "the original").replaceAll(scratch, "scratch"), raw.retriable, { cause: raw });
     await uploader.settle();
     const delivery = await sender.failed(failure.toJSON());
     timings.total = Date.now() - started;
@@ -146,4 +148,8 @@ export function doneBody(outcome: HandlerOutcome): DoneBody {
   if (outcome.kind === "invalid") return { error: outcome.message };
   const r = outcome.result;
   return r.status === "completed" ? { output: r } : { output: r, error: `${r.error.code}: ${r.error.message}` };
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

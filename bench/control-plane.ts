@@ -1,0 +1,134 @@
+/**
+ * bench/control-plane: N media items driven concurrently through trigger → 5 progress callbacks
+ * → completed, against `wrangler dev` (Worker + Durable Objects), the RunPod stand-in and the
+ * embedded Postgres. The benchmark plays the GPU worker: it signs and sends the callbacks itself.
+ *
+ *   npm run bench:control-plane -- [--items 500] [--concurrency 50]
+ *
+ * Prints lifecycles per second, callback latency percentiles, the ratio of the callback p99 to a
+ * baseline measured in the same run (GET /health through the same wrangler dev: the floor of any
+ * request), and how many rows reached `ready` in Postgres (must equal N).
+ */
+import { randomUUID } from "node:crypto";
+import { spawn } from "node:child_process";
+import { parseArgs } from "node:util";
+import { outputKeys, signPayload, SIGNATURE_HEADER } from "../src/contract/index.ts";
+import { call, tokenFor } from "../dev/client.ts";
+import { useLocalProxy, withClient } from "../dev/db.ts";
+
+const { values } = parseArgs({ options: { items: { type: "string", default: "500" }, concurrency: { type: "string", default: "50" } } });
+const N = Number(values.items);
+const C = Number(values.concurrency);
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+};
+async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>) {
+  let next = 0;
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+const timed = async <T>(into: number[], fn: () => Promise<T>): Promise<T> => {
+  const t = performance.now();
+  try {
+    return await fn();
+  } finally {
+    into.push(performance.now() - t);
+  }
+};
+
+// The stack runs in its own process (PGlite's queries block an event loop): the load generator's
+// clock then measures the control plane, not its own waiting.
+console.log(`› starting the stack (no GPU worker: this benchmark sends the callbacks)…`);
+const child = spawn(process.execPath, ["--import", "tsx", "scripts/dev.ts", "--no-worker", "--json", "--ephemeral", "--port", "0", "--log-level", process.env.LOG_LEVEL ?? "info"], {
+  stdio: ["ignore", "pipe", "inherit"],
+});
+const stack = await new Promise<{ url: string; secrets: Record<string, string>; databaseUrl: string; dbWsProxy: string }>((resolve, reject) => {
+  let buf = "";
+  child.stdout!.on("data", (d) => {
+    buf += d;
+    const line = buf.split("\n").find((l) => l.startsWith("{"));
+    if (line) resolve(JSON.parse(line));
+  });
+  child.once("exit", (code) => reject(new Error(`the stack exited with ${code}`)));
+});
+useLocalProxy(stack.dbWsProxy);
+const secret = stack.secrets.RUNPOD_WEBHOOK_SECRET!;
+const webhook = `${stack.url}/api/transcoding/webhook`;
+
+async function callback(body: Record<string, unknown>) {
+  const raw = JSON.stringify({ eventId: randomUUID(), sentAt: new Date().toISOString(), ...body });
+  const res = await fetch(webhook, { method: "POST", headers: { "content-type": "application/json", [SIGNATURE_HEADER]: await signPayload(secret, raw) }, body: raw });
+  const answer = (await res.json()) as { outcome?: string };
+  if (res.status !== 200 || answer.outcome !== "applied") throw new Error(`callback answered ${res.status} ${JSON.stringify(answer)}`);
+}
+
+try {
+  // Setup (not timed): N creators' items registered, originals uploaded, marked uploaded.
+  const items: { id: string; creatorId: string; token: string }[] = [];
+  const tSetup = performance.now();
+  await pool(Array.from({ length: N }, (_, i) => i), C, async () => {
+    const creatorId = randomUUID();
+    const token = await tokenFor(stack.secrets.JWT_SECRET!, creatorId);
+    const reg = await call(stack.url, "POST", "/api/media", token, { mediaType: "video", filename: "bench.mp4", size: 4, contentType: "video/mp4" });
+    const put = await fetch(reg.upload.url, { method: "PUT", headers: reg.upload.headers, body: "mp4!" });
+    if (!put.ok) throw new Error(`PUT ${put.status}`);
+    await call(stack.url, "POST", `/api/media/${reg.id}/upload-complete`, token);
+    items.push({ id: reg.id, creatorId, token });
+  });
+  console.log(`› ${N} items registered and uploaded in ${((performance.now() - tSetup) / 1000).toFixed(1)} s`);
+
+  // Baseline in the same run: the cheapest request through the same wrangler dev, same concurrency.
+  const health: number[] = [];
+  await pool(Array.from({ length: N * 6 }, (_, i) => i), C, async () => {
+    await timed(health, () => fetch(`${stack.url}/health`).then((r) => r.text()));
+  });
+
+  const triggers: number[] = [];
+  const callbacks: number[] = [];
+  const t0 = performance.now();
+  await pool(items, C, async (item) => {
+    const s = await timed(triggers, () => call(stack.url, "POST", `/api/media/${item.id}/transcode`, item.token));
+    const envelope = { attemptId: s.attemptId, jobId: s.jobId, mediaId: item.id };
+    for (const percent of [10, 30, 50, 70, 90]) {
+      await timed(callbacks, () => callback({ ...envelope, status: "progress", phase: "encoding", percent }));
+    }
+    const keys = outputKeys({ creatorId: item.creatorId, mediaId: item.id, attemptId: s.attemptId });
+    const output = {
+      mediaType: "video", hlsMasterKey: keys.hlsMaster, hlsPreviewKey: keys.hlsPreview, thumbnailKey: keys.thumbnail,
+      waveformKey: null, waveformImageKey: null, mezzanineKey: keys.mezzanine, durationSeconds: 60, width: 1920, height: 1080,
+      readyVariants: ["1080p", "720p", "480p", "360p"], loudness: { integrated: -16.1, truePeak: -1.6, range: 5.2 }, encoder: "libx264",
+    };
+    await timed(callbacks, () => callback({ ...envelope, status: "completed", output }));
+  });
+  const wall = (performance.now() - t0) / 1000;
+
+  // The projection is written right after each transition; give the last writes a moment.
+  const countReady = () =>
+    withClient(stack.databaseUrl, async (c) => Number((await c.query("SELECT count(*) AS n FROM media_items WHERE status = 'ready'")).rows[0].n));
+  let ready = await countReady();
+  const waitEnd = Date.now() + 60_000;
+  while (ready < N && Date.now() < waitEnd) {
+    await new Promise((r) => setTimeout(r, 500));
+    ready = await countReady();
+  }
+
+  const f = (ms: number) => `${ms.toFixed(1)} ms`;
+  console.log(`\ncontrol plane: ${N} lifecycles, concurrency ${C}, 2 cores, wrangler dev + PGlite`);
+  console.log(`  wall (trigger → 5 progress → completed)   ${wall.toFixed(1)} s`);
+  console.log(`  lifecycles per second                     ${(N / wall).toFixed(1)}`);
+  console.log(`  callbacks: n=${callbacks.length}  p50 ${f(pct(callbacks, 50))}  p99 ${f(pct(callbacks, 99))}  max ${f(Math.max(...callbacks))}`);
+  console.log(`  triggers:  n=${triggers.length}  p50 ${f(pct(triggers, 50))}  p99 ${f(pct(triggers, 99))}`);
+  console.log(`  baseline GET /health: n=${health.length}  p50 ${f(pct(health, 50))}  p99 ${f(pct(health, 99))}`);
+  console.log(`  ratio callback p99 / baseline p99        ${(pct(callbacks, 99) / pct(health, 99)).toFixed(2)}×`);
+  console.log(`  rows ready in Postgres                    ${ready} / ${N} ${ready === N ? "✓" : "✗"}`);
+  console.log(`  target p99 < 100 ms                       ${pct(callbacks, 99) < 100 ? "met" : "NOT met"}`);
+  if (ready !== N) process.exitCode = 1;
+} finally {
+  await new Promise<void>((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}

@@ -1,0 +1,62 @@
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { adminToken, call, corruptFile, creator, env, finished, fixture, putObject, row, upload, waitFor } from "./support.ts";
+
+const ARTIFACTS = join(process.cwd(), "artifacts");
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  // Debian's Chromium, never a downloaded one.
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--autoplay-policy=no-user-gesture-required"] });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("admin dashboard in Chromium", () => {
+  it("lists the items, plays the stream, and its retry button works", async () => {
+    const me = await creator();
+    const goodId = await upload(env.url, me.token, fixture("small.mp4"));
+    await call(env.url, "POST", `/api/media/${goodId}/transcode`, me.token);
+    const badId = await upload(env.url, me.token, corruptFile());
+    await call(env.url, "POST", `/api/media/${badId}/transcode`, me.token);
+    await waitFor(env.url, me.token, goodId, finished);
+    expect((await waitFor(env.url, me.token, badId, finished)).status).toBe("failed");
+
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${env.url}/admin/#token=${await adminToken()}`);
+
+    // The overview lists both items, the failure with its code and a retry button.
+    await page.locator(`#recent tr[data-id="${goodId}"]`).waitFor();
+    await expect.poll(() => page.locator(`#recent tr[data-id="${goodId}"] .pill`).textContent()).toBe("ready");
+    const failure = page.locator(`#failures tr[data-id="${badId}"]`);
+    await failure.waitFor();
+    expect(await failure.textContent()).toContain("INPUT_UNREADABLE");
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-overview.png"), fullPage: true });
+
+    // Put a good original in place, then retry from the dashboard.
+    await putObject((await row(badId))!.r2_key, readFileSync(fixture("small.mp4")));
+    await failure.locator('button[data-act="retry"]').click();
+    await expect.poll(() => page.locator("#toast").textContent()).toContain("Retry started");
+    expect(await waitFor(env.url, me.token, badId, finished)).toMatchObject({ status: "ready", attempts: 1 });
+
+    // The item page plays the master playlist through the Worker's admin route.
+    await page.goto(`${env.url}/admin/#/media/${goodId}`);
+    const video = page.locator("video#player");
+    await video.waitFor();
+    // Elements are typed loosely here: this file compiles without the DOM library.
+    await video.evaluate((v: any) => v.play());
+    await expect
+      .poll(() => video.evaluate((v: any) => v.currentTime as number), { timeout: 30_000 })
+      .toBeGreaterThan(1.5);
+    await expect.poll(() => page.locator("#thumb").evaluate((img: any) => img.naturalWidth as number)).toBeGreaterThan(0);
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-item.png") });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
