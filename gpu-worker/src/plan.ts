@@ -32,7 +32,10 @@ const even = (n: number, limit = Infinity) => Math.max(2, Math.min(Math.round(n 
 /** Common frame rates, so 29.97 stays 29.97 and a jittery VFR average lands on a standard one. */
 const STANDARD_RATES = [23.976, 24, 25, 29.97, 30, 48, 50, 59.94, 60];
 export function outputFps(v: VideoInfo): number {
-  const capped = Math.min(v.fps || 30, 60);
+  // A variable-rate source keeps the rate its camera aimed at (gaps become repeated frames,
+  // motion is not thinned); a constant one keeps its own.
+  const source = v.variableFrameRate && v.nominalFps && v.nominalFps <= 120 ? v.nominalFps : v.fps;
+  const capped = Math.min(source || 30, 60);
   const nearest = STANDARD_RATES.reduce((best, r) => (Math.abs(r - capped) < Math.abs(best - capped) ? r : best));
   return Math.abs(nearest - capped) / capped < 0.05 ? nearest : Math.round(capped * 1000) / 1000;
 }

@@ -13,6 +13,8 @@ export interface VideoInfo {
   rotation: number;
   /** Average frame rate; `variable` when the container's nominal and average rates disagree. */
   fps: number;
+  /** The container's nominal rate (r_frame_rate): what a variable-rate camera aimed at. */
+  nominalFps: number | null;
   variableFrameRate: boolean;
   pixFmt: string;
   bitDepth: number;
@@ -123,6 +125,7 @@ export async function probe(input: string, opts: ProbeOptions): Promise<MediaInf
       displayHeight: quarter ? Number(v.width) : Number(v.height),
       rotation,
       fps: avg || nominal || 30,
+      nominalFps: nominal || null,
       variableFrameRate: avg > 0 && nominal > 0 && Math.abs(avg - nominal) / nominal > 0.01,
       pixFmt,
       bitDepth: bitDepthOf(pixFmt, v.bits_per_raw_sample),

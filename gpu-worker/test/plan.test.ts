@@ -5,7 +5,7 @@ import type { MediaInfo, VideoInfo } from "../src/probe.ts";
 const ALL = ["1080p", "720p", "480p", "360p"] as const;
 function info(v: Partial<VideoInfo>): MediaInfo {
   const video: VideoInfo = {
-    codec: "h264", width: 1920, height: 1080, displayWidth: 1920, displayHeight: 1080, rotation: 0, fps: 30,
+    codec: "h264", width: 1920, height: 1080, displayWidth: 1920, displayHeight: 1080, rotation: 0, fps: 30, nominalFps: 30,
     variableFrameRate: false, pixFmt: "yuv420p", bitDepth: 8, colorTransfer: null, hdr: false, bitRate: null, ...v,
   };
   return { durationSeconds: 10, formatName: "mov,mp4", video, audio: null };
@@ -42,7 +42,7 @@ describe("ladder plan", () => {
     expect(plan.rungs.map((r) => r.videoKbps)).toEqual([2400, 2400, 1500, 800]);
   });
   it("2 s GOPs at a constant standard rate; 10-bit and HDR flagged for conversion", () => {
-    const p = planVideo(info({ fps: 29.97002997, variableFrameRate: true, pixFmt: "yuv420p10le", bitDepth: 10, hdr: true }), [...ALL]);
+    const p = planVideo(info({ fps: 29.5, nominalFps: 29.97002997, variableFrameRate: true, pixFmt: "yuv420p10le", bitDepth: 10, hdr: true }), [...ALL]);
     expect(p).toMatchObject({ fps: 29.97, gop: 60, toEightBit: true, toneMap: true });
     expect(planVideo(info({ fps: 60 }), [...ALL]).gop).toBe(120);
   });
@@ -50,5 +50,16 @@ describe("ladder plan", () => {
     expect(avcCodecs("4.0")).toBe("avc1.640028");
     expect(avcCodecs("3.1")).toBe("avc1.64001f");
     expect(avcCodecs("3.0")).toBe("avc1.64001e");
+  });
+});
+
+describe("output frame rate", () => {
+  it("keeps a constant source's rate, snapping near-standard rates", () => {
+    expect(planVideo(info({ fps: 29.97, nominalFps: 29.97 }), [...ALL]).fps).toBe(29.97);
+    expect(planVideo(info({ fps: 24.01, nominalFps: 24 }), [...ALL]).fps).toBe(24);
+  });
+  it("a variable-rate source takes its nominal rate; above 60 fps is capped", () => {
+    expect(planVideo(info({ fps: 20.17, nominalFps: 30, variableFrameRate: true }), [...ALL]).fps).toBe(30);
+    expect(planVideo(info({ fps: 120, nominalFps: 120 }), [...ALL]).fps).toBe(60);
   });
 });

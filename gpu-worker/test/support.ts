@@ -32,6 +32,13 @@ const RECIPES: Record<string, (out: string) => void> = {
   "silent.mp4": (o) => ffmpeg([...pattern(640, 360, 3), ...h264, o]),
   "odd.mp4": (o) => ffmpeg([...pattern(641, 361, 2), ...tone(2), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv444p", "-c:a", "aac", "-shortest", o]),
   "tenbit.mkv": (o) => ffmpeg([...pattern(640, 360, 2), ...tone(2), "-c:v", "ffv1", "-pix_fmt", "yuv420p10le", "-c:a", "flac", "-shortest", o]),
+  // HDR10: 10-bit HEVC tagged PQ / BT.2020, as phones record it.
+  "hdr.mkv": (o) =>
+    ffmpeg([...pattern(640, 360, 2), ...tone(2), "-vf", "format=yuv420p10le", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error",
+      "-color_primaries", "bt2020", "-color_trc", "smpte2084", "-colorspace", "bt2020nc", "-c:a", "aac", "-shortest", o]),
+  // Variable frame rate: every third frame dropped, timestamps kept (30 fps nominal, 20 fps average, uneven gaps), in MP4 as phones write it.
+  "vfr.mp4": (o) =>
+    ffmpeg([...pattern(640, 360, 4), ...tone(4), "-vf", "select='not(eq(mod(n\\,3)\\,2))'", "-fps_mode", "vfr", ...h264, "-c:a", "aac", "-shortest", o]),
   "one-second.mp4": (o) => ffmpeg([...pattern(640, 360, 1), ...tone(1), ...h264, "-c:a", "aac", "-shortest", o]),
   // A 220 Hz sine at exactly half of full scale.
   "voice.m4a": (o) => ffmpeg(["-f", "lavfi", "-i", "aevalsrc=0.5*sin(2*PI*220*t):s=44100:d=12", "-af", "aformat=channel_layouts=stereo", "-c:a", "aac", o]),
