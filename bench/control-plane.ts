@@ -3,7 +3,10 @@
  * → completed, against `wrangler dev` (Worker + Durable Objects), the RunPod stand-in and the
  * embedded Postgres. The benchmark plays the GPU worker: it signs and sends the callbacks itself.
  *
- *   npm run bench:control-plane -- [--items 500] [--concurrency 50]
+ *   npm run bench:control-plane -- [--items 500] [--concurrency 10]
+ *
+ * The Worker runs with LOG_LEVEL=warn unless LOG_LEVEL says otherwise: `wrangler dev` pipes every
+ * log line through Node, a cost production does not have (Workers Logs are collected out of band).
  *
  * Prints lifecycles per second, callback latency percentiles, the ratio of the callback p99 to a
  * baseline measured in the same run (GET /health through the same wrangler dev: the floor of any
@@ -11,12 +14,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { spawn } from "node:child_process";
+import os from "node:os";
 import { parseArgs } from "node:util";
 import { outputKeys, signPayload, SIGNATURE_HEADER } from "../src/contract/index.ts";
 import { call, tokenFor } from "../dev/client.ts";
 import { useLocalProxy, withClient } from "../dev/db.ts";
 
-const { values } = parseArgs({ options: { items: { type: "string", default: "500" }, concurrency: { type: "string", default: "50" } } });
+const { values } = parseArgs({ options: { items: { type: "string", default: "500" }, concurrency: { type: "string", default: "10" } } });
 const N = Number(values.items);
 const C = Number(values.concurrency);
 
@@ -42,7 +46,7 @@ const timed = async <T>(into: number[], fn: () => Promise<T>): Promise<T> => {
 // The stack runs in its own process (PGlite's queries block an event loop): the load generator's
 // clock then measures the control plane, not its own waiting.
 console.log(`› starting the stack (no GPU worker: this benchmark sends the callbacks)…`);
-const child = spawn(process.execPath, ["--import", "tsx", "scripts/dev.ts", "--no-worker", "--json", "--ephemeral", "--port", "0", "--log-level", process.env.LOG_LEVEL ?? "info"], {
+const child = spawn(process.execPath, ["--import", "tsx", "scripts/dev.ts", "--no-worker", "--json", "--ephemeral", "--port", "0", "--log-level", process.env.LOG_LEVEL ?? "warn"], {
   stdio: ["ignore", "pipe", "inherit"],
 });
 const stack = await new Promise<{ url: string; secrets: Record<string, string>; databaseUrl: string; dbWsProxy: string }>((resolve, reject) => {
@@ -116,7 +120,7 @@ try {
   }
 
   const f = (ms: number) => `${ms.toFixed(1)} ms`;
-  console.log(`\ncontrol plane: ${N} lifecycles, concurrency ${C}, 2 cores, wrangler dev + PGlite`);
+  console.log(`\ncontrol plane: ${N} lifecycles, concurrency ${C}, ${os.availableParallelism()} cores, wrangler dev + PGlite, LOG_LEVEL=${process.env.LOG_LEVEL ?? "warn"}`);
   console.log(`  wall (trigger → 5 progress → completed)   ${wall.toFixed(1)} s`);
   console.log(`  lifecycles per second                     ${(N / wall).toFixed(1)}`);
   console.log(`  callbacks: n=${callbacks.length}  p50 ${f(pct(callbacks, 50))}  p99 ${f(pct(callbacks, 99))}  max ${f(Math.max(...callbacks))}`);
