@@ -6,23 +6,19 @@ export const WAVEFORM_IMAGE = { width: 1800, height: 280 } as const;
 export const WAVEFORM_SAMPLE_RATE = 48000;
 
 /**
- * The waveform, one decode: mono PCM on stdout for the data, and the PNG. It gates nothing, so
- * it runs beside the loudness measurement and the encode.
+ * The waveform's samples, one decode: mono 16-bit PCM on stdout. The data and the image are both
+ * computed from it in Node, so it gates nothing and runs beside the loudness measurement.
  */
-export function waveformArgs(input: string, waveformPng: string, base: string[]): string[] {
-  const graph = [
-    "[0:a:0]asplit=2[w][p]",
-    `[w]aformat=sample_fmts=s16:sample_rates=${WAVEFORM_SAMPLE_RATE}:channel_layouts=mono[wo]`,
-    `[p]aformat=channel_layouts=mono,showwavespic=s=${WAVEFORM_IMAGE.width}x${WAVEFORM_IMAGE.height}:colors=0x6366f1[po]`,
-  ].join(";");
+export function waveformArgs(input: string, base: string[]): string[] {
   return [
     ...base,
     "-i", input,
-    "-filter_complex", graph,
-    // Raw 16-bit mono samples for the waveform data, streamed to the parent.
-    "-map", "[wo]", "-f", "s16le", "pipe:1",
-    // One picture of the whole waveform.
-    "-map", "[po]", "-frames:v", "1", "-y", waveformPng,
+    // Audio only; video (cover art) is never decoded.
+    "-map", "0:a:0",
+    // Mono at a fixed rate, so samples_per_pixel means the same for every file.
+    "-af", `aformat=sample_fmts=s16:sample_rates=${WAVEFORM_SAMPLE_RATE}:channel_layouts=mono`,
+    // Raw samples, streamed to the parent.
+    "-f", "s16le", "pipe:1",
   ];
 }
 
@@ -40,5 +36,83 @@ export function audioHlsArgs(cmd: { input: string; hlsDir: string; gainFilter: s
     "-nostats",
     "-map", "[a]", ...aacArgs(128), ...hlsOutputArgs(`${cmd.hlsDir}/audio`, "index.m3u8", cmd.segmentSeconds),
     "-map", "[p]", ...aacArgs(128), ...hlsOutputArgs(`${cmd.hlsDir}/preview`, "preview.m3u8", cmd.segmentSeconds),
+  ];
+}
+
+/** One AAC-LC frame at 48 kHz. */
+export const AAC_FRAME_SECONDS = 1024 / 48000;
+/**
+ * Chunk boundaries fall on multiples of 24 s: a whole number of 6 s segments and of AAC frames
+ * (24 s = 1125 frames of 1024 samples at 48 kHz), so joined chunks keep every frame's timing.
+ */
+export const CHUNK_GRID_SECONDS = 24;
+/** Frames encoded before a chunk's start and dropped. */
+export const PREROLL_FRAMES = 8;
+
+export interface AudioChunk {
+  start: number;
+  /** null: to the end of the input. */
+  length: number | null;
+}
+
+/**
+ * Splits a long encode into one chunk per core (FFmpeg's AAC encoder is single-threaded); media
+ * shorter than two chunks of `minChunkSeconds` stays in one piece.
+ */
+export function audioChunks(durationSeconds: number, cores: number, minChunkSeconds = 300): AudioChunk[] {
+  const n = Math.max(1, Math.min(cores, Math.floor(durationSeconds / minChunkSeconds)));
+  const starts = [0];
+  for (let k = 1; k < n; k++) {
+    const s = Math.round((k * durationSeconds) / n / CHUNK_GRID_SECONDS) * CHUNK_GRID_SECONDS;
+    if (s > starts.at(-1)! && s < durationSeconds) starts.push(s);
+  }
+  return starts.map((start, i) => ({ start, length: i + 1 < starts.length ? starts[i + 1]! - start : null }));
+}
+
+/**
+ * One chunk of the normalised audio as raw AAC (ADTS). An AAC frame is decoded by overlapping two
+ * packets whose transforms each span two frames, so at a join both sides must have been encoded
+ * from real audio: a chunk ends one frame late (post-roll) and starts PREROLL_FRAMES early (one
+ * would do for the transform; more lets the encoder's rate control settle before the frames that
+ * are kept), and the packets of those frames and the encoder's priming packet are dropped. Chunks then join
+ * sample-exactly and without a click (test: audio-chunks.test.ts).
+ */
+export function audioChunkArgs(cmd: { input: string; output: string; chunk: AudioChunk; gainFilter: string | null; base: string[] }): string[] {
+  const { start, length } = cmd.chunk;
+  const pre = start > 0 ? PREROLL_FRAMES * AAC_FRAME_SECONDS : 0;
+  const post = length !== null ? AAC_FRAME_SECONDS : 0;
+  // Packet n decodes to frame n-1 (packet 0 is the priming): keep the chunk's own frames only.
+  const drop: string[] = [];
+  const skip = start > 0 ? PREROLL_FRAMES : 0;
+  if (start > 0) drop.push(`lt(n\\,${skip + 1})`);
+  if (length !== null) drop.push(`gt(n\\,${Math.round(length / AAC_FRAME_SECONDS) + skip})`);
+  return [
+    ...cmd.base,
+    // Input seek; FFmpeg then trims the decoded audio to the exact sample.
+    ...(start > 0 ? ["-ss", (start - pre).toFixed(6)] : []),
+    "-i", cmd.input,
+    "-map", "0:a:0",
+    "-af", chain([cmd.gainFilter, "aresample=48000", "aformat=sample_rates=48000:channel_layouts=stereo"], "anull"),
+    // The chunk with its pre- and post-roll: a whole number of frames, to the sample.
+    ...(length !== null ? ["-t", (length + pre + post).toFixed(6)] : []),
+    "-progress", "pipe:1",
+    "-nostats",
+    ...aacArgs(128),
+    // Drops the priming, pre-roll and post-roll packets.
+    ...(drop.length ? ["-bsf:a", `noise=drop=${drop.join("+")}`] : []),
+    "-f", "adts",
+    "-y", cmd.output,
+  ];
+}
+
+/** Packages the joined AAC into the audio HLS and its preview without re-encoding. */
+export function audioPackageArgs(cmd: { adts: string; hlsDir: string; segmentSeconds: number; previewSeconds: number; base: string[] }): string[] {
+  return [
+    ...cmd.base,
+    "-f", "aac",
+    "-i", cmd.adts,
+    "-map", "0:a", "-c", "copy", ...hlsOutputArgs(`${cmd.hlsDir}/audio`, "index.m3u8", cmd.segmentSeconds),
+    // The preview is the first `previewSeconds`, cut at a frame.
+    "-map", "0:a", "-c", "copy", "-t", String(cmd.previewSeconds), ...hlsOutputArgs(`${cmd.hlsDir}/preview`, "preview.m3u8", cmd.segmentSeconds),
   ];
 }

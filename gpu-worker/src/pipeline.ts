@@ -1,7 +1,10 @@
 import { mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { outputKeys, type JobOutput, type KeyScope, type MediaType, type RenditionName } from "../../src/contract/index.ts";
-import { audioHlsArgs, waveformArgs, WAVEFORM_SAMPLE_RATE } from "./audio-args.ts";
+import { createReadStream, createWriteStream } from "node:fs";
+import { availableParallelism } from "node:os";
+import { pipeline as pipeStreams } from "node:stream/promises";
+import { audioChunkArgs, audioChunks, audioHlsArgs, audioPackageArgs, waveformArgs, WAVEFORM_IMAGE, WAVEFORM_SAMPLE_RATE, type AudioChunk } from "./audio-args.ts";
 import { chooseEncoder, type EncoderChoice } from "./encoders/detect.ts";
 import { x264 } from "./encoders/x264.ts";
 import type { VideoEncoder } from "./encoders/types.ts";
@@ -11,6 +14,7 @@ import { ladderArgs } from "./ladder-args.ts";
 import { measureLoudness, normalisationFilter, type Loudness, type LoudnessTarget } from "./loudness.ts";
 import { audioMaster, playlistStats, videoMaster } from "./outputs/master.ts";
 import { samplesPerPixel, WaveformBuilder } from "./outputs/waveform.ts";
+import { waveformPng } from "./outputs/waveform-png.ts";
 import { planVideo, type VideoPlan } from "./plan.ts";
 import { probe, type MediaInfo } from "./probe.ts";
 import { progressParser, ProgressTracker, type ProgressEvent } from "./progress.ts";
@@ -29,6 +33,10 @@ export interface PipelineJob extends KeyScope {
   /** Whether an archive bucket is configured: no archive, no mezzanine. */
   archive: boolean;
   maxDurationSeconds: number;
+  /** Cores to spread a long audio encode over (default: this machine's). */
+  cores?: number;
+  /** An audio encode is split only into chunks at least this long (default 300 s). */
+  audioChunkMinSeconds?: number;
   signal?: AbortSignal;
   onProgress?: (e: ProgressEvent) => void;
   log?: (line: string) => void;
@@ -169,26 +177,33 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
     const waveform = new WaveformBuilder(WAVEFORM_SAMPLE_RATE, spp);
     let consumed: Promise<void> = Promise.resolve();
     const drawn = step(timings, "waveform", async () => {
-      await runTool("ffmpeg", waveformArgs(job.input, png, base), { ...opts, takeStdout: (s) => (consumed = waveform.consume(s)) });
+      await runTool("ffmpeg", waveformArgs(job.input, base), { ...opts, takeStdout: (s) => (consumed = waveform.consume(s)) });
       await consumed;
     });
     drawn.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
     loudness = await step(timings, "loudness", () => measureLoudness(job.input, base, opts));
     progress.report("encoding", 0.3);
     const gain = normalisationFilter(loudness, job.loudnessTarget).filter;
-    await step(timings, "audio-hls", () =>
-      runTool(
-        "ffmpeg",
-        audioHlsArgs({ input: job.input, hlsDir, gainFilter: gain, segmentSeconds: job.segmentSeconds, previewSeconds: job.previewSeconds, base }),
-        { ...opts, onStdout: progressParser(info.durationSeconds, (f) => progress.report("encoding", 0.3 + 0.7 * f)) },
-      ),
-    );
+    const chunks = audioChunks(info.durationSeconds, job.cores ?? availableParallelism(), job.audioChunkMinSeconds);
+    const report = (f: number) => progress.report("encoding", 0.3 + 0.7 * f);
+    if (chunks.length === 1) {
+      await step(timings, "audio-hls", () =>
+        runTool(
+          "ffmpeg",
+          audioHlsArgs({ input: job.input, hlsDir, gainFilter: gain, segmentSeconds: job.segmentSeconds, previewSeconds: job.previewSeconds, base }),
+          { ...opts, onStdout: progressParser(info.durationSeconds, report) },
+        ),
+      );
+    } else {
+      await step(timings, "audio-hls", () => encodeAudioInChunks({ job, hlsDir, chunks, gain, durationSeconds: info.durationSeconds, base, opts, report }));
+    }
     progress.report("packaging", 0);
     await drawn;
-    await nonEmpty(png, "waveform image");
+    const waveformData = waveform.finish();
+    await writeFile(png, waveformPng(waveformData, WAVEFORM_IMAGE.width, WAVEFORM_IMAGE.height));
     const waveformPath = at(keys.waveform);
     await mkdir(dirname(waveformPath), { recursive: true });
-    await writeFile(waveformPath, JSON.stringify(waveform.finish()));
+    await writeFile(waveformPath, JSON.stringify(waveformData));
     const stats = await playlistStats(join(hlsDir, "audio/index.m3u8"));
     await writeFile(join(hlsDir, "master.m3u8"), audioMaster({ uri: "audio/index.m3u8", stats }));
     output = {
@@ -225,6 +240,48 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
 
   files.push(...(await hlsFiles(hlsDir, keys.hlsRoot)));
   return { output, files, info, timings };
+}
+
+/**
+ * A long audio encode split over the cores: each chunk to raw AAC in parallel, the chunks joined
+ * in order, then packaged into HLS by stream copy (see audioChunkArgs for the joins).
+ */
+async function encodeAudioInChunks(a: {
+  job: PipelineJob;
+  hlsDir: string;
+  chunks: AudioChunk[];
+  gain: string | null;
+  durationSeconds: number;
+  base: string[];
+  opts: { signal?: AbortSignal; timeoutMs: number };
+  report: (fraction: number) => void;
+}): Promise<void> {
+  const work = join(a.job.outDir, ".audio-chunks", a.job.attemptId);
+  await mkdir(work, { recursive: true });
+  try {
+    const parts = a.chunks.map((_, i) => join(work, `part-${i}.aac`));
+    const done = a.chunks.map(() => 0);
+    const seconds = a.chunks.map((c) => c.length ?? a.durationSeconds - c.start);
+    await Promise.all(
+      a.chunks.map((chunk, i) =>
+        runTool("ffmpeg", audioChunkArgs({ input: a.job.input, output: parts[i]!, chunk, gainFilter: a.gain, base: a.base }), {
+          ...a.opts,
+          onStdout: progressParser(seconds[i]!, (f) => {
+            done[i] = f * seconds[i]!;
+            a.report(done.reduce((x, y) => x + y, 0) / a.durationSeconds);
+          }),
+        }),
+      ),
+    );
+    // ADTS frames are self-contained: the joined file is one continuous AAC stream.
+    const joined = join(work, "joined.aac");
+    const out = createWriteStream(joined);
+    for (const part of parts) await pipeStreams(createReadStream(part), out, { end: false });
+    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    await runTool("ffmpeg", audioPackageArgs({ adts: joined, hlsDir: a.hlsDir, segmentSeconds: a.job.segmentSeconds, previewSeconds: a.job.previewSeconds, base: a.base }), a.opts);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }
 
 function round3(n: number) {

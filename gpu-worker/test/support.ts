@@ -42,6 +42,8 @@ const RECIPES: Record<string, (out: string) => void> = {
   "one-second.mp4": (o) => ffmpeg([...pattern(640, 360, 1), ...tone(1), ...h264, "-c:a", "aac", "-shortest", o]),
   // A 220 Hz sine at exactly half of full scale.
   "voice.m4a": (o) => ffmpeg(["-f", "lavfi", "-i", "aevalsrc=0.5*sin(2*PI*220*t):s=44100:d=12", "-af", "aformat=channel_layouts=stereo", "-c:a", "aac", o]),
+  // 50 s of a 440 Hz tone (stereo, 48 kHz, lossless): long enough for two 24 s-aligned chunks.
+  "tone-50s.flac": (o) => ffmpeg(["-f", "lavfi", "-i", "aevalsrc=0.4*sin(2*PI*440*t):s=48000:d=50", "-af", "aformat=channel_layouts=stereo", "-c:a", "flac", o]),
   "truncated.mp4": (o) => {
     const whole = `${o}.whole.mp4`;
     ffmpeg([...pattern(640, 360, 3), ...h264, whole]);
