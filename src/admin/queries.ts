@@ -1,5 +1,5 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
+import type { Db } from "../db/types.ts";
 import { mediaItems } from "../../schema/index.ts";
 
 /** The dashboard reads only the Postgres projection (design.md §5), never the objects. */

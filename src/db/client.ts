@@ -1,9 +1,10 @@
 import { Client, neonConfig } from "@neondatabase/serverless";
-import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
+import { drizzle } from "drizzle-orm/neon-serverless";
 import type { Config } from "../config.ts";
 import * as schema from "../../schema/index.ts";
 
-export type Db = NeonDatabase<typeof schema>;
+import type { Db } from "./types.ts";
+export type { Db };
 
 /** Raised when Postgres cannot be reached or answers with an error; the caller decides what is lost (nothing). */
 export class DatabaseUnavailable extends Error {

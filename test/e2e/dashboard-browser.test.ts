@@ -59,4 +59,20 @@ describe("admin dashboard in Chromium", () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it("shows a job in flight with its progress, and its cancel button stops it", async () => {
+    const me = await creator();
+    const id = await upload(env.url, me.token, fixture("hd.mp4"));
+    await call(env.url, "POST", `/api/media/${id}/transcode`, me.token);
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    await page.goto(`${env.url}/admin/#token=${await adminToken()}`);
+    const row = page.locator(`#in-flight tr[data-id="${id}"]`);
+    await row.waitFor({ timeout: 15_000 });
+    expect(await row.locator(".bar").count()).toBe(1);
+    await row.locator('button[data-act="cancel"]').click();
+    await expect.poll(() => page.locator("#toast").textContent()).toContain("cancelled");
+    const s = await waitFor(env.url, me.token, id, finished);
+    expect(s).toMatchObject({ status: "failed", error: { code: "CANCELLED" } });
+    await page.close();
+  });
 });

@@ -83,9 +83,10 @@ export function fakeRunpod(): FakeRunpod {
     restore: () => spy.mockRestore(),
   };
   const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const req = new Request(input, init);
-    const url = new URL(req.url);
+    // Look at the URL first: building a Request from another one would use up its body.
+    const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
     if (url.host !== "runpod.test") return realFetch(input, init);
+    const req = new Request(input, init);
     const path = url.pathname.replace("/v2/endpoint-test", "");
     if (path === "/run") {
       if (fake.mode === "500") return new Response("internal error", { status: 500 });
