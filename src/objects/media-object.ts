@@ -56,15 +56,7 @@ export class MediaObject extends DurableObject<Env> {
   }
 
   async command(mediaId: string, command: Command): Promise<CommandResult> {
-    return this.serial(async () => {
-      let rec: LifecycleRecord | null;
-      try {
-        rec = await this.load(mediaId);
-      } catch (error) {
-        if (error instanceof DatabaseUnavailable) return { outcome: "unavailable", message: "The database is unavailable; try again" };
-        throw error;
-      }
-      if (!rec) return { outcome: "unknown" };
+    return this.withRecord(mediaId, async (rec) => {
       let event: LifecycleEvent;
       try {
         event = await this.eventFor(rec, command);
@@ -77,6 +69,14 @@ export class MediaObject extends DurableObject<Env> {
   }
 
   async status(mediaId: string, actor: Actor): Promise<CommandResult> {
+    return this.withRecord(mediaId, async (rec) => {
+      const mayRead = actor.kind === "service" || actor.role === "admin" || actor.userId === rec.context.creatorId;
+      return mayRead ? { outcome: "applied", status: this.view(rec) } : { outcome: "unknown" };
+    });
+  }
+
+  /** One event at a time, on the item's record; an unknown item or an unreachable database says so. */
+  private withRecord(mediaId: string, fn: (rec: LifecycleRecord) => Promise<CommandResult>): Promise<CommandResult> {
     return this.serial(async () => {
       let rec: LifecycleRecord | null;
       try {
@@ -85,9 +85,7 @@ export class MediaObject extends DurableObject<Env> {
         if (error instanceof DatabaseUnavailable) return { outcome: "unavailable", message: "The database is unavailable; try again" };
         throw error;
       }
-      const mayRead = rec && (actor.kind === "service" || actor.role === "admin" || actor.userId === rec.context.creatorId);
-      if (!rec || !mayRead) return { outcome: "unknown" };
-      return { outcome: "applied", status: this.view(rec) };
+      return rec ? fn(rec) : { outcome: "unknown" };
     });
   }
 
