@@ -39,6 +39,8 @@ export class MediaObject extends DurableObject<Env> {
   private queue: Promise<unknown> = Promise.resolve();
   private flushing: Promise<void> | null = null;
   private flushAgain = false;
+  /** How deep in nested transitions (a dispatch applies DISPATCHED inside TRIGGER). */
+  private depth = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -160,6 +162,15 @@ export class MediaObject extends DurableObject<Env> {
 
   /** Runs one pure transition; if it changed anything, persists it first, then carries out its effects. */
   private async apply(rec: LifecycleRecord, event: LifecycleEvent): Promise<Applied> {
+    this.depth++;
+    try {
+      return await this.applyOnce(rec, event);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private async applyOnce(rec: LifecycleRecord, event: LifecycleEvent): Promise<Applied> {
     const snapshot = lifecycleMachine.resolveState({ value: rec.value, context: rec.context });
     const [next, actions] = transition(lifecycleMachine, snapshot, event);
     const refusal = actions.find((a) => a.type === "refuse")?.params as { code: never; message: string } | undefined;
@@ -188,7 +199,9 @@ export class MediaObject extends DurableObject<Env> {
       if (action.type === "dispatchJob") current = await this.dispatch(current.rec, (action.params as { attemptId: string }).attemptId);
       if (action.type === "cancelJob") await this.cancel(current.rec, (action.params as { jobId: string | null }).jobId);
     }
-    if (!progressOnly) this.ctx.waitUntil(this.flush());
+    // A nested transition (DISPATCHED inside TRIGGER) leaves the write to the outer one: one
+    // Postgres write per command, carrying the newest state.
+    if (!progressOnly && this.depth === 1) this.ctx.waitUntil(this.flush());
     return current;
   }
 
