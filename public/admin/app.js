@@ -200,8 +200,11 @@ async function refresh() {
         shown = key;
       }
     } else {
-      shown = null;
-      app.innerHTML = overviewView(await api("GET", "/api/admin/overview"));
+      const data = await api("GET", "/api/admin/overview");
+      // Redraw only when something changed, so a button is never swapped out under a click.
+      const key = JSON.stringify({ ...data, generatedAt: null });
+      if (shown !== key) app.innerHTML = overviewView(data);
+      shown = key;
     }
     live.classList.remove("stale");
     document.getElementById("signout").hidden = false;
