@@ -19,6 +19,7 @@ import { parseArgs } from "node:util";
 import { outputKeys, signPayload, SIGNATURE_HEADER } from "../src/contract/index.ts";
 import { call, tokenFor } from "../dev/client.ts";
 import { useLocalProxy, withClient } from "../dev/db.ts";
+import { mapLimit } from "../gpu-worker/src/runtime/retry.ts";
 
 const { values } = parseArgs({ options: { items: { type: "string", default: "500" }, concurrency: { type: "string", default: "10" } } });
 const N = Number(values.items);
@@ -28,12 +29,6 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
 };
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>) {
-  let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
-}
 const timed = async <T>(into: number[], fn: () => Promise<T>): Promise<T> => {
   const t = performance.now();
   try {
@@ -73,7 +68,7 @@ try {
   // Setup (not timed): N creators' items registered, originals uploaded, marked uploaded.
   const items: { id: string; creatorId: string; token: string }[] = [];
   const tSetup = performance.now();
-  await pool(Array.from({ length: N }, (_, i) => i), C, async () => {
+  await mapLimit(Array.from({ length: N }, (_, i) => i), C, async () => {
     const creatorId = randomUUID();
     const token = await tokenFor(stack.secrets.JWT_SECRET!, creatorId);
     const reg = await call(stack.url, "POST", "/api/media", token, { mediaType: "video", filename: "bench.mp4", size: 4, contentType: "video/mp4" });
@@ -86,14 +81,14 @@ try {
 
   // Baseline in the same run: the cheapest request through the same wrangler dev, same concurrency.
   const health: number[] = [];
-  await pool(Array.from({ length: N * 6 }, (_, i) => i), C, async () => {
+  await mapLimit(Array.from({ length: N * 6 }, (_, i) => i), C, async () => {
     await timed(health, () => fetch(`${stack.url}/health`).then((r) => r.text()));
   });
 
   const triggers: number[] = [];
   const callbacks: number[] = [];
   const t0 = performance.now();
-  await pool(items, C, async (item) => {
+  await mapLimit(items, C, async (item) => {
     const s = await timed(triggers, () => call(stack.url, "POST", `/api/media/${item.id}/transcode`, item.token));
     const envelope = { attemptId: s.attemptId, jobId: s.jobId, mediaId: item.id };
     for (const percent of [10, 30, 50, 70, 90]) {

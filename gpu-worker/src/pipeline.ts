@@ -1,4 +1,4 @@
-import { mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { outputKeys, type JobOutput, type KeyScope, type MediaType, type RenditionName } from "../../src/contract/index.ts";
 import { createReadStream, createWriteStream } from "node:fs";
@@ -298,7 +298,6 @@ async function writeVideoMaster(hlsDir: string, plan: VideoPlan, hasAudio: boole
 
 /** Every file of the HLS tree, with its key. */
 async function hlsFiles(hlsDir: string, hlsRoot: string): Promise<OutputFile[]> {
-  const { readdir } = await import("node:fs/promises");
   const entries = await readdir(hlsDir, { recursive: true, withFileTypes: true });
   return entries
     .filter((e) => e.isFile())

@@ -39,8 +39,6 @@ export class MediaObject extends DurableObject<Env> {
   private queue: Promise<unknown> = Promise.resolve();
   private flushing: Promise<void> | null = null;
   private flushAgain = false;
-  /** How deep in nested transitions (a dispatch applies DISPATCHED inside TRIGGER). */
-  private depth = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -66,7 +64,11 @@ export class MediaObject extends DurableObject<Env> {
         if (error instanceof ObjectStoreError) return { outcome: "unavailable", message: "Object storage is unavailable; try again" };
         throw error;
       }
-      return (await this.apply(rec, event)).result;
+      const applied = await this.apply(rec, event);
+      // One Postgres write per command, carrying the newest state (a dispatch's DISPATCHED
+      // included); progress is left to the alarm, which writes it at most once a second.
+      if (applied.rec.version !== rec.version && event.type !== "PROGRESS") this.ctx.waitUntil(this.flush());
+      return applied.result;
     });
   }
 
@@ -162,15 +164,6 @@ export class MediaObject extends DurableObject<Env> {
 
   /** Runs one pure transition; if it changed anything, persists it first, then carries out its effects. */
   private async apply(rec: LifecycleRecord, event: LifecycleEvent): Promise<Applied> {
-    this.depth++;
-    try {
-      return await this.applyOnce(rec, event);
-    } finally {
-      this.depth--;
-    }
-  }
-
-  private async applyOnce(rec: LifecycleRecord, event: LifecycleEvent): Promise<Applied> {
     const snapshot = lifecycleMachine.resolveState({ value: rec.value, context: rec.context });
     const [next, actions] = transition(lifecycleMachine, snapshot, event);
     const refusal = actions.find((a) => a.type === "refuse")?.params as { code: never; message: string } | undefined;
@@ -199,9 +192,6 @@ export class MediaObject extends DurableObject<Env> {
       if (action.type === "dispatchJob") current = await this.dispatch(current.rec, (action.params as { attemptId: string }).attemptId);
       if (action.type === "cancelJob") await this.cancel(current.rec, (action.params as { jobId: string | null }).jobId);
     }
-    // A nested transition (DISPATCHED inside TRIGGER) leaves the write to the outer one: one
-    // Postgres write per command, carrying the newest state.
-    if (!progressOnly && this.depth === 1) this.ctx.waitUntil(this.flush());
     return current;
   }
 

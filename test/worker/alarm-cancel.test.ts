@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { adminToken, api, fakeRunpod, passDeadline, payloadFor, rowWhen, sendCallback, storedRecord, uploadedItem, uuid, videoOutput, type FakeRunpod } from "./helpers.ts";
+import { adminToken, api, fakeRunpod, passDeadline, payloadFor, rowWhen, sendCallback, storedRecord, videoOutput, statusOf, transcodingItem, type FakeRunpod } from "./helpers.ts";
 
 let runpod: FakeRunpod;
 beforeEach(() => {
@@ -7,20 +7,14 @@ beforeEach(() => {
 });
 afterEach(() => runpod.restore());
 
-async function transcodingItem() {
-  const item = await uploadedItem(uuid());
-  await api("POST", `/api/media/${item.id}/transcode`, { token: item.token });
-  return { item, job: runpod.lastJob() };
-}
-const status = async (item: { id: string; token: string }) => (await api("GET", `/api/media/${item.id}/transcoding-status`, { token: item.token })).body;
 
 describe("cancel", () => {
   it("a creator gets 403, even on their own item; an admin cancels and RunPod is told", async () => {
-    const { item, job } = await transcodingItem();
+    const { item, job } = await transcodingItem(runpod);
     const mine = await api("POST", `/api/media/${item.id}/cancel-transcoding`, { token: item.token });
     expect(mine.status).toBe(403);
     expect(mine.body.error.code).toBe("FORBIDDEN");
-    expect((await status(item)).status).toBe("transcoding");
+    expect((await statusOf(item)).status).toBe("transcoding");
     const res = await api("POST", `/api/media/${item.id}/cancel-transcoding`, { token: await adminToken() });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: "failed", error: { code: "CANCELLED" }, attempts: 0 });
@@ -33,7 +27,7 @@ describe("cancel", () => {
 describe("the stuck-job alarm reconciles through RunPod's /status", () => {
   it("arms the deadline from the duration floor at trigger", async () => {
     const before = Date.now();
-    const { item } = await transcodingItem();
+    const { item } = await transcodingItem(runpod);
     const rec = await storedRecord(item.id);
     // No duration known: an hour assumed × factor 3 → 3 h (above the 900 s floor).
     expect(rec.context.deadlineAt! - before).toBeGreaterThanOrEqual(3 * 3600_000 - 1000);
@@ -41,39 +35,39 @@ describe("the stuck-job alarm reconciles through RunPod's /status", () => {
   });
 
   it("RunPod COMPLETED: the item becomes ready with the handler's result", async () => {
-    const { item, job } = await transcodingItem();
+    const { item, job } = await transcodingItem(runpod);
     const output = videoOutput(job.input);
     runpod.statuses.set(job.jobId, { status: "COMPLETED", output: { status: "completed", attemptId: job.input.attemptId, output } });
     await passDeadline(item.id);
-    expect(await status(item)).toMatchObject({ status: "ready", output: { hlsMasterKey: output.hlsMasterKey } });
+    expect(await statusOf(item)).toMatchObject({ status: "ready", output: { hlsMasterKey: output.hlsMasterKey } });
     expect(runpod.cancels).toEqual([]);
     await rowWhen(item.id, (r) => r.status === "ready" && r.hlsMasterPlaylistKey === output.hlsMasterKey);
   });
 
   it("RunPod FAILED: the item fails with the reported error", async () => {
-    const { item, job } = await transcodingItem();
+    const { item, job } = await transcodingItem(runpod);
     runpod.statuses.set(job.jobId, { status: "FAILED", error: "handler crashed: out of memory" });
     await passDeadline(item.id);
-    const s = await status(item);
+    const s = await statusOf(item);
     expect(s).toMatchObject({ status: "failed", error: { code: "INTERNAL" } });
     expect(s.error.message).toContain("out of memory");
   });
 
   it("RunPod IN_PROGRESS past the deadline: cancelled at RunPod and failed TIMED_OUT", async () => {
-    const { item, job } = await transcodingItem();
+    const { item, job } = await transcodingItem(runpod);
     runpod.statuses.set(job.jobId, { status: "IN_PROGRESS" });
     await passDeadline(item.id);
-    expect(await status(item)).toMatchObject({ status: "failed", error: { code: "TIMED_OUT" }, deadlineAt: null });
+    expect(await statusOf(item)).toMatchObject({ status: "failed", error: { code: "TIMED_OUT" }, deadlineAt: null });
     expect(runpod.cancels).toEqual([job.jobId]);
     await rowWhen(item.id, (r) => r.transcodingErrorCode === "TIMED_OUT");
   });
 
   it("an alarm before the deadline changes nothing", async () => {
-    const { item } = await transcodingItem();
+    const { item } = await transcodingItem(runpod);
     const { runDurableObjectAlarm } = await import("cloudflare:test");
     const { stub } = await import("./helpers.ts");
     await runDurableObjectAlarm(stub(item.id));
-    expect((await status(item)).status).toBe("transcoding");
+    expect((await statusOf(item)).status).toBe("transcoding");
   });
 });
 
@@ -93,12 +87,12 @@ describe("attempts are counted once per retry", () => {
     ["cancel", "failure"],
   ] as const;
   it.each(mixes)("%s then %s: one retry, attempts = 1, then refused", async (firstEnd, secondEnd) => {
-    const { item, job } = await transcodingItem();
+    const { item, job } = await transcodingItem(runpod);
     await endings[firstEnd](item, job);
-    expect(await status(item)).toMatchObject({ status: "failed", attempts: 0 });
+    expect(await statusOf(item)).toMatchObject({ status: "failed", attempts: 0 });
     expect((await api("POST", `/api/media/${item.id}/retry-transcoding`, { token: item.token })).status).toBe(202);
     await endings[secondEnd](item, runpod.lastJob());
-    expect(await status(item)).toMatchObject({ status: "failed", attempts: 1 });
+    expect(await statusOf(item)).toMatchObject({ status: "failed", attempts: 1 });
     const refused = await api("POST", `/api/media/${item.id}/retry-transcoding`, { token: item.token });
     expect(refused.status).toBe(422);
     expect(runpod.runs).toHaveLength(2);

@@ -55,6 +55,17 @@ export async function uploadedItem(creatorId: string, mediaType: "video" | "audi
   return { id, token, creatorId, mediaType };
 }
 
+/** An uploaded item triggered into `transcoding`, with the job the fake RunPod received. */
+export async function transcodingItem(runpod: FakeRunpod) {
+  const item = await uploadedItem(uuid());
+  await api("POST", `/api/media/${item.id}/transcode`, { token: item.token });
+  return { item, job: runpod.lastJob() };
+}
+
+/** The item's status as its owner sees it. */
+export const statusOf = async (item: { id: string; token: string }) =>
+  (await api("GET", `/api/media/${item.id}/transcoding-status`, { token: item.token })).body;
+
 // ---- RunPod at the fetch boundary ---------------------------------------------------------
 
 export interface FakeRunpod {

@@ -1,6 +1,6 @@
 import { mkdir, rm } from "node:fs/promises";
 import { extname, join } from "node:path";
-import { jobInput, type JobInput, type JobResult, type Phase } from "../../../src/contract/index.ts";
+import { jobInput, outputKeys, type JobInput, type JobResult, type Phase } from "../../../src/contract/index.ts";
 import type { EncoderChoice } from "../encoders/detect.ts";
 import { asPipelineError, PipelineError } from "../errors.ts";
 import { DEFAULTS, runPipeline } from "../pipeline.ts";
@@ -84,7 +84,8 @@ export async function handleJob(
     tracker.report("downloading", 1);
 
     const outDir = join(scratch, "out");
-    const stopWatching = uploader.watch(join(outDir, `${input.creatorId}/hls/${input.mediaId}/${input.attemptId}`), `${input.creatorId}/hls/${input.mediaId}/${input.attemptId}`);
+    const { hlsRoot } = outputKeys(input);
+    const stopWatching = uploader.watch(join(outDir, hlsRoot), hlsRoot);
     let result;
     try {
       result = await runPipeline({

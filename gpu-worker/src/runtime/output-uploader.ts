@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { OutputFile } from "../pipeline.ts";
 import type { S3Store } from "./s3-store.ts";
@@ -46,9 +46,8 @@ export class OutputUploader {
     const store = file.bucket === "archive" ? this.stores.archive : this.stores.media;
     const task = this.slot(async () => {
       if (!store) throw new Error(`no ${file.bucket} bucket is configured`);
-      await store.upload(file.key, file.path, this.signal);
+      this.stats.bytes += await store.upload(file.key, file.path, this.signal);
       this.stats.files++;
-      this.stats.bytes += (await stat(file.path)).size;
       if (early) this.stats.early++;
     });
     task.catch((e) => (this.failure ??= e));

@@ -130,14 +130,17 @@ export class S3Store {
     }
   }
 
-  /** Uploads a local file with the headers its key calls for; large files go up in parts. */
-  async upload(key: string, path: string, signal?: AbortSignal): Promise<void> {
+  /** Uploads a local file with the headers its key calls for; large files go up in parts. Answers its size. */
+  async upload(key: string, path: string, signal?: AbortSignal): Promise<number> {
     const { size } = await stat(path);
     const { contentType, cacheControl } = assetHeaders(key);
     const headers = { "content-type": contentType, "cache-control": cacheControl };
-    if (size > this.opts.multipartThreshold) return this.uploadMultipart(key, path, size, headers, signal);
-    const body = await readFile(path);
-    await this.retrying(() => this.request("PUT", this.url(key), { body, headers, signal }), signal);
+    if (size > this.opts.multipartThreshold) await this.uploadMultipart(key, path, size, headers, signal);
+    else {
+      const body = await readFile(path);
+      await this.retrying(() => this.request("PUT", this.url(key), { body, headers, signal }), signal);
+    }
+    return size;
   }
 
   private async uploadMultipart(key: string, path: string, size: number, headers: Record<string, string>, signal?: AbortSignal): Promise<void> {
