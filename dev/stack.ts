@@ -23,7 +23,7 @@ export interface StackOptions {
   persist?: boolean;
   /** Start the GPU worker loop (default true); the control-plane benchmark plays the worker itself. */
   worker?: boolean;
-  /** The Worker's LOG_LEVEL (info by default). */
+  /** The Worker's LOG_LEVEL (info by default); at warn, wrangler's request log is off as well. */
   logLevel?: "info" | "warn";
   log?: (line: string) => void;
 }
@@ -148,6 +148,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()),
         "--persist-to", join(dataDir, "wrangler"),
         "--show-interactive-dev-session=false",
+        // At warn, miniflare also skips the loopback POST it makes to log each request.
+        ...(opts.logLevel === "warn" ? ["--log-level", "warn"] : []),
         ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
       ],
       { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true" }, stdio: ["ignore", "pipe", "pipe"] },

@@ -19,8 +19,20 @@ function num(value: string | undefined, fallback: number): number {
   return value !== undefined && value !== "" && Number.isFinite(n) ? n : fallback;
 }
 
+const parsed = new WeakMap<Env, Config>();
+
+/** The config of these bindings, parsed once per isolate (workerd hands every request the same env). */
 export function configFrom(env: Env): Config {
-  setLogLevel(env.LOG_LEVEL);
+  let config = parsed.get(env);
+  if (!config) {
+    setLogLevel(env.LOG_LEVEL);
+    config = parseConfig(env);
+    parsed.set(env, config);
+  }
+  return config;
+}
+
+function parseConfig(env: Env): Config {
   return {
     runpod: {
       apiBase: (env.RUNPOD_API_BASE || "https://api.runpod.ai/v2").replace(/\/+$/, ""),

@@ -7,10 +7,26 @@ export const MAX_SKEW_SECONDS = 300;
 
 const encoder = new TextEncoder();
 
+// Spelled this way because both the Workers and the Node type sets compile this module.
+type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+
+/** Imported keys by secret: importing costs more than the HMAC of a callback body. */
+const keys = new Map<string, Promise<HmacKey>>();
+
+function hmacKey(secret: string): Promise<HmacKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    key.catch(() => keys.delete(secret));
+    // Only configured secrets land here (two during a rotation); the bound is a backstop.
+    if (keys.size > 16) keys.clear();
+    keys.set(secret, key);
+  }
+  return key;
+}
+
 async function hmacHex(secret: string, message: Uint8Array): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
+  const key = await hmacKey(secret);
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, message));
   return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -37,6 +37,13 @@ export class MediaObject extends DurableObject<Env> {
   private readonly projector: Projector;
   private readonly store: ObjectStore;
   private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * What storage holds, kept in step with every write (write-through): events read it from memory
+   * instead of crossing into storage several times each. The alarm re-reads storage on every wake.
+   */
+  private cache: { rec: LifecycleRecord | null; pending: PendingProjection | null } | null = null;
+  /** The alarm as last set or read; undefined until read. */
+  private alarmAt: number | null | undefined = undefined;
   private flushing: Promise<void> | null = null;
   private flushAgain = false;
 
@@ -94,8 +101,11 @@ export class MediaObject extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    // A fired alarm is no longer set; time is recomputed from storage, never from memory.
+    this.alarmAt = null;
+    this.cache = null;
     await this.serial(async () => {
-      const rec = await this.ctx.storage.get<LifecycleRecord>(LIFECYCLE);
+      const { rec } = await this.stored();
       const deadline = rec?.context.deadlineAt;
       if (rec && rec.value === "transcoding" && deadline !== null && deadline !== undefined && Date.now() >= deadline) {
         const jobId = rec.context.jobId;
@@ -111,13 +121,32 @@ export class MediaObject extends DurableObject<Env> {
 
   // ---- state -------------------------------------------------------------------------------
 
+  private async stored(): Promise<{ rec: LifecycleRecord | null; pending: PendingProjection | null }> {
+    if (!this.cache) {
+      const found = await this.ctx.storage.get<LifecycleRecord | PendingProjection>([LIFECYCLE, PROJECTION]);
+      this.cache = { rec: (found.get(LIFECYCLE) as LifecycleRecord | undefined) ?? null, pending: (found.get(PROJECTION) as PendingProjection | undefined) ?? null };
+    }
+    return this.cache;
+  }
+
+  /** Writes the record and the pending projection (null deletes it), memory first: later reads see it at once. */
+  private async persist(rec: LifecycleRecord | null, pending: PendingProjection | null): Promise<void> {
+    const before = await this.stored();
+    this.cache = { rec, pending };
+    const puts: Record<string, unknown> = {};
+    if (rec && rec !== before.rec) puts[LIFECYCLE] = rec;
+    if (pending && pending !== before.pending) puts[PROJECTION] = pending;
+    if (Object.keys(puts).length) await this.ctx.storage.put(puts);
+    if (!pending && before.pending) await this.ctx.storage.delete(PROJECTION);
+  }
+
   private async load(mediaId: string): Promise<LifecycleRecord | null> {
-    const stored = await this.ctx.storage.get<LifecycleRecord>(LIFECYCLE);
-    if (stored) return stored;
+    const stored = await this.stored();
+    if (stored.rec) return stored.rec;
     const row = await timed("postgres.load", { mediaId }, () => this.projector.load(mediaId), (r) => ({ found: !!r }));
     if (!row || row.deletedAt) return null;
     const rec = recordFromRow(row);
-    await this.ctx.storage.put(LIFECYCLE, rec);
+    await this.persist(rec, stored.pending);
     return rec;
   }
 
@@ -179,11 +208,11 @@ export class MediaObject extends DurableObject<Env> {
 
     const nextRec: LifecycleRecord = { value: next.value as LifecycleRecord["value"], context: next.context, version: rec.version + 1 };
     const progressOnly = event.type === "PROGRESS";
-    const due = progressOnly ? await this.ctx.storage.get<PendingProjection>(PROJECTION) : undefined;
+    const due = progressOnly ? (await this.stored()).pending : null;
     const pending: PendingProjection = due
       ? { ...due, version: nextRec.version } // a write is already due; it will carry this state too
       : { version: nextRec.version, failures: 0, retryAt: Date.now() + (progressOnly ? PROGRESS_PROJECTION_MS : PROJECTION_GRACE_MS) };
-    await this.ctx.storage.put({ [LIFECYCLE]: nextRec, [PROJECTION]: pending });
+    await this.persist(nextRec, pending);
     await this.armAlarm();
     log("info", "transition", { ...this.ids(nextRec), event: event.type, from: rec.value, to: nextRec.value, version: nextRec.version });
 
@@ -252,8 +281,7 @@ export class MediaObject extends DurableObject<Env> {
   }
 
   private async flushOnce(): Promise<void> {
-    const rec = await this.ctx.storage.get<LifecycleRecord>(LIFECYCLE);
-    const pending = await this.ctx.storage.get<PendingProjection>(PROJECTION);
+    const { rec, pending } = await this.stored();
     if (!rec || !pending) return;
     try {
       await timed(
@@ -262,13 +290,15 @@ export class MediaObject extends DurableObject<Env> {
         () => this.projector.write(rec.context.mediaId, rec.version, projectionRow(rec.value, rec.context)),
         (r) => ({ write: r }),
       );
-      const latest = await this.ctx.storage.get<PendingProjection>(PROJECTION);
-      if (latest && latest.version <= rec.version) await this.ctx.storage.delete(PROJECTION);
+      // Events may have moved on while the write was in flight: only what it carried is done.
+      const now = await this.stored();
+      if (now.pending && now.pending.version <= rec.version) await this.persist(now.rec, null);
     } catch (error) {
-      const latest = (await this.ctx.storage.get<PendingProjection>(PROJECTION)) ?? pending;
+      const now = await this.stored();
+      const latest = now.pending ?? pending;
       const failures = latest.failures + 1;
       const backoff = Math.min(PROJECTION_BACKOFF_MAX_MS, 1000 * 2 ** (failures - 1));
-      await this.ctx.storage.put(PROJECTION, { ...latest, failures, retryAt: Date.now() + backoff });
+      await this.persist(now.rec, { ...latest, failures, retryAt: Date.now() + backoff });
       log("warn", "projection pending", { ...this.ids(rec), version: rec.version, failures, retryInMs: backoff, error });
     }
     await this.armAlarm();
@@ -276,14 +306,15 @@ export class MediaObject extends DurableObject<Env> {
 
   /** The one alarm, recomputed from what is stored: never from memory. */
   private async armAlarm(): Promise<void> {
-    const rec = await this.ctx.storage.get<LifecycleRecord>(LIFECYCLE);
-    const pending = await this.ctx.storage.get<PendingProjection>(PROJECTION);
+    const { rec, pending } = await this.stored();
     const times = [rec?.value === "transcoding" ? rec.context.deadlineAt : null, pending?.retryAt ?? null].filter(
       (t): t is number => typeof t === "number",
     );
     const want = times.length ? Math.min(...times) : null;
     // Most events (progress) leave the alarm where it is: skip the write then.
-    if (want === (await this.ctx.storage.getAlarm())) return;
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (want === this.alarmAt) return;
+    this.alarmAt = want;
     if (want === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(want);
   }
