@@ -41,6 +41,8 @@ export function audioHlsArgs(cmd: { input: string; hlsDir: string; gainFilter: s
 
 /** One AAC-LC frame at 48 kHz. */
 export const AAC_FRAME_SECONDS = 1024 / 48000;
+/** Output sample rate of every audio rendition. */
+const RATE = 48000;
 /**
  * Chunk boundaries fall on multiples of 24 s: a whole number of 6 s segments and of AAC frames
  * (24 s = 1125 frames of 1024 samples at 48 kHz), so joined chunks keep every frame's timing.
@@ -48,11 +50,28 @@ export const AAC_FRAME_SECONDS = 1024 / 48000;
 export const CHUNK_GRID_SECONDS = 24;
 /** Frames encoded before a chunk's start and dropped. */
 export const PREROLL_FRAMES = 8;
+/**
+ * A chunk after the first is decoded from this many whole seconds before its pre-roll. A whole
+ * second is a whole number of samples at any input rate, so the resampler to 48 kHz runs in the
+ * same phase as in a decode from the start; seeking straight to the pre-roll (a fraction of a
+ * 44.1 kHz sample) shifted a chunk of a 44.1 kHz input against the one before it.
+ */
+export const LEAD_SECONDS = 1;
 
 export interface AudioChunk {
   start: number;
   /** null: to the end of the input. */
   length: number | null;
+}
+
+/**
+ * Containers whose seeking FFmpeg lands on the exact sample, so that a chunk decoded from a seek
+ * lines up with the one before it (measured: a 44.1 kHz sweep in each, chunked against one
+ * process). Matroska/WebM is not one of them (its chunks landed thousands of samples off), nor
+ * are raw streams without an index (ADTS, AC-3).
+ */
+export function chunkable(formatName: string): boolean {
+  return formatName.split(",").some((f) => ["mov", "mp4", "m4a", "flac", "mp3", "wav", "ogg", "aiff"].includes(f));
 }
 
 /**
@@ -70,17 +89,33 @@ export function audioChunks(durationSeconds: number, cores: number, minChunkSeco
 }
 
 /**
+ * The chunks of one audio encode: several only where a chunk can seek exactly and the gain is
+ * stateless (see audioChunkArgs); one otherwise.
+ */
+export function encodeChunks(a: { formatName: string; gainMode: "none" | "linear" | "dynamic"; durationSeconds: number; cores: number; minChunkSeconds?: number }): AudioChunk[] {
+  if (!chunkable(a.formatName) || a.gainMode === "dynamic") return [{ start: 0, length: null }];
+  return audioChunks(a.durationSeconds, a.cores, a.minChunkSeconds);
+}
+
+/**
  * One chunk of the normalised audio as raw AAC (ADTS). An AAC frame is decoded by overlapping two
  * packets whose transforms each span two frames, so at a join both sides must have been encoded
  * from real audio: a chunk ends one frame late (post-roll) and starts PREROLL_FRAMES early (one
  * would do for the transform; more lets the encoder's rate control settle before the frames that
- * are kept), and the packets of those frames and the encoder's priming packet are dropped. Chunks then join
- * sample-exactly and without a click (test: audio-chunks.test.ts).
+ * are kept), and the packets of those frames and the encoder's priming packet are dropped. Chunks
+ * then join sample-exactly and without a click (test: audio-chunks.test.ts).
+ *
+ * Only a stateless gain may run in a chunk: a dynamic normaliser (loudnorm) starting afresh would
+ * change level at the join, so the pipeline encodes those in one piece.
  */
 export function audioChunkArgs(cmd: { input: string; output: string; chunk: AudioChunk; gainFilter: string | null; base: string[] }): string[] {
   const { start, length } = cmd.chunk;
-  const pre = start > 0 ? PREROLL_FRAMES * AAC_FRAME_SECONDS : 0;
-  const post = length !== null ? AAC_FRAME_SECONDS : 0;
+  const pre = start > 0 ? PREROLL_FRAMES * 1024 : 0;
+  const post = length !== null ? 1024 : 0;
+  // Samples at 48 kHz: skipped lead-in, then what is encoded (pre-roll, the chunk, post-roll).
+  const lead = start > 0 ? LEAD_SECONDS * RATE - pre : 0;
+  const encoded = length !== null ? pre + Math.round(length * RATE) + post : null;
+  const trim = [lead > 0 ? `start_sample=${lead}` : null, encoded !== null ? `end_sample=${lead + encoded}` : null].filter(Boolean).join(":");
   // Packet n decodes to frame n-1 (packet 0 is the priming): keep the chunk's own frames only.
   const drop: string[] = [];
   const skip = start > 0 ? PREROLL_FRAMES : 0;
@@ -88,13 +123,12 @@ export function audioChunkArgs(cmd: { input: string; output: string; chunk: Audi
   if (length !== null) drop.push(`gt(n\\,${Math.round(length / AAC_FRAME_SECONDS) + skip})`);
   return [
     ...cmd.base,
-    // Input seek; FFmpeg then trims the decoded audio to the exact sample.
-    ...(start > 0 ? ["-ss", (start - pre).toFixed(6)] : []),
+    // Input seek to a whole second: exact in the containers we chunk (see chunkable()).
+    ...(start > 0 ? ["-ss", String(start - LEAD_SECONDS)] : []),
     "-i", cmd.input,
     "-map", "0:a:0",
-    "-af", chain([cmd.gainFilter, "aresample=48000", "aformat=sample_rates=48000:channel_layouts=stereo"], "anull"),
-    // The chunk with its pre- and post-roll: a whole number of frames, to the sample.
-    ...(length !== null ? ["-t", (length + pre + post).toFixed(6)] : []),
+    // Trimmed at 48 kHz, to the sample: the lead-in goes, the pre-roll stays.
+    "-af", chain([cmd.gainFilter, "aresample=48000", "aformat=sample_rates=48000:channel_layouts=stereo", trim ? `atrim=${trim}` : null], "anull"),
     "-progress", "pipe:1",
     "-nostats",
     ...aacArgs(128),

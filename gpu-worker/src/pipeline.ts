@@ -4,7 +4,7 @@ import { outputKeys, type JobOutput, type KeyScope, type MediaType, type Renditi
 import { createReadStream, createWriteStream } from "node:fs";
 import { availableParallelism } from "node:os";
 import { pipeline as pipeStreams } from "node:stream/promises";
-import { audioChunkArgs, audioChunks, audioHlsArgs, audioPackageArgs, waveformArgs, WAVEFORM_IMAGE, WAVEFORM_SAMPLE_RATE, type AudioChunk } from "./audio-args.ts";
+import { audioChunkArgs, encodeChunks, audioHlsArgs, audioPackageArgs, waveformArgs, WAVEFORM_IMAGE, WAVEFORM_SAMPLE_RATE, type AudioChunk } from "./audio-args.ts";
 import { chooseEncoder, type EncoderChoice } from "./encoders/detect.ts";
 import { x264 } from "./encoders/x264.ts";
 import type { VideoEncoder } from "./encoders/types.ts";
@@ -183,8 +183,15 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
     drawn.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
     loudness = await step(timings, "loudness", () => measureLoudness(job.input, base, opts));
     progress.report("encoding", 0.3);
-    const gain = normalisationFilter(loudness, job.loudnessTarget).filter;
-    const chunks = audioChunks(info.durationSeconds, job.cores ?? availableParallelism(), job.audioChunkMinSeconds);
+    const normalise = normalisationFilter(loudness, job.loudnessTarget);
+    const gain = normalise.filter;
+    const chunks = encodeChunks({
+      formatName: info.formatName,
+      gainMode: normalise.mode,
+      durationSeconds: info.durationSeconds,
+      cores: job.cores ?? availableParallelism(),
+      minChunkSeconds: job.audioChunkMinSeconds,
+    });
     const report = (f: number) => progress.report("encoding", 0.3 + 0.7 * f);
     if (chunks.length === 1) {
       await step(timings, "audio-hls", () =>

@@ -44,6 +44,9 @@ const RECIPES: Record<string, (out: string) => void> = {
   "voice.m4a": (o) => ffmpeg(["-f", "lavfi", "-i", "aevalsrc=0.5*sin(2*PI*220*t):s=44100:d=12", "-af", "aformat=channel_layouts=stereo", "-c:a", "aac", o]),
   // 50 s of a 440 Hz tone (stereo, 48 kHz, lossless): long enough for two 24 s-aligned chunks.
   "tone-50s.flac": (o) => ffmpeg(["-f", "lavfi", "-i", "aevalsrc=0.4*sin(2*PI*440*t):s=48000:d=50", "-af", "aformat=channel_layouts=stereo", "-c:a", "flac", o]),
+  // 50 s at 44.1 kHz of a gliding tone (left) and a 523 Hz tone (right): a chunk whose samples
+  // were shifted against the one before it cannot match a one-process encode of this.
+  "sweep-50s-44k.flac": (o) => ffmpeg(["-f", "lavfi", "-i", "aevalsrc=0.4*sin(2*PI*(300+200*sin(2*PI*0.1*t))*t)|0.3*sin(2*PI*523*t):s=44100:d=50", "-c:a", "flac", o]),
   "truncated.mp4": (o) => {
     const whole = `${o}.whole.mp4`;
     ffmpeg([...pattern(640, 360, 3), ...h264, whole]);
