@@ -2,25 +2,8 @@ import { aacArgs, chain, hlsOutputArgs } from "./hls-args.ts";
 
 /** Waveform image size: wide enough for a desktop player bar. */
 export const WAVEFORM_IMAGE = { width: 1800, height: 280 } as const;
-/** Mono PCM rate the waveform data is computed from. */
+/** Mono PCM rate the waveform data is computed from, so samples_per_pixel means the same for every file. */
 export const WAVEFORM_SAMPLE_RATE = 48000;
-
-/**
- * The waveform's samples, one decode: mono 16-bit PCM on stdout. The data and the image are both
- * computed from it in Node, so it gates nothing and runs beside the loudness measurement.
- */
-export function waveformArgs(input: string, base: string[]): string[] {
-  return [
-    ...base,
-    "-i", input,
-    // Audio only; video (cover art) is never decoded.
-    "-map", "0:a:0",
-    // Mono at a fixed rate, so samples_per_pixel means the same for every file.
-    "-af", `aformat=sample_fmts=s16:sample_rates=${WAVEFORM_SAMPLE_RATE}:channel_layouts=mono`,
-    // Raw samples, streamed to the parent.
-    "-f", "s16le", "pipe:1",
-  ];
-}
 
 /** Audio pass 2, one decode: the normalised audio HLS and its preview. */
 export function audioHlsArgs(cmd: { input: string; hlsDir: string; gainFilter: string | null; segmentSeconds: number; previewSeconds: number; base: string[] }): string[] {

@@ -4,12 +4,14 @@ import { outputKeys, type JobOutput, type KeyScope, type MediaType, type Renditi
 import { createReadStream, createWriteStream } from "node:fs";
 import { availableParallelism } from "node:os";
 import { pipeline as pipeStreams } from "node:stream/promises";
-import { audioChunkArgs, encodeChunks, audioHlsArgs, audioPackageArgs, waveformArgs, WAVEFORM_IMAGE, WAVEFORM_SAMPLE_RATE, type AudioChunk } from "./audio-args.ts";
+import { audioChunkArgs, encodeChunks, audioHlsArgs, audioPackageArgs, WAVEFORM_IMAGE, WAVEFORM_SAMPLE_RATE, type AudioChunk } from "./audio-args.ts";
 import { chooseEncoder, type EncoderChoice } from "./encoders/detect.ts";
 import { x264 } from "./encoders/x264.ts";
 import type { VideoEncoder } from "./encoders/types.ts";
 import { PipelineError } from "./errors.ts";
 import { baseInputFlags, runTool, ToolFailed } from "./ffmpeg/spawn.ts";
+import { together } from "./ffmpeg/together.ts";
+import { analyseAudio } from "./audio-analysis.ts";
 import { ladderArgs } from "./ladder-args.ts";
 import { measureLoudness, normalisationFilter, type Loudness, type LoudnessTarget } from "./loudness.ts";
 import { audioMaster, playlistStats, videoMaster } from "./outputs/master.ts";
@@ -175,13 +177,21 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
     await mkdir(dirname(png), { recursive: true });
     const spp = samplesPerPixel(WAVEFORM_SAMPLE_RATE, info.durationSeconds);
     const waveform = new WaveformBuilder(WAVEFORM_SAMPLE_RATE, spp);
-    let consumed: Promise<void> = Promise.resolve();
-    const drawn = step(timings, "waveform", async () => {
-      await runTool("ffmpeg", waveformArgs(job.input, base), { ...opts, takeStdout: (s) => (consumed = waveform.consume(s)) });
-      await consumed;
-    });
-    drawn.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
-    loudness = await step(timings, "loudness", () => measureLoudness(job.input, base, opts));
+    const cores = job.cores ?? availableParallelism();
+    loudness = await step(timings, "audio analysis", () =>
+      analyseAudio({
+        input: job.input,
+        formatName: info.formatName,
+        sampleRate: info.audio!.sampleRate,
+        durationSeconds: info.durationSeconds,
+        cores,
+        minChunkSeconds: job.audioChunkMinSeconds,
+        waveform,
+        workDir: join(job.outDir, ".analysis", job.attemptId),
+        base,
+        opts,
+      }),
+    );
     progress.report("encoding", 0.3);
     const normalise = normalisationFilter(loudness, job.loudnessTarget);
     const gain = normalise.filter;
@@ -189,7 +199,7 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
       formatName: info.formatName,
       gainMode: normalise.mode,
       durationSeconds: info.durationSeconds,
-      cores: job.cores ?? availableParallelism(),
+      cores,
       minChunkSeconds: job.audioChunkMinSeconds,
     });
     const report = (f: number) => progress.report("encoding", 0.3 + 0.7 * f);
@@ -205,7 +215,6 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
       await step(timings, "audio-hls", () => encodeAudioInChunks({ job, hlsDir, chunks, gain, durationSeconds: info.durationSeconds, base, opts, report }));
     }
     progress.report("packaging", 0);
-    await drawn;
     const waveformData = waveform.finish();
     await writeFile(png, waveformPng(waveformData, WAVEFORM_IMAGE.width, WAVEFORM_IMAGE.height));
     const waveformPath = at(keys.waveform);
@@ -269,10 +278,12 @@ async function encodeAudioInChunks(a: {
     const parts = a.chunks.map((_, i) => join(work, `part-${i}.aac`));
     const done = a.chunks.map(() => 0);
     const seconds = a.chunks.map((c) => c.length ?? a.durationSeconds - c.start);
-    await Promise.all(
-      a.chunks.map((chunk, i) =>
+    await together(
+      a.opts.signal,
+      a.chunks.map((chunk, i) => (signal: AbortSignal) =>
         runTool("ffmpeg", audioChunkArgs({ input: a.job.input, output: parts[i]!, chunk, gainFilter: a.gain, base: a.base }), {
           ...a.opts,
+          signal,
           onStdout: progressParser(seconds[i]!, (f) => {
             done[i] = f * seconds[i]!;
             a.report(done.reduce((x, y) => x + y, 0) / a.durationSeconds);

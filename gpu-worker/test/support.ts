@@ -46,6 +46,14 @@ const RECIPES: Record<string, (out: string) => void> = {
   "tone-50s.flac": (o) => ffmpeg(["-f", "lavfi", "-i", "aevalsrc=0.4*sin(2*PI*440*t):s=48000:d=50", "-af", "aformat=channel_layouts=stereo", "-c:a", "flac", o]),
   // 50 s at 44.1 kHz of a gliding tone (left) and a 523 Hz tone (right): a chunk whose samples
   // were shifted against the one before it cannot match a one-process encode of this.
+  // 75 s at 44.1 kHz in four parts for loudness gating and range: quiet noise, a −12 dB tone, a
+  // hard-edged square wave (its true peak lies between samples), near silence.
+  "levels-75s-44k.flac": (o) =>
+    ffmpeg([
+      "-f", "lavfi", "-i",
+      "aevalsrc=if(lt(t\\,20)\\,0.03*(random(0)*2-1)\\,if(lt(t\\,40)\\,0.25*sin(2*PI*440*t)\\,if(lt(t\\,60)\\,0.6*sgn(sin(2*PI*997*t))\\,0.001*sin(2*PI*200*t)))):s=44100:d=75",
+      "-af", "aformat=channel_layouts=stereo", "-c:a", "flac", o,
+    ]),
   "sweep-50s-44k.flac": (o) => ffmpeg(["-f", "lavfi", "-i", "aevalsrc=0.4*sin(2*PI*(300+200*sin(2*PI*0.1*t))*t)|0.3*sin(2*PI*523*t):s=44100:d=50", "-c:a", "flac", o]),
   "truncated.mp4": (o) => {
     const whole = `${o}.whole.mp4`;
