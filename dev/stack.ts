@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { join, resolve } from "node:path";
+import { lockDataDir } from "./data-lock.ts";
 import { applyMigrations, useLocalProxy } from "./db.ts";
 import { startPostgres, type LocalPostgres } from "./postgres.ts";
 import { startRunpodStandin, type RunpodStandin } from "./runpod-standin.ts";
@@ -107,6 +108,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const stop = async () => {
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
   };
+  const unlock = lockDataDir(dataDir);
+  cleanups.push(async () => unlock());
 
   try {
     const postgres = await startPostgres({ databaseUrl: opts.databaseUrl, dataDir: opts.persist ? join(dataDir, "pglite") : undefined });

@@ -30,6 +30,9 @@ const stack = await startStack({
   worker: !values["no-worker"],
   logLevel: values["log-level"] === "warn" ? "warn" : "info",
   log: say,
+}).catch((error: Error) => {
+  console.error(`  ✗ ${error.message}`);
+  process.exit(1);
 });
 const stop = async () => {
   await stack.stop();

@@ -31,7 +31,12 @@ if (!positionals[0] && !existsSync(input)) {
 }
 
 const t0 = Date.now();
-const stack = await startStack({ dataDir, port: Number(values.port), persist: true, databaseUrl: process.env.DATABASE_URL, log: (l) => console.log(`  ✓ ${l}`) });
+const stack = await startStack({ dataDir, port: Number(values.port), persist: true, databaseUrl: process.env.DATABASE_URL, log: (l) => console.log(`  ✓ ${l}`) }).catch(
+  (error: Error) => {
+    console.error(`  ✗ ${error.message}`);
+    process.exit(1);
+  },
+);
 console.log(`› local stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s (logs in .data/logs/)`);
 let stopping = false;
 const shutdown = async (code: number) => {

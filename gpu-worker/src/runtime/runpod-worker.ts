@@ -71,6 +71,7 @@ export class RunpodWorker {
   private pingTimer: NodeJS.Timeout | null = null;
   private loop: Promise<void> | null = null;
   private stopChannel = true;
+  /** Ids of the last jobs this worker finished, oldest first (bounded: a worker lives for many jobs). */
   readonly completed: string[] = [];
   private readonly fetch: typeof fetch;
 
@@ -152,6 +153,7 @@ export class RunpodWorker {
     }
     await this.postDone(job.id, body, 3);
     this.completed.push(job.id);
+    if (this.completed.length > 100) this.completed.shift();
     this.log("worker.job.done", { jobId: job.id, error: body.error ?? null });
   }
 
