@@ -7,6 +7,7 @@ import type { AppEnv } from "../http/types.ts";
 import { parseMediaId } from "../http/validate.ts";
 import { inFlight, item, overview, recentFailures, recentItems } from "../admin/queries.ts";
 import type { Config } from "../config.ts";
+import { FileKeyCache } from "../admin/file-keys.ts";
 
 async function read<T>(config: Config, fn: (db: Db) => Promise<T>): Promise<T> {
   try {
@@ -21,6 +22,8 @@ async function read<T>(config: Config, fn: (db: Db) => Promise<T>): Promise<T> {
 function hlsRoot(masterKey: string): string {
   return masterKey.slice(0, masterKey.lastIndexOf("/"));
 }
+
+const fileKeys = new FileKeyCache();
 
 /** Read-only admin API behind the dashboard; every figure comes from `media_items`. */
 export const adminRoutes = new Hono<AppEnv>()
@@ -47,7 +50,7 @@ export const adminRoutes = new Hono<AppEnv>()
   .get("/media/:id/files/*", async (c) => {
     const id = parseMediaId(c.req.param("id"));
     const config = c.get("config");
-    const row = await read(config, (db) => item(db, id));
+    const row = await fileKeys.get(id, () => read(config, (db) => item(db, id)));
     if (!row) throw new AppError(404, "NOT_FOUND", "No such media item");
     const rest = decodeURIComponent(c.req.path.slice(c.req.path.indexOf("/files/") + "/files/".length));
     if (!rest || rest.split("/").some((p) => p === ".." || p === "." || p === "")) throw new AppError(400, "INVALID_PATH", "Bad file path");
