@@ -1,4 +1,6 @@
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { audioChunks, chunkable, WAVEFORM_SAMPLE_RATE, type AudioChunk } from "./audio-args.ts";
 import { runTool } from "./ffmpeg/spawn.ts";
@@ -70,24 +72,44 @@ export interface Blocks {
 }
 
 /**
- * The blocks of a chunk whose windows end inside it, from ametadata's print-out. A frame at
- * pts_time t closes the windows that end at t + 100 ms.
+ * The blocks of a chunk whose windows end inside it, from ametadata's print-out, a line at a
+ * time (four hours print 140 000 frames). A frame at pts_time t closes the windows that end at
+ * t + 100 ms.
  */
-export function parseBlocks(text: string, fromSeconds: number, toSeconds: number | null): Blocks {
-  const momentary: number[] = [];
-  const shortTerm: number[] = [];
-  const first = Math.round(fromSeconds / BLOCK_SECONDS);
-  const last = toSeconds === null ? Infinity : Math.round(toSeconds / BLOCK_SECONDS) - 1;
-  let keep = false;
-  for (const line of text.split("\n")) {
+export class BlockReader {
+  private readonly blocks: Blocks = { momentary: [], shortTerm: [] };
+  private readonly first: number;
+  private readonly last: number;
+  private keep = false;
+  constructor(fromSeconds: number, toSeconds: number | null) {
+    this.first = Math.round(fromSeconds / BLOCK_SECONDS);
+    this.last = toSeconds === null ? Infinity : Math.round(toSeconds / BLOCK_SECONDS) - 1;
+  }
+
+  line(line: string): void {
     if (line.startsWith("frame:")) {
       const t = /pts_time:(\S+)/.exec(line);
       const k = t ? Math.round(Number(t[1]) / BLOCK_SECONDS) : -1;
-      keep = k >= first && k <= last;
-    } else if (keep && line.startsWith("lavfi.r128.M=")) momentary.push(lufs(line.slice(13)));
-    else if (keep && line.startsWith("lavfi.r128.S=")) shortTerm.push(lufs(line.slice(13)));
+      this.keep = k >= this.first && k <= this.last;
+    } else if (this.keep && line.startsWith("lavfi.r128.M=")) this.blocks.momentary.push(lufs(line.slice(13)));
+    else if (this.keep && line.startsWith("lavfi.r128.S=")) this.blocks.shortTerm.push(lufs(line.slice(13)));
   }
-  return { momentary, shortTerm };
+
+  result(): Blocks {
+    return this.blocks;
+  }
+}
+
+export function parseBlocks(text: string, fromSeconds: number, toSeconds: number | null): Blocks {
+  const reader = new BlockReader(fromSeconds, toSeconds);
+  for (const line of text.split("\n")) reader.line(line);
+  return reader.result();
+}
+
+async function readBlocks(path: string, fromSeconds: number, toSeconds: number | null): Promise<Blocks> {
+  const reader = new BlockReader(fromSeconds, toSeconds);
+  for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) reader.line(line);
+  return reader.result();
 }
 
 function lufs(text: string): number {
@@ -160,7 +182,7 @@ export async function analyseAudio(a: {
         });
         await consumed;
         const lead = chunk.start > 0 ? LEAD_SECONDS : 0;
-        const blocks = parseBlocks(await readFile(metadataFile, "utf8"), lead, chunk.length === null ? null : lead + chunk.length);
+        const blocks = await readBlocks(metadataFile, lead, chunk.length === null ? null : lead + chunk.length);
         return { blocks, summary: parseEbur128Summary(run.stderrTail) };
       }),
     );
