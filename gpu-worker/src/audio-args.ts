@@ -40,6 +40,21 @@ export const PREROLL_FRAMES = 8;
  * 44.1 kHz sample) shifted a chunk of a 44.1 kHz input against the one before it.
  */
 export const LEAD_SECONDS = 1;
+/**
+ * The lead-in under dynamic normalisation: loudnorm's gain follows the last seconds of programme,
+ * so a chunk's loudnorm is run in over real audio before the chunk starts. Measured on speech
+ * with peaks, chunk against one process: 3 s left 2.8 dB at the join, 10 s 0.6 dB, 30 s 0.06 dB
+ * at the join and under 0.3 dB after it.
+ */
+export const DYNAMIC_LEAD_SECONDS = 30;
+
+type GainMode = "none" | "linear" | "dynamic";
+
+/** Whole seconds decoded before a chunk's pre-roll (a whole-second seek; never before the start of the file). */
+export function leadSeconds(start: number, gainMode: GainMode): number {
+  if (start <= 0) return 0;
+  return Math.min(start, Math.floor(gainMode === "dynamic" ? DYNAMIC_LEAD_SECONDS : LEAD_SECONDS));
+}
 
 export interface AudioChunk {
   start: number;
@@ -71,12 +86,9 @@ export function audioChunks(durationSeconds: number, cores: number, minChunkSeco
   return starts.map((start, i) => ({ start, length: i + 1 < starts.length ? starts[i + 1]! - start : null }));
 }
 
-/**
- * The chunks of one audio encode: several only where a chunk can seek exactly and the gain is
- * stateless (see audioChunkArgs); one otherwise.
- */
-export function encodeChunks(a: { formatName: string; gainMode: "none" | "linear" | "dynamic"; durationSeconds: number; cores: number; minChunkSeconds?: number }): AudioChunk[] {
-  if (!chunkable(a.formatName) || a.gainMode === "dynamic") return [{ start: 0, length: null }];
+/** The chunks of one audio encode: several only where a chunk can seek exactly; one otherwise. */
+export function encodeChunks(a: { formatName: string; durationSeconds: number; cores: number; minChunkSeconds?: number }): AudioChunk[] {
+  if (!chunkable(a.formatName)) return [{ start: 0, length: null }];
   return audioChunks(a.durationSeconds, a.cores, a.minChunkSeconds);
 }
 
@@ -88,15 +100,16 @@ export function encodeChunks(a: { formatName: string; gainMode: "none" | "linear
  * are kept), and the packets of those frames and the encoder's priming packet are dropped. Chunks
  * then join sample-exactly and without a click (test: audio-chunks.test.ts).
  *
- * Only a stateless gain may run in a chunk: a dynamic normaliser (loudnorm) starting afresh would
- * change level at the join, so the pipeline encodes those in one piece.
+ * A dynamic normaliser (loudnorm) starting afresh would change level at the join: under one, the
+ * lead-in is long enough for its gain to settle (DYNAMIC_LEAD_SECONDS).
  */
-export function audioChunkArgs(cmd: { input: string; output: string; chunk: AudioChunk; gainFilter: string | null; base: string[] }): string[] {
+export function audioChunkArgs(cmd: { input: string; output: string; chunk: AudioChunk; gainFilter: string | null; gainMode: GainMode; base: string[] }): string[] {
   const { start, length } = cmd.chunk;
   const pre = start > 0 ? PREROLL_FRAMES * 1024 : 0;
   const post = length !== null ? 1024 : 0;
+  const leadIn = leadSeconds(start, cmd.gainMode);
   // Samples at 48 kHz: skipped lead-in, then what is encoded (pre-roll, the chunk, post-roll).
-  const lead = start > 0 ? LEAD_SECONDS * RATE - pre : 0;
+  const lead = start > 0 ? leadIn * RATE - pre : 0;
   const encoded = length !== null ? pre + Math.round(length * RATE) + post : null;
   const trim = [lead > 0 ? `start_sample=${lead}` : null, encoded !== null ? `end_sample=${lead + encoded}` : null].filter(Boolean).join(":");
   // Packet n decodes to frame n-1 (packet 0 is the priming): keep the chunk's own frames only.
@@ -107,7 +120,7 @@ export function audioChunkArgs(cmd: { input: string; output: string; chunk: Audi
   return [
     ...cmd.base,
     // Input seek to a whole second: exact in the containers we chunk (see chunkable()).
-    ...(start > 0 ? ["-ss", String(start - LEAD_SECONDS)] : []),
+    ...(start > 0 ? ["-ss", String(start - leadIn)] : []),
     "-i", cmd.input,
     "-map", "0:a:0",
     // Trimmed at 48 kHz, to the sample: the lead-in goes, the pre-roll stays.

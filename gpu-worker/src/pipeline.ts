@@ -194,10 +194,8 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
     );
     progress.report("encoding", 0.3);
     const normalise = normalisationFilter(loudness, job.loudnessTarget);
-    const gain = normalise.filter;
     const chunks = encodeChunks({
       formatName: info.formatName,
-      gainMode: normalise.mode,
       durationSeconds: info.durationSeconds,
       cores,
       minChunkSeconds: job.audioChunkMinSeconds,
@@ -207,12 +205,12 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
       await step(timings, "audio-hls", () =>
         runTool(
           "ffmpeg",
-          audioHlsArgs({ input: job.input, hlsDir, gainFilter: gain, segmentSeconds: job.segmentSeconds, previewSeconds: job.previewSeconds, base }),
+          audioHlsArgs({ input: job.input, hlsDir, gainFilter: normalise.filter, segmentSeconds: job.segmentSeconds, previewSeconds: job.previewSeconds, base }),
           { ...opts, onStdout: progressParser(info.durationSeconds, report) },
         ),
       );
     } else {
-      await step(timings, "audio-hls", () => encodeAudioInChunks({ job, hlsDir, chunks, gain, durationSeconds: info.durationSeconds, base, opts, report }));
+      await step(timings, "audio-hls", () => encodeAudioInChunks({ job, hlsDir, chunks, gain: normalise, durationSeconds: info.durationSeconds, base, opts, report }));
     }
     progress.report("packaging", 0);
     const waveformData = waveform.finish();
@@ -266,7 +264,7 @@ async function encodeAudioInChunks(a: {
   job: PipelineJob;
   hlsDir: string;
   chunks: AudioChunk[];
-  gain: string | null;
+  gain: ReturnType<typeof normalisationFilter>;
   durationSeconds: number;
   base: string[];
   opts: { signal?: AbortSignal; timeoutMs: number };
@@ -281,7 +279,7 @@ async function encodeAudioInChunks(a: {
     await together(
       a.opts.signal,
       a.chunks.map((chunk, i) => (signal: AbortSignal) =>
-        runTool("ffmpeg", audioChunkArgs({ input: a.job.input, output: parts[i]!, chunk, gainFilter: a.gain, base: a.base }), {
+        runTool("ffmpeg", audioChunkArgs({ input: a.job.input, output: parts[i]!, chunk, gainFilter: a.gain.filter, gainMode: a.gain.mode, base: a.base }), {
           ...a.opts,
           signal,
           onStdout: progressParser(seconds[i]!, (f) => {

@@ -54,6 +54,14 @@ const RECIPES: Record<string, (out: string) => void> = {
       "aevalsrc=if(lt(t\\,20)\\,0.03*(random(0)*2-1)\\,if(lt(t\\,40)\\,0.25*sin(2*PI*440*t)\\,if(lt(t\\,60)\\,0.6*sgn(sin(2*PI*997*t))\\,0.001*sin(2*PI*200*t)))):s=44100:d=75",
       "-af", "aformat=channel_layouts=stereo", "-c:a", "flac", o,
     ]),
+  // 80 s of quiet speech-like noise and tone with a loud blip every 7 s: raising it to −16 LUFS
+  // would push the blips over −1.5 dBTP, so it is normalised dynamically (loudnorm).
+  "peaky-80s.flac": (o) =>
+    ffmpeg([
+      "-f", "lavfi", "-i",
+      "aevalsrc=0.02*sin(2*PI*220*t)+0.02*(random(0)*2-1)+if(lt(mod(t\\,7)\\,0.01)\\,0.9*sin(2*PI*1000*t)\\,0):s=48000:d=80",
+      "-af", "aformat=channel_layouts=stereo", "-c:a", "flac", o,
+    ]),
   "sweep-50s-44k.flac": (o) => ffmpeg(["-f", "lavfi", "-i", "aevalsrc=0.4*sin(2*PI*(300+200*sin(2*PI*0.1*t))*t)|0.3*sin(2*PI*523*t):s=44100:d=50", "-c:a", "flac", o]),
   "truncated.mp4": (o) => {
     const whole = `${o}.whole.mp4`;
