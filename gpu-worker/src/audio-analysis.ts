@@ -16,13 +16,14 @@ import type { WaveformBuilder } from "./outputs/waveform.ts";
  * A chunk's figures cannot simply be averaged: integrated loudness and loudness range gate over
  * the whole programme. So each chunk reports its 100 ms blocks (ebur128's per-frame metadata: the
  * 400 ms momentary and 3 s short-term loudness), and the gating of BS.1770-4 / EBU Tech 3342 runs
- * here over the blocks of all chunks. A chunk is decoded from LEAD_SECONDS before its start, so
- * that its first kept blocks see full windows and settled filters, exactly as a decode from the
+ * here over the blocks of all chunks. A chunk is decoded from ANALYSIS_LEAD_SECONDS before its
+ * start, so that its first kept blocks see full windows and settled filters, exactly as a decode from the
  * start would (test: audio-analysis.test.ts compares with one ebur128 pass).
  */
 
 /** Decoded before a chunk's start: more than the 3 s short-term window, a whole number of samples at any rate. */
-export const LEAD_SECONDS = 4;
+export const ANALYSIS_LEAD_SECONDS = 4;
+const leadOf = (chunk: AudioChunk) => Math.min(chunk.start, ANALYSIS_LEAD_SECONDS);
 /**
  * Faded in at a chunk's first decoded sample and out after its end: a waveform cut mid-swing
  * rings in the 4× oversampling of the true-peak meter and would read above the real peak.
@@ -34,7 +35,7 @@ const BLOCK_SECONDS = 0.1;
 /** One chunk: measurement blocks to `metadataFile`, waveform PCM on stdout. */
 export function analysisArgs(cmd: { input: string; chunk: AudioChunk; metadataFile: string; base: string[] }): string[] {
   const { start, length } = cmd.chunk;
-  const lead = start > 0 ? LEAD_SECONDS : 0;
+  const lead = leadOf(cmd.chunk);
   const post = length !== null ? FADE_SECONDS : 0;
   const measure = [
     lead > 0 ? `afade=t=in:d=${FADE_SECONDS}` : null,
@@ -181,7 +182,7 @@ export async function analyseAudio(a: {
           takeStdout: (s) => (consumed = sink.consume(s)),
         });
         await consumed;
-        const lead = chunk.start > 0 ? LEAD_SECONDS : 0;
+        const lead = leadOf(chunk);
         const blocks = await readBlocks(metadataFile, lead, chunk.length === null ? null : lead + chunk.length);
         return { blocks, summary: parseEbur128Summary(run.stderrTail) };
       }),
