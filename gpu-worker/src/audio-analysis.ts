@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
-import { audioChunks, chunkable, WAVEFORM_SAMPLE_RATE, type AudioChunk } from "./audio-args.ts";
+import { WAVEFORM_SAMPLE_RATE, type AudioChunk } from "./audio-args.ts";
 import { runTool } from "./ffmpeg/spawn.ts";
 import { together } from "./ffmpeg/together.ts";
 import { EBUR128_FILTER, parseEbur128Summary, type Loudness } from "./loudness.ts";
@@ -101,12 +101,6 @@ export class BlockReader {
   }
 }
 
-export function parseBlocks(text: string, fromSeconds: number, toSeconds: number | null): Blocks {
-  const reader = new BlockReader(fromSeconds, toSeconds);
-  for (const line of text.split("\n")) reader.line(line);
-  return reader.result();
-}
-
 async function readBlocks(path: string, fromSeconds: number, toSeconds: number | null): Promise<Blocks> {
   const reader = new BlockReader(fromSeconds, toSeconds);
   for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) reader.line(line);
@@ -149,25 +143,19 @@ export function loudnessFromBlocks(blocks: Blocks, truePeak: number): Loudness {
 }
 
 /**
- * Loudness and waveform of the whole input, one chunk per core where the container seeks exactly
- * (and the rate has whole-sample blocks); one decode otherwise.
+ * Loudness and waveform of the whole input, in the encode's chunks (see chunksFor) where the
+ * input rate has whole-sample 100 ms blocks; in one decode otherwise.
  */
 export async function analyseAudio(a: {
   input: string;
-  formatName: string;
+  chunks: AudioChunk[];
   sampleRate: number;
-  durationSeconds: number;
-  cores: number;
-  minChunkSeconds?: number;
   waveform: WaveformBuilder;
   workDir: string;
   base: string[];
   opts: { signal?: AbortSignal; timeoutMs: number };
 }): Promise<Loudness | null> {
-  const chunks =
-    chunkable(a.formatName) && a.sampleRate % 10 === 0
-      ? audioChunks(a.durationSeconds, a.cores, a.minChunkSeconds)
-      : [{ start: 0, length: null }];
+  const chunks: AudioChunk[] = a.sampleRate % 10 === 0 ? a.chunks : [{ start: 0, length: null }];
   await mkdir(a.workDir, { recursive: true });
   try {
     const parts = await together(

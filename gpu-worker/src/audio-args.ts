@@ -53,7 +53,7 @@ type GainMode = "none" | "linear" | "dynamic";
 /** Whole seconds decoded before a chunk's pre-roll (a whole-second seek; never before the start of the file). */
 export function leadSeconds(start: number, gainMode: GainMode): number {
   if (start <= 0) return 0;
-  return Math.min(start, Math.floor(gainMode === "dynamic" ? DYNAMIC_LEAD_SECONDS : LEAD_SECONDS));
+  return Math.min(start, gainMode === "dynamic" ? DYNAMIC_LEAD_SECONDS : LEAD_SECONDS);
 }
 
 export interface AudioChunk {
@@ -86,8 +86,8 @@ export function audioChunks(durationSeconds: number, cores: number, minChunkSeco
   return starts.map((start, i) => ({ start, length: i + 1 < starts.length ? starts[i + 1]! - start : null }));
 }
 
-/** The chunks of one audio encode: several only where a chunk can seek exactly; one otherwise. */
-export function encodeChunks(a: { formatName: string; durationSeconds: number; cores: number; minChunkSeconds?: number }): AudioChunk[] {
+/** The chunks of the audio passes (analysis, encode): several only where a chunk can seek exactly; one otherwise. */
+export function chunksFor(a: { formatName: string; durationSeconds: number; cores: number; minChunkSeconds?: number }): AudioChunk[] {
   if (!chunkable(a.formatName)) return [{ start: 0, length: null }];
   return audioChunks(a.durationSeconds, a.cores, a.minChunkSeconds);
 }

@@ -4,14 +4,14 @@ import { outputKeys, type JobOutput, type KeyScope, type MediaType, type Renditi
 import { createReadStream, createWriteStream } from "node:fs";
 import { availableParallelism } from "node:os";
 import { pipeline as pipeStreams } from "node:stream/promises";
-import { audioChunkArgs, encodeChunks, audioHlsArgs, audioPackageArgs, WAVEFORM_IMAGE, WAVEFORM_SAMPLE_RATE, type AudioChunk } from "./audio-args.ts";
+import { audioChunkArgs, chunksFor, audioHlsArgs, audioPackageArgs, WAVEFORM_IMAGE, WAVEFORM_SAMPLE_RATE, type AudioChunk } from "./audio-args.ts";
+import { analyseAudio } from "./audio-analysis.ts";
 import { chooseEncoder, type EncoderChoice } from "./encoders/detect.ts";
 import { x264 } from "./encoders/x264.ts";
 import type { VideoEncoder } from "./encoders/types.ts";
 import { PipelineError } from "./errors.ts";
 import { baseInputFlags, runTool, ToolFailed } from "./ffmpeg/spawn.ts";
 import { together } from "./ffmpeg/together.ts";
-import { analyseAudio } from "./audio-analysis.ts";
 import { ladderArgs } from "./ladder-args.ts";
 import { measureLoudness, normalisationFilter, type Loudness, type LoudnessTarget } from "./loudness.ts";
 import { audioMaster, playlistStats, videoMaster } from "./outputs/master.ts";
@@ -177,15 +177,17 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
     await mkdir(dirname(png), { recursive: true });
     const spp = samplesPerPixel(WAVEFORM_SAMPLE_RATE, info.durationSeconds);
     const waveform = new WaveformBuilder(WAVEFORM_SAMPLE_RATE, spp);
-    const cores = job.cores ?? availableParallelism();
+    const chunks = chunksFor({
+      formatName: info.formatName,
+      durationSeconds: info.durationSeconds,
+      cores: job.cores ?? availableParallelism(),
+      minChunkSeconds: job.audioChunkMinSeconds,
+    });
     loudness = await step(timings, "audio analysis", () =>
       analyseAudio({
         input: job.input,
-        formatName: info.formatName,
+        chunks,
         sampleRate: info.audio!.sampleRate,
-        durationSeconds: info.durationSeconds,
-        cores,
-        minChunkSeconds: job.audioChunkMinSeconds,
         waveform,
         workDir: join(job.outDir, ".analysis", job.attemptId),
         base,
@@ -194,12 +196,6 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
     );
     progress.report("encoding", 0.3);
     const normalise = normalisationFilter(loudness, job.loudnessTarget);
-    const chunks = encodeChunks({
-      formatName: info.formatName,
-      durationSeconds: info.durationSeconds,
-      cores,
-      minChunkSeconds: job.audioChunkMinSeconds,
-    });
     const report = (f: number) => progress.report("encoding", 0.3 + 0.7 * f);
     if (chunks.length === 1) {
       await step(timings, "audio-hls", () =>

@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { analyseAudio, analysisArgs, escapeFilterValue, loudnessFromBlocks, parseBlocks } from "../src/audio-analysis.ts";
+import { chunksFor } from "../src/audio-args.ts";
+import { analyseAudio, analysisArgs, BlockReader, escapeFilterValue, loudnessFromBlocks } from "../src/audio-analysis.ts";
 import { parseEbur128Summary } from "../src/loudness.ts";
 import { WaveformBuilder } from "../src/outputs/waveform.ts";
 import { fixture, tempDir } from "./support.ts";
@@ -12,11 +13,8 @@ async function analyse(input: string, cores: number) {
   const duration = Number(execFileSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", input], { encoding: "utf8" }));
   const loudness = await analyseAudio({
     input,
-    formatName: "flac",
+    chunks: chunksFor({ formatName: "flac", durationSeconds: duration, cores, minChunkSeconds: 20 }),
     sampleRate: 44100,
-    durationSeconds: duration,
-    cores,
-    minChunkSeconds: 20,
     waveform,
     // FFmpeg writes the blocks there: the name checks the filtergraph escaping.
     workDir: join(tempDir(), "an:aly,sis [x]"),
@@ -24,6 +22,13 @@ async function analyse(input: string, cores: number) {
     opts: { timeoutMs: 60_000 },
   });
   return { loudness: loudness!, waveform: waveform.finish() };
+}
+
+/** The blocks kept from a whole print-out. */
+function parseBlocks(text: string, fromSeconds: number, toSeconds: number | null) {
+  const reader = new BlockReader(fromSeconds, toSeconds);
+  for (const line of text.split("\n")) reader.line(line);
+  return reader.result();
 }
 
 describe("audio analysis in parallel chunks", () => {

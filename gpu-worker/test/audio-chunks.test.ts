@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { audioChunkArgs, audioChunks, chunkable, encodeChunks, leadSeconds } from "../src/audio-args.ts";
+import { audioChunkArgs, audioChunks, chunkable, chunksFor, leadSeconds } from "../src/audio-args.ts";
 import { ffprobeJson, fixture, mediaPlaylist, transcode } from "./support.ts";
 
 /** Decodes an HLS playlist to mono float samples at 48 kHz. */
@@ -50,9 +50,9 @@ describe("audio encoded in parallel chunks", () => {
 
   it("encodes in one piece where a chunk could not seek exactly", () => {
     const hour = { durationSeconds: 3600, cores: 2 };
-    expect(encodeChunks({ ...hour, formatName: "mov,mp4,m4a,3gp,3g2,mj2" })).toHaveLength(2);
-    expect(encodeChunks({ ...hour, formatName: "flac" })).toHaveLength(2);
-    expect(encodeChunks({ ...hour, formatName: "matroska,webm" })).toEqual([{ start: 0, length: null }]);
+    expect(chunksFor({ ...hour, formatName: "mov,mp4,m4a,3gp,3g2,mj2" })).toHaveLength(2);
+    expect(chunksFor({ ...hour, formatName: "flac" })).toHaveLength(2);
+    expect(chunksFor({ ...hour, formatName: "matroska,webm" })).toEqual([{ start: 0, length: null }]);
   });
 
   it("runs a dynamic normaliser in over 30 s before a chunk, never before the file's start", () => {

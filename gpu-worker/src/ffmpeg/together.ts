@@ -8,20 +8,20 @@ export async function together<T>(signal: AbortSignal | undefined, tasks: ((sign
   const onAbort = () => stop.abort();
   if (signal?.aborted) onAbort();
   signal?.addEventListener("abort", onAbort, { once: true });
-  let first: { error: unknown } | null = null;
+  // The failures that came before the stop: the first is the cause.
+  const causes: unknown[] = [];
   try {
     const results = await Promise.allSettled(
       tasks.map((task) =>
         task(stop.signal).catch((error: unknown) => {
-          // Failures after the stop are the processes it killed, not the cause.
-          if (!stop.signal.aborted) first = { error };
+          if (!stop.signal.aborted) causes.push(error);
           stop.abort();
           throw error;
         }),
       ),
     );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed) throw (first as { error: unknown } | null)?.error ?? failed.reason;
+    if (failed) throw causes.length ? causes[0] : failed.reason;
     return results.map((r) => (r as PromiseFulfilledResult<T>).value);
   } finally {
     signal?.removeEventListener("abort", onAbort);
