@@ -25,6 +25,12 @@ export default defineConfig({
           SERVICE_TOKEN: "test-service-token",
           DISPATCH_TIMEOUT_MS: "300",
           STUCK_JOB_FLOOR_SECONDS: "900",
+          // Small enough that a hanging Postgres is noticed within a test.
+          DB_QUERY_TIMEOUT_MS: "1500",
+          // Small enough to reach in a test; each test uses fresh creators, so they never meet.
+          LIMIT_JOBS_IN_FLIGHT: "2",
+          LIMIT_JOBS_PER_DAY: "4",
+          LIMIT_UPLOAD_BYTES_PER_DAY: "1000",
         },
       },
     })),

@@ -3,9 +3,14 @@ import { basename, extname } from "node:path";
 import { SignJWT } from "jose";
 
 /** A tiny API client for the local stack: what an upload service or a creator's app would do. */
+/** The issuer and audience in wrangler.toml: what the identity service would put in its tokens. */
+export const LOCAL_JWT = { issuer: "media-identity", audience: "media-transcoder" } as const;
+
 export async function tokenFor(jwtSecret: string, sub: string, role: "creator" | "admin" = "creator"): Promise<string> {
   return new SignJWT({ role })
     .setProtectedHeader({ alg: "HS256" })
+    .setIssuer(LOCAL_JWT.issuer)
+    .setAudience(LOCAL_JWT.audience)
     .setSubject(sub)
     .setIssuedAt()
     .setExpirationTime("12h")

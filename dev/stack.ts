@@ -7,7 +7,7 @@ import { applyMigrations, useLocalProxy } from "./db.ts";
 import { startPostgres, type LocalPostgres } from "./postgres.ts";
 import { startRunpodStandin, type RunpodStandin } from "./runpod-standin.ts";
 import { startS3, type LocalS3 } from "./s3.ts";
-import { startWsProxy, type WsProxy } from "./ws-proxy.ts";
+import { startWsProxy, targetOf, type WsProxy } from "./ws-proxy.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 
@@ -114,7 +114,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   try {
     const postgres = await startPostgres({ databaseUrl: opts.databaseUrl, dataDir: opts.persist ? join(dataDir, "pglite") : undefined });
     cleanups.push(() => postgres.stop());
-    const proxy = await startWsProxy();
+    const proxy = await startWsProxy({ target: targetOf(postgres.url) });
     cleanups.push(() => proxy.close());
     useLocalProxy(proxy.address);
     await applyMigrations(postgres.url);

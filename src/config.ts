@@ -8,10 +8,26 @@ export interface Config {
   databaseUrl: string;
   dbWsProxy: string | null;
   jwtSecret: string;
+  /** Tokens come from the identity service, which shares the secret: they must name it and us. */
+  jwt: { issuer: string; audience: string; clockToleranceSeconds: number };
   serviceToken: string | null;
+  /** Bound on one unit of Postgres work (connect excluded, which has its own). */
+  dbQueryTimeoutMs: number;
   s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; mediaBucket: string };
   archiveConfigured: boolean;
-  stuckJob: { floorSeconds: number; realtimeFactor: number; unknownDurationSeconds: number };
+  stuckJob: {
+    /** A job that has sent nothing for this long (and RunPod does not report queued) is stuck. */
+    stallSeconds: number;
+    /** Longest a job may wait in RunPod's queue before its first sign of life. */
+    queueCeilingSeconds: number;
+    /** Hard ceiling once the worker has reported the probed duration: max(floor, duration × factor). */
+    floorSeconds: number;
+    realtimeFactor: number;
+    /** Assumed for RunPod's own execution timeout, which is set at dispatch before anyone knows the duration. */
+    unknownDurationSeconds: number;
+  };
+  /** Per-creator limits on GPU spending (a CreatorObject counts them). */
+  limits: { jobsInFlight: number; jobsPerDay: number; uploadBytesPerDay: number };
 }
 
 function num(value: string | undefined, fallback: number): number {
@@ -45,7 +61,13 @@ function parseConfig(env: Env): Config {
     databaseUrl: env.DATABASE_URL,
     dbWsProxy: env.DB_WS_PROXY || null,
     jwtSecret: env.JWT_SECRET,
+    jwt: {
+      issuer: env.JWT_ISSUER || "media-identity",
+      audience: env.JWT_AUDIENCE || "media-transcoder",
+      clockToleranceSeconds: num(env.JWT_CLOCK_TOLERANCE_SECONDS, 30),
+    },
     serviceToken: env.SERVICE_TOKEN || null,
+    dbQueryTimeoutMs: num(env.DB_QUERY_TIMEOUT_MS, 5_000),
     s3: {
       endpoint: env.S3_ENDPOINT.replace(/\/+$/, ""),
       region: env.S3_REGION || "auto",
@@ -55,15 +77,22 @@ function parseConfig(env: Env): Config {
     },
     archiveConfigured: !!env.ARCHIVE_ENDPOINT,
     stuckJob: {
+      stallSeconds: num(env.STALL_WINDOW_SECONDS, 600),
+      queueCeilingSeconds: num(env.QUEUE_CEILING_SECONDS, 3600),
       floorSeconds: num(env.STUCK_JOB_FLOOR_SECONDS, 900),
       realtimeFactor: num(env.STUCK_JOB_REALTIME_FACTOR, 3),
       // The upload service may not know the duration yet; assume an hour-long source.
       unknownDurationSeconds: num(env.STUCK_JOB_UNKNOWN_DURATION_SECONDS, 3600),
     },
+    limits: {
+      jobsInFlight: num(env.LIMIT_JOBS_IN_FLIGHT, 3),
+      jobsPerDay: num(env.LIMIT_JOBS_PER_DAY, 50),
+      uploadBytesPerDay: num(env.LIMIT_UPLOAD_BYTES_PER_DAY, 200 * 1024 ** 3),
+    },
   };
 }
 
-/** When an item with this duration counts as stuck: max(floor, duration × factor); an hour assumed when unknown. */
+/** The longest a job of this duration may run: max(floor, duration × factor); an hour assumed when unknown. */
 export function stuckJobBudgetMs(config: Config, durationSeconds: number | null): number {
   const { floorSeconds, realtimeFactor, unknownDurationSeconds } = config.stuckJob;
   return Math.max(floorSeconds, (durationSeconds ?? unknownDurationSeconds) * realtimeFactor) * 1000;

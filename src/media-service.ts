@@ -1,12 +1,18 @@
 import type { Actor } from "./machine/index.ts";
 import type { Command, CommandResult } from "./objects/commands.ts";
 import type { MediaObject } from "./objects/media-object.ts";
+import type { CreatorObject } from "./objects/creator-object.ts";
 import { AppError } from "./http/errors.ts";
 import type { StatusView } from "./objects/status-view.ts";
 
 /** The object of one media item; its id is derived from the media id, so every path reaches the same one. */
 export function mediaObject(env: Env, mediaId: string): DurableObjectStub<MediaObject> {
   return env.MEDIA_OBJECT.get(env.MEDIA_OBJECT.idFromName(mediaId));
+}
+
+/** The counter of one creator's spending (jobs in flight, jobs and upload bytes per day). */
+export function creatorObject(env: Env, creatorId: string): DurableObjectStub<CreatorObject> {
+  return env.CREATOR_OBJECT.get(env.CREATOR_OBJECT.idFromName(creatorId));
 }
 
 export async function sendCommand(env: Env, mediaId: string, command: Command): Promise<CommandResult> {
@@ -41,8 +47,10 @@ export function statusOrThrow(result: CommandResult, opts: { retryRoute?: boolea
         RETRY_EXHAUSTED: 422,
         INPUT_MISSING: 422,
         INVALID_STATE: opts.retryRoute ? 422 : 409,
+        RATE_LIMITED: 429,
       } as const;
-      throw new AppError(status[result.code], result.code, result.message);
+      const headers = result.retryAfterSeconds === undefined ? undefined : { "retry-after": String(result.retryAfterSeconds) };
+      throw new AppError(status[result.code], result.code, result.message, result.retryAfterSeconds === undefined ? undefined : { retryAfterSeconds: result.retryAfterSeconds }, headers);
     }
   }
 }

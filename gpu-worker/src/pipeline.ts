@@ -41,6 +41,8 @@ export interface PipelineJob extends KeyScope {
   audioChunkMinSeconds?: number;
   signal?: AbortSignal;
   onProgress?: (e: ProgressEvent) => void;
+  /** Told the probed duration as soon as it is known (the control plane sizes the job's ceiling by it). */
+  onProbed?: (info: MediaInfo) => void;
   log?: (line: string) => void;
 }
 
@@ -111,6 +113,7 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
 
   progress.report("probing", 0);
   const info = await step(timings, "probe", () => probe(job.input, { maxDurationSeconds: job.maxDurationSeconds, signal: job.signal }));
+  job.onProbed?.(info);
   const limit = stepTimeoutMs(info.durationSeconds);
   const opts = { signal: job.signal, timeoutMs: limit };
   if (job.mediaType === "video" && !info.video) {

@@ -59,7 +59,14 @@ const envelope = {
 
 /** Body of a signed callback from the GPU worker (design.md §3). */
 export const callbackPayload = z.discriminatedUnion("status", [
-  z.object({ ...envelope, status: z.literal("progress"), phase, percent: z.number().min(0).max(100) }),
+  z.object({
+    ...envelope,
+    status: z.literal("progress"),
+    phase,
+    percent: z.number().min(0).max(100),
+    /** The probed duration, sent with every progress once known: the control plane derives the job's hard ceiling from it. */
+    durationSeconds: z.number().nonnegative().max(7 * 86_400).nullable().optional(),
+  }),
   z.object({ ...envelope, status: z.literal("completed"), output: jobOutput }),
   z.object({ ...envelope, status: z.literal("failed"), error: jobError }),
 ]);

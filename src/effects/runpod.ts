@@ -9,8 +9,19 @@ export interface Dispatcher {
   cancel(jobId: string): Promise<void>;
 }
 
+/**
+ * A call to RunPod that did not succeed. `ambiguous`: the request went out and no answer came
+ * back in time, so RunPod may have acted on it (for /run: a job may exist that we hold no id of).
+ */
 export class DispatchError extends Error {
   override name = "DispatchError";
+  constructor(
+    message: string,
+    readonly ambiguous = false,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 const RUNPOD_STATUSES = new Set(["IN_QUEUE", "IN_PROGRESS", "COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"]);
@@ -34,6 +45,7 @@ export class RunpodDispatcher implements Dispatcher {
       const timedOut = (cause as Error).name === "TimeoutError";
       throw new DispatchError(
         timedOut ? `RunPod did not answer within ${this.config.dispatchTimeoutMs} ms` : `RunPod unreachable: ${(cause as Error).message}`,
+        timedOut,
         { cause },
       );
     }

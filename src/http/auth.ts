@@ -16,12 +16,28 @@ function sameString(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** Verifies an HS256 bearer JWT ({ sub, role }) with jose and returns who is asking. */
-export async function actorFromToken(token: string, jwtSecret: string, serviceToken: string | null): Promise<Actor> {
-  if (serviceToken && sameString(token, serviceToken)) return { kind: "service" };
+export interface TokenRules {
+  jwtSecret: string;
+  jwt: { issuer: string; audience: string; clockToleranceSeconds: number };
+  serviceToken: string | null;
+}
+
+/**
+ * Verifies an HS256 bearer JWT ({ sub, role }) with jose and returns who is asking. The secret is
+ * shared with the identity service, so a token must say it was issued by it (`iss`) for us
+ * (`aud`), and must expire (`exp`); clocks may differ by the configured tolerance, no more.
+ */
+export async function actorFromToken(token: string, rules: TokenRules): Promise<Actor> {
+  if (rules.serviceToken && sameString(token, rules.serviceToken)) return { kind: "service" };
   let payload: unknown;
   try {
-    ({ payload } = await jwtVerify(token, encoder.encode(jwtSecret), { algorithms: ["HS256"] }));
+    ({ payload } = await jwtVerify(token, encoder.encode(rules.jwtSecret), {
+      algorithms: ["HS256"],
+      issuer: rules.jwt.issuer,
+      audience: rules.jwt.audience,
+      requiredClaims: ["exp"],
+      clockTolerance: rules.jwt.clockToleranceSeconds,
+    }));
   } catch (cause) {
     throw new AppError(401, "UNAUTHENTICATED", `Invalid token: ${(cause as Error).message}`);
   }
@@ -36,7 +52,7 @@ export function authenticate(allow: { service?: boolean; roles: ("creator" | "ad
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer\s+(.+)$/i.exec(header);
     if (!match?.[1]) throw new AppError(401, "UNAUTHENTICATED", "A bearer token is required");
-    const actor = await actorFromToken(match[1].trim(), c.get("config").jwtSecret, c.get("config").serviceToken);
+    const actor = await actorFromToken(match[1].trim(), c.get("config"));
     if (actor.kind === "service" && !allow.service) throw new AppError(403, "FORBIDDEN", "A service token cannot use this route");
     if (actor.kind === "user" && !allow.roles.includes(actor.role)) {
       throw new AppError(403, "FORBIDDEN", `This route needs the role ${allow.roles.join(" or ")}`);

@@ -1,2 +1,3 @@
 export * from "./lifecycle.ts";
 export * from "./types.ts";
+export * from "./outcome.ts";

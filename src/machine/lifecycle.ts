@@ -1,4 +1,4 @@
-import { assign, not, setup } from "xstate";
+import { and, assign, not, setup } from "xstate";
 import type { JobError, JobOutput } from "../contract/index.ts";
 import type {
   Actor,
@@ -13,18 +13,25 @@ import type {
 
 /** How many applied callback ids an item remembers to recognise duplicates. */
 const SEEN_EVENT_LIMIT = 64;
+/** How many cancelled orphan jobs an item remembers, so that each is cancelled once. */
+const CANCELLED_JOB_LIMIT = 16;
 /** Manual retries allowed after a failure. */
 export const MAX_RETRIES = 1;
 
 type E<T extends LifecycleEvent["type"]> = Extract<LifecycleEvent, { type: T }>;
 type Callback = E<"PROGRESS"> | E<"COMPLETED"> | E<"FAILED">;
+type Check = E<"TIMEOUT">;
 
 const mayAct = (actor: Actor, creatorId: string) =>
   actor.kind === "service" || actor.role === "admin" || actor.userId === creatorId;
 
-function remember(seen: string[], eventId: string): string[] {
-  return [...seen, eventId].slice(-SEEN_EVENT_LIMIT);
+function remember(seen: string[], id: string, limit = SEEN_EVENT_LIMIT): string[] {
+  return [...seen, id].slice(-limit);
 }
+
+/** The job's last sign of life: its last progress, RunPod seen holding it queued, or else its dispatch. */
+const lastSign = (c: LifecycleContext) => c.lastActivityAt ?? c.startedAt ?? 0;
+const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
 
 /** What RunPod's terminal status means when the handler left no result of its own. */
 function errorFromRunpod(view: RunpodView): JobError {
@@ -38,32 +45,62 @@ function errorFromRunpod(view: RunpodView): JobError {
   }
 }
 
+/** Why a job that RunPod does not report finished is given up. */
+function stuckError(c: LifecycleContext, e: Check): JobError {
+  let message: string;
+  if (c.hardDeadlineAt !== null && e.at >= c.hardDeadlineAt) {
+    message = `Job ran past its hard ceiling for this media's duration (${new Date(c.hardDeadlineAt).toISOString()}); cancelled`;
+  } else if (e.runpod.status === "IN_QUEUE") {
+    message = `Job waited in RunPod's queue for more than ${secs(e.policy.queueCeilingMs)}; cancelled`;
+  } else {
+    message = `No progress from the job for ${secs(e.at - lastSign(c))} (RunPod: ${e.runpod.status}); cancelled`;
+  }
+  return { code: "TIMED_OUT", message, retriable: true };
+}
+
 
 const dispatch = { type: "dispatchJob", params: ({ context }: { context: LifecycleContext }) => ({ attemptId: context.attemptId! }) } as const;
 const cancel = {
   type: "cancelJob",
   params: ({ context }: { context: LifecycleContext }) => ({ attemptId: context.attemptId!, jobId: context.jobId }),
 } as const;
+const cancelOrphan = {
+  type: "cancelJob",
+  params: ({ event }: { event: LifecycleEvent }) => ({ attemptId: (event as Callback).attemptId, jobId: (event as Callback).jobId }),
+} as const;
 const refuse = (code: Refusal["code"], message: string) => ({ type: "refuse", params: { code, message } }) as const;
+const rateLimited = {
+  type: "refuse",
+  params: ({ event }: { event: LifecycleEvent }) => {
+    const a = (event as E<"TRIGGER"> | E<"RETRY">).admission as Extract<E<"TRIGGER">["admission"], { ok: false }>;
+    return { code: "RATE_LIMITED" as const, message: a.message, retryAfterSeconds: a.retryAfterSeconds };
+  },
+} as const;
 const ignore = (reason: string) => ({ type: "ignore", params: { reason } }) as const;
 
 /** Another creator's item does not exist for them. */
 const notOwner = { guard: not("mayAct"), actions: refuse("NOT_FOUND", "No such media item") } as const;
 const notAdmin = { guard: not("isAdmin"), actions: refuse("FORBIDDEN", "Only an administrator may cancel a job") } as const;
 
-/** Callbacks that change nothing and are acknowledged: another attempt's, or one already applied. */
+/**
+ * Callbacks that change nothing and are acknowledged: another attempt's, or one already applied.
+ * Progress from another attempt's job means a job this item no longer wants is running (its
+ * dispatch answer was lost, or it ignored a cancel): it is cancelled at RunPod, once.
+ */
 const staleCallback = [
+  { guard: "unwantedJob", actions: ["rememberCancelled", cancelOrphan, ignore("callback for another attempt; its job is cancelled")] },
   { guard: "otherAttempt", actions: ignore("callback for another attempt") },
   { guard: "duplicateEvent", actions: ignore("duplicate event") },
 ] as const;
 
-const VERB: Record<LifecycleEvent["type"], string> = {
+const VERB: Record<Exclude<LifecycleEvent["type"], "DELETED">, string> = {
   UPLOAD_COMPLETE: "complete the upload of",
   TRIGGER: "start transcoding",
   RETRY: "retry",
   CANCEL: "cancel",
   DISPATCHED: "record a dispatch for",
   DISPATCH_FAILED: "record a dispatch for",
+  DISPATCH_UNCONFIRMED: "record a dispatch for",
   PROGRESS: "record progress for",
   COMPLETED: "complete",
   FAILED: "fail",
@@ -72,7 +109,7 @@ const VERB: Record<LifecycleEvent["type"], string> = {
 
 /** What every state answers to events it does not handle itself. */
 function otherwise(state: LifecycleState) {
-  const invalid = (type: LifecycleEvent["type"], hint = "") =>
+  const invalid = (type: keyof typeof VERB, hint = "") =>
     refuse("INVALID_STATE", `Cannot ${VERB[type]} an item that is ${state}${hint}`);
   const command = (type: "UPLOAD_COMPLETE" | "TRIGGER" | "RETRY", hint?: string) => [notOwner, { actions: invalid(type, hint) }];
   const callback = (type: Callback["type"]) => [...staleCallback, { actions: invalid(type) }];
@@ -87,6 +124,8 @@ function otherwise(state: LifecycleState) {
     TIMEOUT: { actions: ignore("no job in flight") },
     DISPATCHED: { actions: ignore("dispatch result for a finished attempt") },
     DISPATCH_FAILED: { actions: ignore("dispatch result for a finished attempt") },
+    DISPATCH_UNCONFIRMED: { actions: ignore("dispatch result for a finished attempt") },
+    DELETED: { target: "#mediaLifecycle.deleted" },
   };
 }
 
@@ -102,7 +141,14 @@ export const lifecycleMachine = setup({
     objectExists: ({ event }) => event.type === "UPLOAD_COMPLETE" && event.objectExists,
     inputExists: ({ event }) => (event.type === "TRIGGER" || event.type === "RETRY") && event.inputExists,
     retryLeft: ({ context }) => context.attempts < MAX_RETRIES,
+    admitted: ({ event }) => (event.type === "TRIGGER" || event.type === "RETRY") && event.admission.ok,
     otherAttempt: ({ context, event }) => "attemptId" in event && event.attemptId !== context.attemptId,
+    unwantedJob: ({ context, event }) =>
+      event.type === "PROGRESS" &&
+      event.attemptId !== context.attemptId &&
+      event.jobId !== null &&
+      event.jobId !== context.jobId &&
+      !context.cancelledJobIds.includes(event.jobId),
     duplicateEvent: ({ context, event }) => "eventId" in event && context.seenEventIds.includes(event.eventId),
     progressBackwards: ({ context, event }) => event.type === "PROGRESS" && event.percent < context.percent,
     dispatchedFromFailed: ({ context }) => context.dispatchedFrom === "failed",
@@ -113,16 +159,26 @@ export const lifecycleMachine = setup({
     runpodEnded: ({ event }) =>
       event.type === "TIMEOUT" &&
       (event.runpod.result?.status === "failed" || ["FAILED", "CANCELLED", "TIMED_OUT"].includes(event.runpod.status)),
+    pastHardCeiling: ({ context, event }) => event.type === "TIMEOUT" && context.hardDeadlineAt !== null && event.at >= context.hardDeadlineAt,
+    queuedWithinCeiling: ({ context, event }) =>
+      event.type === "TIMEOUT" && event.runpod.status === "IN_QUEUE" && event.at < (context.startedAt ?? 0) + event.policy.queueCeilingMs,
+    // A queued job is judged by the queue ceiling alone, never by the stall window.
+    queued: ({ event }) => event.type === "TIMEOUT" && event.runpod.status === "IN_QUEUE",
+    alive: ({ context, event }) => event.type === "TIMEOUT" && event.at - lastSign(context) < event.policy.stallMs,
+    unconfirmed: ({ context }) => context.jobId === null && context.dispatchUnconfirmed,
   },
   actions: {
     // Effect markers: the Durable Object carries them out after persisting the new snapshot.
     dispatchJob: (_, _params: { attemptId: string }) => {},
     cancelJob: (_, _params: { attemptId: string; jobId: string | null }) => {},
+    /** The attempt no longer holds one of its creator's jobs in flight; `refund` when it never reached RunPod. */
+    releaseJobSlot: (_, _params: { attemptId: string; refund: boolean }) => {},
     // Outcome markers: nothing changes; the object answers with them.
     refuse: (_, _params: Refusal) => {},
     ignore: (_, _params: { reason: string }) => {},
 
     markUploaded: assign({ error: null }),
+    markDeleted: assign({ deadlineAt: null }),
     startAttempt: assign(({ context, event }) => {
       const e = event as E<"TRIGGER"> | E<"RETRY">;
       return {
@@ -137,9 +193,13 @@ export const lifecycleMachine = setup({
         startedAt: e.at,
         finishedAt: null,
         deadlineAt: e.deadlineAt,
+        lastActivityAt: null,
+        hardDeadlineAt: null,
+        dispatchUnconfirmed: false,
       };
     }),
-    recordJobId: assign({ jobId: ({ event }) => (event as E<"DISPATCHED">).jobId }),
+    recordJobId: assign({ jobId: ({ event }) => (event as E<"DISPATCHED">).jobId, dispatchUnconfirmed: false }),
+    recordUnconfirmedDispatch: assign({ dispatchUnconfirmed: true }),
     undoDispatch: assign(({ context, event }) => ({
       // A dispatch that never reached RunPod spends no attempt.
       attempts: context.dispatchedFrom === "failed" ? context.attempts - 1 : context.attempts,
@@ -147,9 +207,48 @@ export const lifecycleMachine = setup({
       deadlineAt: null,
       startedAt: null,
     })),
+    // A lost /run answer and then silence for the stall window: RunPod most likely never took the
+    // job. Nothing is spent; should the job show up after all, its first progress gets it cancelled.
+    giveUpUnconfirmed: assign(({ context, event }) => ({
+      attempts: context.dispatchedFrom === "failed" ? context.attempts - 1 : context.attempts,
+      error: {
+        code: "DISPATCH_FAILED",
+        message: `RunPod never confirmed the job and nothing was heard from it for ${secs((event as Check).at - lastSign(context))}`,
+        retriable: true,
+      } as KeptError,
+      deadlineAt: null,
+      startedAt: null,
+      dispatchUnconfirmed: false,
+    })),
     recordProgress: assign(({ context, event }) => {
       const e = event as E<"PROGRESS">;
-      return { phase: e.phase, percent: e.percent, seenEventIds: remember(context.seenEventIds, e.eventId) };
+      const hardDeadlineAt = context.hardDeadlineAt ?? e.hardDeadlineAt;
+      return {
+        phase: e.phase,
+        percent: e.percent,
+        seenEventIds: remember(context.seenEventIds, e.eventId),
+        // The first callback of a job whose /run answer was lost tells its id.
+        jobId: context.jobId ?? e.jobId,
+        dispatchUnconfirmed: context.jobId === null && e.jobId === null ? context.dispatchUnconfirmed : false,
+        lastActivityAt: e.at,
+        hardDeadlineAt,
+        // Progress does not move the alarm (one storage write fewer per callback); the check at the
+        // deadline finds the job alive and looks again later. Only a nearer ceiling brings it forward.
+        deadlineAt: hardDeadlineAt !== null && context.deadlineAt !== null ? Math.min(context.deadlineAt, hardDeadlineAt) : context.deadlineAt,
+      };
+    }),
+    rememberCancelled: assign(({ context, event }) => ({
+      cancelledJobIds: remember(context.cancelledJobIds, (event as E<"PROGRESS">).jobId!, CANCELLED_JOB_LIMIT),
+    })),
+    /** The job is alive (queued, or sending progress): look again when it could next count as stuck. */
+    lookAgainLater: assign(({ context, event }) => {
+      const e = event as Check;
+      const queued = e.runpod.status === "IN_QUEUE";
+      const lastActivityAt = queued ? e.at : context.lastActivityAt;
+      const candidates = [(lastActivityAt ?? context.startedAt ?? e.at) + e.policy.stallMs];
+      if (queued) candidates.push((context.startedAt ?? e.at) + e.policy.queueCeilingMs);
+      if (context.hardDeadlineAt !== null) candidates.push(context.hardDeadlineAt);
+      return { lastActivityAt, deadlineAt: Math.max(e.at + 1, Math.min(...candidates)) };
     }),
     recordCompletion: assign(({ context, event }) => {
       const e = event as E<"COMPLETED">;
@@ -171,7 +270,7 @@ export const lifecycleMachine = setup({
     }),
     recordTimeout: assign(({ context, event }) => {
       const e = event as E<"TIMEOUT">;
-      return finish(context, e.at, { error: errorFromRunpod(e.runpod) });
+      return finish(context, e.at, { error: stuckError(context, e) });
     }),
     recordCancel: assign(({ context, event }) =>
       finish(context, (event as E<"CANCEL">).at, {
@@ -193,6 +292,10 @@ export const lifecycleMachine = setup({
     startedAt: null,
     finishedAt: null,
     deadlineAt: null,
+    lastActivityAt: null,
+    hardDeadlineAt: null,
+    dispatchUnconfirmed: false,
+    cancelledJobIds: [],
     seenEventIds: [],
   }),
   initial: "uploading",
@@ -216,11 +319,17 @@ export const lifecycleMachine = setup({
         TRIGGER: [
           notOwner,
           { guard: not("inputExists"), actions: refuse("INPUT_MISSING", "The original is missing from storage") },
+          { guard: not("admitted"), actions: rateLimited },
           { target: "transcoding", actions: ["startAttempt", dispatch] },
         ],
       },
     },
     transcoding: {
+      // Whatever ends the attempt gives its creator's job slot back (once: exit runs once per attempt).
+      exit: {
+        type: "releaseJobSlot",
+        params: ({ context, event }) => ({ attemptId: context.attemptId!, refund: event.type === "DISPATCH_FAILED" }),
+      },
       on: {
         ...otherwise("transcoding"),
         DISPATCHED: [
@@ -232,6 +341,10 @@ export const lifecycleMachine = setup({
           { guard: "dispatchedFromFailed", target: "failed", actions: "undoDispatch" },
           { target: "uploaded", actions: "undoDispatch" },
         ],
+        DISPATCH_UNCONFIRMED: [
+          { guard: "otherAttempt", actions: ignore("dispatch result for another attempt") },
+          { actions: "recordUnconfirmedDispatch" },
+        ],
         PROGRESS: [
           ...staleCallback,
           { guard: "progressBackwards", actions: ignore("progress going backwards") },
@@ -239,9 +352,17 @@ export const lifecycleMachine = setup({
         ],
         COMPLETED: [...staleCallback, { target: "ready", actions: "recordCompletion" }],
         FAILED: [...staleCallback, { target: "failed", actions: "recordFailure" }],
+        // The alarm's look at a job: RunPod's /status first, then the clocks. A job sending progress
+        // is never stuck; a queued one waits up to the queue ceiling; the hard ceiling bounds both.
         TIMEOUT: [
           { guard: "runpodCompleted", target: "ready", actions: "recordRunpodCompletion" },
           { guard: "runpodEnded", target: "failed", actions: "recordRunpodFailure" },
+          { guard: "pastHardCeiling", target: "failed", actions: ["recordTimeout", cancel] },
+          { guard: "queuedWithinCeiling", actions: "lookAgainLater" },
+          { guard: "queued", target: "failed", actions: ["recordTimeout", cancel] },
+          { guard: "alive", actions: "lookAgainLater" },
+          { guard: and(["unconfirmed", "dispatchedFromFailed"]), target: "failed", actions: "giveUpUnconfirmed" },
+          { guard: "unconfirmed", target: "uploaded", actions: "giveUpUnconfirmed" },
           { target: "failed", actions: ["recordTimeout", cancel] },
         ],
         CANCEL: [
@@ -249,6 +370,7 @@ export const lifecycleMachine = setup({
           notAdmin,
           { target: "failed", actions: ["recordCancel", cancel] },
         ],
+        DELETED: { target: "deleted", actions: cancel },
       },
     },
     ready: { on: otherwise("ready") },
@@ -262,8 +384,28 @@ export const lifecycleMachine = setup({
             actions: refuse("RETRY_EXHAUSTED", `The retry is spent: an item may be retried ${MAX_RETRIES} time`),
           },
           { guard: not("inputExists"), actions: refuse("INPUT_MISSING", "The original is missing from storage") },
+          { guard: not("admitted"), actions: rateLimited },
           { target: "transcoding", actions: ["startAttempt", dispatch] },
         ],
+      },
+    },
+    // Deleted: the item exists for nobody. Callbacks are acknowledged (a job still running is
+    // cancelled by the orphan rule); every command answers as for an unknown item.
+    deleted: {
+      entry: "markDeleted",
+      on: {
+        UPLOAD_COMPLETE: { actions: refuse("NOT_FOUND", "No such media item") },
+        TRIGGER: { actions: refuse("NOT_FOUND", "No such media item") },
+        RETRY: { actions: refuse("NOT_FOUND", "No such media item") },
+        CANCEL: { actions: refuse("NOT_FOUND", "No such media item") },
+        PROGRESS: [...staleCallback, { actions: ignore("the item was deleted") }],
+        COMPLETED: { actions: ignore("the item was deleted") },
+        FAILED: { actions: ignore("the item was deleted") },
+        TIMEOUT: { actions: ignore("the item was deleted") },
+        DISPATCHED: { actions: ignore("the item was deleted") },
+        DISPATCH_FAILED: { actions: ignore("the item was deleted") },
+        DISPATCH_UNCONFIRMED: { actions: ignore("the item was deleted") },
+        DELETED: { actions: ignore("already deleted") },
       },
     },
   },

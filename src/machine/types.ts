@@ -1,6 +1,6 @@
 import type { JobError, JobOutput, JobResult, MediaType, Phase } from "../contract/index.ts";
 
-export type LifecycleState = "uploading" | "uploaded" | "transcoding" | "ready" | "failed";
+export type LifecycleState = "uploading" | "uploaded" | "transcoding" | "ready" | "failed" | "deleted";
 
 /** Who asks. A service token acts for the upload service; admins may act on any item. */
 export type Actor = { kind: "user"; userId: string; role: "creator" | "admin" } | { kind: "service" };
@@ -30,8 +30,16 @@ export interface LifecycleContext {
   output: JobOutput | null;
   startedAt: number | null;
   finishedAt: number | null;
-  /** When the stuck-job alarm must reconcile; null outside `transcoding`. */
+  /** When the stuck-job alarm must next look at the job (RunPod's /status); null outside `transcoding`. */
   deadlineAt: number | null;
+  /** The job's last sign of life: a progress callback, or RunPod seen holding it in its queue. */
+  lastActivityAt: number | null;
+  /** The hard ceiling, known once the worker reports the probed duration; null until then. */
+  hardDeadlineAt: number | null;
+  /** RunPod's answer to /run was lost (timeout): the job may exist; its first callback will tell. */
+  dispatchUnconfirmed: boolean;
+  /** Jobs of attempts this item no longer wants that were cancelled at RunPod (bounded). */
+  cancelledJobIds: string[];
   /** Callback event ids already applied, newest last (bounded). */
   seenEventIds: string[];
 }
@@ -53,20 +61,45 @@ export interface RunpodView {
   detail: string | null;
 }
 
+/** The creator's limits as their counter answered for this attempt (gathered before the event). */
+export type Admission = { ok: true } | { ok: false; retryAfterSeconds: number; message: string };
+
+/** What the stuck-job check needs to know of the configuration, carried by the event (the machine reads no config). */
+export interface StuckJobPolicy {
+  stallMs: number;
+  queueCeilingMs: number;
+}
+
 export type LifecycleEvent =
   | { type: "UPLOAD_COMPLETE"; actor: Actor; objectExists: boolean }
-  | { type: "TRIGGER"; actor: Actor; inputExists: boolean; attemptId: string; at: number; deadlineAt: number }
-  | { type: "RETRY"; actor: Actor; inputExists: boolean; attemptId: string; at: number; deadlineAt: number }
+  | { type: "TRIGGER"; actor: Actor; inputExists: boolean; admission: Admission; attemptId: string; at: number; deadlineAt: number }
+  | { type: "RETRY"; actor: Actor; inputExists: boolean; admission: Admission; attemptId: string; at: number; deadlineAt: number }
   | { type: "DISPATCHED"; attemptId: string; jobId: string }
   | { type: "DISPATCH_FAILED"; attemptId: string; message: string }
-  | { type: "PROGRESS"; attemptId: string; eventId: string; phase: Phase; percent: number }
+  /** /run was sent but its answer never came: RunPod may or may not hold the job. */
+  | { type: "DISPATCH_UNCONFIRMED"; attemptId: string; message: string }
+  | {
+      type: "PROGRESS";
+      attemptId: string;
+      eventId: string;
+      jobId: string | null;
+      phase: Phase;
+      percent: number;
+      at: number;
+      /** Computed by the object from the duration the worker probed, when this callback reports one. */
+      hardDeadlineAt: number | null;
+    }
   | { type: "COMPLETED"; attemptId: string; eventId: string; jobId: string | null; output: JobOutput; at: number }
   | { type: "FAILED"; attemptId: string; eventId: string; jobId: string | null; error: JobError; at: number }
-  | { type: "TIMEOUT"; at: number; runpod: RunpodView }
-  | { type: "CANCEL"; actor: Actor; at: number };
+  | { type: "TIMEOUT"; at: number; runpod: RunpodView; policy: StuckJobPolicy }
+  | { type: "CANCEL"; actor: Actor; at: number }
+  /** The item was deleted (its row carries deletedAt): it answers to nobody any more. */
+  | { type: "DELETED"; at: number };
 
-export type RefusalCode = "NOT_FOUND" | "FORBIDDEN" | "INVALID_STATE" | "RETRY_EXHAUSTED" | "INPUT_MISSING";
+export type RefusalCode = "NOT_FOUND" | "FORBIDDEN" | "INVALID_STATE" | "RETRY_EXHAUSTED" | "INPUT_MISSING" | "RATE_LIMITED";
 export interface Refusal {
   code: RefusalCode;
   message: string;
+  /** For RATE_LIMITED: when trying again can succeed. */
+  retryAfterSeconds?: number;
 }

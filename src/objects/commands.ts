@@ -10,7 +10,7 @@ export type Command =
 export type CommandResult =
   | { outcome: "applied"; status: StatusView }
   | { outcome: "ignored"; reason: string; status: StatusView }
-  | { outcome: "refused"; code: RefusalCode; message: string; status: StatusView | null }
+  | { outcome: "refused"; code: RefusalCode; message: string; retryAfterSeconds?: number; status: StatusView | null }
   | { outcome: "dispatch_failed"; message: string; status: StatusView }
   /** No row for this id: the item does not exist (or was deleted). */
   | { outcome: "unknown" }

@@ -5,10 +5,19 @@ import { configFrom, stuckJobBudgetMs, type Config } from "../config.ts";
 import { DatabaseUnavailable } from "../db/client.ts";
 import { ObjectStoreError, S3ObjectStore, type ObjectStore } from "../effects/object-store.ts";
 import { PostgresProjector, type Projector } from "../effects/projector.ts";
-import { RunpodDispatcher, type Dispatcher } from "../effects/runpod.ts";
+import { DispatchError, RunpodDispatcher, type Dispatcher } from "../effects/runpod.ts";
 import { log, timed } from "../log.ts";
-import { lifecycleMachine, type Actor, type LifecycleEvent, type RunpodView } from "../machine/index.ts";
+import {
+  lifecycleMachine,
+  outcomeOf,
+  type Actor,
+  type Admission,
+  type Effect,
+  type LifecycleEvent,
+  type RunpodView,
+} from "../machine/index.ts";
 import type { Command, CommandResult } from "./commands.ts";
+import type { CreatorObject } from "./creator-object.ts";
 import { projectionRow } from "./projection-row.ts";
 import { recordFromRow, type LifecycleRecord, type PendingProjection } from "./record.ts";
 import { statusView, type StatusView } from "./status-view.ts";
@@ -29,7 +38,7 @@ type Applied = { rec: LifecycleRecord; result: CommandResult };
 /**
  * One object per media item. It serialises every event, persists the machine's new snapshot
  * before carrying out any effect, and keeps exactly one alarm: the earlier of the stuck-job
- * deadline and the next retry of a projection that has not reached Postgres.
+ * check and the next retry of a projection that has not reached Postgres.
  */
 export class MediaObject extends DurableObject<Env> {
   private readonly config: Config;
@@ -63,15 +72,20 @@ export class MediaObject extends DurableObject<Env> {
   }
 
   async command(mediaId: string, command: Command): Promise<CommandResult> {
-    return this.withRecord(mediaId, async (rec) => {
+    return this.withRecord(mediaId, command.type !== "CALLBACK", async (rec) => {
       let event: LifecycleEvent;
+      let admitted: string | null = null;
       try {
-        event = await this.eventFor(rec, command);
+        ({ event, admitted } = await this.eventFor(rec, command));
       } catch (error) {
         if (error instanceof ObjectStoreError) return { outcome: "unavailable", message: "Object storage is unavailable; try again" };
         throw error;
       }
       const applied = await this.apply(rec, event);
+      // A slot taken for an attempt that did not start (refused, or a stranger's trigger) goes back.
+      if (admitted && !(applied.rec.value === "transcoding" && applied.rec.context.attemptId === admitted)) {
+        await this.releaseSlot(rec, admitted, true);
+      }
       // One Postgres write per command, carrying the newest state (a dispatch's DISPATCHED
       // included); progress is left to the alarm, which writes it at most once a second.
       if (applied.rec.version !== rec.version && event.type !== "PROGRESS") this.ctx.waitUntil(this.flush());
@@ -80,24 +94,44 @@ export class MediaObject extends DurableObject<Env> {
   }
 
   async status(mediaId: string, actor: Actor): Promise<CommandResult> {
-    return this.withRecord(mediaId, async (rec) => {
+    return this.withRecord(mediaId, true, async (rec) => {
       const mayRead = actor.kind === "service" || actor.role === "admin" || actor.userId === rec.context.creatorId;
       return mayRead ? { outcome: "applied", status: this.view(rec) } : { outcome: "unknown" };
     });
   }
 
-  /** One event at a time, on the item's record; an unknown item or an unreachable database says so. */
-  private withRecord(mediaId: string, fn: (rec: LifecycleRecord) => Promise<CommandResult>): Promise<CommandResult> {
+  /**
+   * One event at a time, on the item's record; an unknown or deleted item, or an unreachable
+   * database on first load, says so. People's requests (`fromPerson`) first look at the row's
+   * soft delete, which the upload service may have set at any time: a deleted item answers as
+   * unknown from then on. Callbacks skip that read: the projection finds a deletion when it writes.
+   */
+  private withRecord(mediaId: string, fromPerson: boolean, fn: (rec: LifecycleRecord) => Promise<CommandResult>): Promise<CommandResult> {
     return this.serial(async () => {
       let rec: LifecycleRecord | null;
       try {
         rec = await this.load(mediaId);
+        if (rec && fromPerson && rec.value !== "deleted") rec = await this.noticeSoftDelete(rec);
       } catch (error) {
         if (error instanceof DatabaseUnavailable) return { outcome: "unavailable", message: "The database is unavailable; try again" };
         throw error;
       }
-      return rec ? fn(rec) : { outcome: "unknown" };
+      return rec && rec.value !== "deleted" ? fn(rec) : { outcome: "unknown" };
     });
+  }
+
+  private async noticeSoftDelete(rec: LifecycleRecord): Promise<LifecycleRecord> {
+    let deleted: boolean | null;
+    try {
+      deleted = await timed("postgres.deleted", this.ids(rec), () => this.projector.isDeleted(rec.context.mediaId), (d) => ({ deleted: d }));
+    } catch (error) {
+      // The object is the source of truth and answers without Postgres; a deletion made meanwhile
+      // is found by the next projection write, which then ends the item (and cancels its job).
+      if (error instanceof DatabaseUnavailable) return rec;
+      throw error;
+    }
+    if (deleted === false) return rec;
+    return (await this.apply(rec, { type: "DELETED", at: Date.now() })).rec;
   }
 
   override async alarm(): Promise<void> {
@@ -106,13 +140,14 @@ export class MediaObject extends DurableObject<Env> {
     this.cache = null;
     await this.serial(async () => {
       const { rec } = await this.stored();
-      const deadline = rec?.context.deadlineAt;
-      if (rec && rec.value === "transcoding" && deadline !== null && deadline !== undefined && Date.now() >= deadline) {
+      const due = rec?.context.deadlineAt;
+      if (rec && rec.value === "transcoding" && due !== null && due !== undefined && Date.now() >= due) {
         const jobId = rec.context.jobId;
         const runpod: RunpodView = jobId
           ? await timed("runpod.status", this.ids(rec), () => this.dispatcher.status(jobId), (v) => ({ runpodStatus: v.status }))
-          : { status: "NOT_FOUND", result: null, detail: "the job was never accepted by RunPod" };
-        await this.apply(rec, { type: "TIMEOUT", at: Date.now(), runpod });
+          : { status: "NOT_FOUND", result: null, detail: "RunPod never confirmed the job" };
+        const { stallSeconds, queueCeilingSeconds } = this.config.stuckJob;
+        await this.apply(rec, { type: "TIMEOUT", at: Date.now(), runpod, policy: { stallMs: stallSeconds * 1000, queueCeilingMs: queueCeilingSeconds * 1000 } });
       }
     });
     await this.flush();
@@ -158,30 +193,45 @@ export class MediaObject extends DurableObject<Env> {
     return { mediaId: rec.context.mediaId, attemptId: rec.context.attemptId, jobId: rec.context.jobId };
   }
 
-  /** Turns a command into a machine event, gathering the facts its guards need (I/O lives here). */
-  private async eventFor(rec: LifecycleRecord, command: Command): Promise<LifecycleEvent> {
+  private creator(rec: LifecycleRecord): DurableObjectStub<CreatorObject> {
+    return this.env.CREATOR_OBJECT.get(this.env.CREATOR_OBJECT.idFromName(rec.context.creatorId));
+  }
+
+  /**
+   * Turns a command into a machine event, gathering the facts its guards need (I/O lives here).
+   * `admitted` names the attempt for which a creator's job slot was taken.
+   */
+  private async eventFor(rec: LifecycleRecord, command: Command): Promise<{ event: LifecycleEvent; admitted: string | null }> {
     const at = Date.now();
     switch (command.type) {
       case "CALLBACK":
-        return callbackEvent(command.payload, at);
+        return { event: callbackEvent(command.payload, at, this.config), admitted: null };
       case "CANCEL":
-        return { type: "CANCEL", actor: command.actor, at };
+        return { event: { type: "CANCEL", actor: command.actor, at }, admitted: null };
       case "UPLOAD_COMPLETE":
         return {
-          type: "UPLOAD_COMPLETE",
-          actor: command.actor,
-          objectExists: rec.value === "uploading" ? await this.inputExists(rec) : false,
+          event: { type: "UPLOAD_COMPLETE", actor: command.actor, objectExists: rec.value === "uploading" ? await this.inputExists(rec) : false },
+          admitted: null,
         };
       case "TRIGGER":
       case "RETRY": {
         const expected = command.type === "TRIGGER" ? "uploaded" : "failed";
+        const attemptId = crypto.randomUUID();
+        const inputExists = rec.value === expected ? await this.inputExists(rec) : false;
+        // The creator's limits are asked only when the item could start; any other answer is decided by the machine.
+        const admission: Admission = inputExists ? await this.admit(rec, attemptId) : { ok: true };
         return {
-          type: command.type,
-          actor: command.actor,
-          inputExists: rec.value === expected ? await this.inputExists(rec) : false,
-          attemptId: crypto.randomUUID(),
-          at,
-          deadlineAt: at + stuckJobBudgetMs(this.config, rec.context.durationSeconds),
+          event: {
+            type: command.type,
+            actor: command.actor,
+            inputExists,
+            admission,
+            attemptId,
+            at,
+            // The first look at the job: a stall window after dispatch.
+            deadlineAt: at + this.config.stuckJob.stallSeconds * 1000,
+          },
+          admitted: inputExists && admission.ok ? attemptId : null,
         };
       }
     }
@@ -191,44 +241,59 @@ export class MediaObject extends DurableObject<Env> {
     return timed("s3.head", this.ids(rec), () => this.store.exists(rec.context.inputKey), (exists) => ({ exists }));
   }
 
+  private admit(rec: LifecycleRecord, attemptId: string): Promise<Admission> {
+    return timed("creator.admit", this.ids(rec), async (): Promise<Admission> => (await this.creator(rec).admitJob(attemptId)) as Admission, (a) => ({ ok: a.ok }));
+  }
+
   /** Runs one pure transition; if it changed anything, persists it first, then carries out its effects. */
   private async apply(rec: LifecycleRecord, event: LifecycleEvent): Promise<Applied> {
     const snapshot = lifecycleMachine.resolveState({ value: rec.value, context: rec.context });
     const [next, actions] = transition(lifecycleMachine, snapshot, event);
-    const refusal = actions.find((a) => a.type === "refuse")?.params as { code: never; message: string } | undefined;
-    const ignored = actions.find((a) => a.type === "ignore")?.params as { reason: string } | undefined;
-    if (refusal) {
-      log("info", "refused", { ...this.ids(rec), event: event.type, state: rec.value, code: refusal.code, reason: refusal.message });
-      return { rec, result: { outcome: "refused", ...refusal, status: this.view(rec) } };
+    const outcome = outcomeOf(actions);
+    if (outcome.kind === "refused") {
+      const { code, message } = outcome.refusal;
+      log("info", "refused", { ...this.ids(rec), event: event.type, state: rec.value, code, reason: message });
+      return { rec, result: { outcome: "refused", ...outcome.refusal, status: this.view(rec) } };
     }
-    if (ignored) {
-      log("info", "ignored", { ...this.ids(rec), event: event.type, state: rec.value, reason: ignored.reason });
-      return { rec, result: { outcome: "ignored", reason: ignored.reason, status: this.view(rec) } };
-    }
+    const changed = next.value !== rec.value || next.context !== snapshot.context;
+    if (outcome.kind === "ignored") log("info", "ignored", { ...this.ids(rec), event: event.type, state: rec.value, reason: outcome.reason });
+    if (!changed) return { rec, result: { outcome: "ignored", reason: outcome.kind === "ignored" ? outcome.reason : "no change", status: this.view(rec) } };
 
     const nextRec: LifecycleRecord = { value: next.value as LifecycleRecord["value"], context: next.context, version: rec.version + 1 };
     const progressOnly = event.type === "PROGRESS";
     const due = progressOnly ? (await this.stored()).pending : null;
-    const pending: PendingProjection = due
-      ? { ...due, version: nextRec.version } // a write is already due; it will carry this state too
-      : { version: nextRec.version, failures: 0, retryAt: Date.now() + (progressOnly ? PROGRESS_PROJECTION_MS : PROJECTION_GRACE_MS) };
+    const pending: PendingProjection | null =
+      nextRec.value === "deleted"
+        ? null // a deleted item is never projected again
+        : due
+          ? { ...due, version: nextRec.version } // a write is already due; it will carry this state too
+          : { version: nextRec.version, failures: 0, retryAt: Date.now() + (progressOnly ? PROGRESS_PROJECTION_MS : PROJECTION_GRACE_MS) };
     await this.persist(nextRec, pending);
     await this.armAlarm();
-    log("info", "transition", { ...this.ids(nextRec), event: event.type, from: rec.value, to: nextRec.value, version: nextRec.version });
-
-    let current: Applied = { rec: nextRec, result: { outcome: "applied", status: this.view(nextRec) } };
-    for (const action of actions) {
-      if (action.type === "dispatchJob") current = await this.dispatch(current.rec, (action.params as { attemptId: string }).attemptId);
-      if (action.type === "cancelJob") await this.cancel(current.rec, (action.params as { jobId: string | null }).jobId);
+    if (outcome.kind === "applied") {
+      log("info", "transition", { ...this.ids(nextRec), event: event.type, from: rec.value, to: nextRec.value, version: nextRec.version });
     }
+
+    let current: Applied = {
+      rec: nextRec,
+      result: outcome.kind === "ignored" ? { outcome: "ignored", reason: outcome.reason, status: this.view(nextRec) } : { outcome: "applied", status: this.view(nextRec) },
+    };
+    for (const effect of outcome.effects) current = (await this.effects[effect.type](current, effect as never)) ?? current;
     return current;
   }
 
-  // ---- effects -----------------------------------------------------------------------------
+  // ---- effects: one handler per effect the machine names ------------------------------------
+
+  private readonly effects: { [K in Effect["type"]]: (at: Applied, effect: Extract<Effect, { type: K }>) => Promise<Applied | void> } = {
+    dispatchJob: (at, e) => this.dispatch(at.rec, e.params.attemptId),
+    cancelJob: (at, e) => this.cancel(at.rec, e.params.jobId),
+    releaseJobSlot: (at, e) => this.releaseSlot(at.rec, e.params.attemptId, e.params.refund),
+  };
 
   private async dispatch(rec: LifecycleRecord, attemptId: string): Promise<Applied> {
     const c = rec.context;
-    const budget = (c.deadlineAt ?? Date.now()) - (c.startedAt ?? Date.now());
+    // RunPod's own limit: it cannot know the duration either, so it gets the budget of an assumed length.
+    const budget = stuckJobBudgetMs(this.config, c.durationSeconds);
     let event: LifecycleEvent;
     try {
       const input = jobInput.parse({
@@ -243,12 +308,14 @@ export class MediaObject extends DurableObject<Env> {
       const { jobId } = await timed(
         "runpod.run",
         this.ids(rec),
-        () => this.dispatcher.run(input, { executionTimeoutMs: budget, ttlMs: budget + 10 * 60_000 }),
+        () => this.dispatcher.run(input, { executionTimeoutMs: budget, ttlMs: budget + this.config.stuckJob.queueCeilingSeconds * 1000 }),
         (r) => ({ jobId: r.jobId }),
       );
       event = { type: "DISPATCHED", attemptId, jobId };
     } catch (error) {
-      event = { type: "DISPATCH_FAILED", attemptId, message: (error as Error).message };
+      const message = (error as Error).message;
+      // No answer is not a refusal: RunPod may hold the job. Keep the attempt; its callbacks will tell.
+      event = error instanceof DispatchError && error.ambiguous ? { type: "DISPATCH_UNCONFIRMED", attemptId, message } : { type: "DISPATCH_FAILED", attemptId, message };
     }
     const applied = await this.apply(rec, event);
     if (event.type === "DISPATCH_FAILED" && applied.result.outcome === "applied") {
@@ -260,7 +327,14 @@ export class MediaObject extends DurableObject<Env> {
   private async cancel(rec: LifecycleRecord, jobId: string | null): Promise<void> {
     if (!jobId) return;
     // Best effort: the attempt is already over here, and its late callbacks will be ignored.
-    await timed("runpod.cancel", this.ids(rec), () => this.dispatcher.cancel(jobId)).catch(() => {});
+    await timed("runpod.cancel", { ...this.ids(rec), cancelledJobId: jobId }, () => this.dispatcher.cancel(jobId)).catch(() => {});
+  }
+
+  private async releaseSlot(rec: LifecycleRecord, attemptId: string, refund: boolean): Promise<void> {
+    // Best effort: a slot that is never released expires with its lease in the creator's object.
+    await timed("creator.release", { ...this.ids(rec), releasedAttemptId: attemptId, refund }, () =>
+      this.creator(rec).releaseJob(attemptId, refund),
+    ).catch(() => {});
   }
 
   /** Writes the newest state into Postgres; on failure leaves it pending for the alarm to retry. */
@@ -282,17 +356,25 @@ export class MediaObject extends DurableObject<Env> {
 
   private async flushOnce(): Promise<void> {
     const { rec, pending } = await this.stored();
-    if (!rec || !pending) return;
+    if (!rec || !pending || rec.value === "deleted") return;
+    const state = rec.value;
     try {
-      await timed(
+      const write = await timed(
         "postgres.project",
-        { ...this.ids(rec), version: rec.version, status: rec.value },
-        () => this.projector.write(rec.context.mediaId, rec.version, projectionRow(rec.value, rec.context)),
+        { ...this.ids(rec), version: rec.version, status: state },
+        () => this.projector.write(rec.context.mediaId, rec.version, projectionRow(state, rec.context)),
         (r) => ({ write: r }),
       );
       // Events may have moved on while the write was in flight: only what it carried is done.
       const now = await this.stored();
       if (now.pending && now.pending.version <= rec.version) await this.persist(now.rec, null);
+      // The row was soft-deleted under us: the item ends here (a job in flight is cancelled).
+      if (write === "deleted") {
+        await this.serial(async () => {
+          const latest = (await this.stored()).rec;
+          if (latest && latest.value !== "deleted") await this.apply(latest, { type: "DELETED", at: Date.now() });
+        });
+      }
     } catch (error) {
       const now = await this.stored();
       const latest = now.pending ?? pending;
@@ -320,10 +402,14 @@ export class MediaObject extends DurableObject<Env> {
   }
 }
 
-function callbackEvent(p: CallbackPayload, at: number): LifecycleEvent {
+function callbackEvent(p: CallbackPayload, at: number, config: Config): LifecycleEvent {
   switch (p.status) {
-    case "progress":
-      return { type: "PROGRESS", attemptId: p.attemptId, eventId: p.eventId, phase: p.phase, percent: p.percent };
+    case "progress": {
+      // The worker reports the probed duration with its progress: the job's hard ceiling counts
+      // from here, so time spent in RunPod's queue is not taken from the encode.
+      const hardDeadlineAt = p.durationSeconds == null ? null : at + stuckJobBudgetMs(config, p.durationSeconds);
+      return { type: "PROGRESS", attemptId: p.attemptId, eventId: p.eventId, jobId: p.jobId, phase: p.phase, percent: p.percent, at, hardDeadlineAt };
+    }
     case "completed":
       return { type: "COMPLETED", attemptId: p.attemptId, eventId: p.eventId, jobId: p.jobId, output: p.output, at };
     case "failed":

@@ -6,8 +6,8 @@ export type ProjectionRow = Omit<NewMediaItemRow, "id" | "creatorId" | "mediaTyp
 const x100 = (n: number | undefined) => (n === undefined ? null : Math.round(n * 100));
 const date = (ms: number | null) => (ms === null ? null : new Date(ms));
 
-/** The row that mirrors an object's state. Pure: the same state always gives the same row. */
-export function projectionRow(state: LifecycleState, c: LifecycleContext): ProjectionRow {
+/** The row that mirrors an object's state. Pure: the same state always gives the same row. A deleted item has none. */
+export function projectionRow(state: Exclude<LifecycleState, "deleted">, c: LifecycleContext): ProjectionRow {
   const o = c.output;
   return {
     status: state,

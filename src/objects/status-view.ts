@@ -33,6 +33,11 @@ export function statusView(state: LifecycleState, c: LifecycleContext, version: 
     startedAt: c.startedAt === null ? null : new Date(c.startedAt).toISOString(),
     finishedAt: c.finishedAt === null ? null : new Date(c.finishedAt).toISOString(),
     deadlineAt: c.deadlineAt === null ? null : new Date(c.deadlineAt).toISOString(),
+    /** When the job last showed a sign of life (progress, or RunPod seen holding it queued). */
+    lastActivityAt: c.lastActivityAt == null ? null : new Date(c.lastActivityAt).toISOString(),
+    hardDeadlineAt: c.hardDeadlineAt == null ? null : new Date(c.hardDeadlineAt).toISOString(),
+    /** RunPod's answer to /run was lost; the job's first callback will confirm it. */
+    dispatchUnconfirmed: c.dispatchUnconfirmed ?? false,
     version,
   };
 }

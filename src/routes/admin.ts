@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { withDb, DatabaseUnavailable, type Db } from "../db/client.ts";
+import { withDb, type Db } from "../db/client.ts";
 import { S3ObjectStore } from "../effects/object-store.ts";
 import { authenticate } from "../http/auth.ts";
 import { AppError } from "../http/errors.ts";
@@ -9,14 +9,7 @@ import { inFlight, item, overview, recentFailures, recentItems } from "../admin/
 import type { Config } from "../config.ts";
 import { FileKeyCache } from "../admin/file-keys.ts";
 
-async function read<T>(config: Config, fn: (db: Db) => Promise<T>): Promise<T> {
-  try {
-    return await withDb(config, fn);
-  } catch (error) {
-    if (error instanceof DatabaseUnavailable) throw new AppError(503, "UNAVAILABLE", "The database is unavailable; try again shortly");
-    throw error;
-  }
-}
+const read = <T>(config: Config, fn: (db: Db) => Promise<T>): Promise<T> => withDb(config, fn);
 
 /** The parts of a key the HLS route may serve: the attempt's HLS folder, and nothing above it. */
 function hlsRoot(masterKey: string): string {
@@ -24,6 +17,19 @@ function hlsRoot(masterKey: string): string {
 }
 
 const fileKeys = new FileKeyCache();
+
+/** The decoded path under `files/`: 400 for a malformed escape, a dot segment, an empty segment or a control byte. */
+export function filePath(encoded: string): string {
+  let rest: string;
+  try {
+    rest = decodeURIComponent(encoded);
+  } catch {
+    throw new AppError(400, "INVALID_PATH", "The file path has a malformed %-escape");
+  }
+  const bad = !rest || /[\u0000-\u001f\u007f\\]/.test(rest) || rest.split("/").some((p) => p === ".." || p === "." || p === "");
+  if (bad) throw new AppError(400, "INVALID_PATH", "Bad file path");
+  return rest;
+}
 
 /** Read-only admin API behind the dashboard; every figure comes from `media_items`. */
 export const adminRoutes = new Hono<AppEnv>()
@@ -52,11 +58,15 @@ export const adminRoutes = new Hono<AppEnv>()
     const config = c.get("config");
     const row = await fileKeys.get(id, () => read(config, (db) => item(db, id)));
     if (!row) throw new AppError(404, "NOT_FOUND", "No such media item");
-    const rest = decodeURIComponent(c.req.path.slice(c.req.path.indexOf("/files/") + "/files/".length));
-    if (!rest || rest.split("/").some((p) => p === ".." || p === "." || p === "")) throw new AppError(400, "INVALID_PATH", "Bad file path");
-    const named: Record<string, string | null> = { thumbnail: row.thumbnailKey, waveform: row.waveformKey, "waveform-image": row.waveformImageKey };
+    const rest = filePath(c.req.path.slice(c.req.path.indexOf("/files/") + "/files/".length));
+    // A Map, not an object: a name such as `constructor` must not find a prototype member.
+    const named = new Map<string, string | null>([
+      ["thumbnail", row.thumbnailKey],
+      ["waveform", row.waveformKey],
+      ["waveform-image", row.waveformImageKey],
+    ]);
     let key: string | null;
-    if (rest in named) key = named[rest] ?? null;
+    if (named.has(rest)) key = named.get(rest) ?? null;
     else if (rest.startsWith("hls/") && row.hlsMasterPlaylistKey) key = `${hlsRoot(row.hlsMasterPlaylistKey)}/${rest.slice(4)}`;
     else key = null;
     if (!key) throw new AppError(404, "NOT_FOUND", "This item has no such file");

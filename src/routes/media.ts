@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { mediaType, originalKey } from "../contract/index.ts";
-import { withDb, DatabaseUnavailable } from "../db/client.ts";
+import { withDb } from "../db/client.ts";
 import { S3ObjectStore } from "../effects/object-store.ts";
 import { authenticate } from "../http/auth.ts";
 import { AppError } from "../http/errors.ts";
@@ -13,12 +13,16 @@ import { mediaItems } from "../../schema/index.ts";
 const MAX_ORIGINAL_BYTES = 20 * 1024 ** 3;
 const UPLOAD_URL_TTL_SECONDS = 3600;
 
+/** No control bytes (NUL cannot be stored in Postgres text at all; the rest has no place in a name). */
+const printable = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
+
+// Lengths are the columns' (schema/media-items.ts): a value the row cannot hold is the client's error, not an outage.
 const registerBody = z
   .object({
     mediaType,
-    filename: z.string().min(1).max(255),
+    filename: z.string().min(1).max(255).refine(printable, "must not contain control characters"),
     size: z.number().int().positive().max(MAX_ORIGINAL_BYTES),
-    contentType: z.string().regex(/^(video|audio)\/[\w.+-]+$/, "must be a video/* or audio/* type"),
+    contentType: z.string().max(100).regex(/^(video|audio)\/[\w.+-]+$/, "must be a video/* or audio/* type"),
   })
   .refine((b) => b.contentType.startsWith(`${b.mediaType}/`) || (b.mediaType === "audio" && b.contentType === "video/mp4"), {
     message: "contentType does not match mediaType",
@@ -39,23 +43,18 @@ export const mediaRoutes = new Hono<AppEnv>()
     const config = c.get("config");
     const id = crypto.randomUUID();
     const key = originalKey(actor.userId, id, safeFilename(body.filename));
-    try {
-      await withDb(config, (db) =>
-        db.insert(mediaItems).values({
-          id,
-          creatorId: actor.userId,
-          mediaType: body.mediaType,
-          status: "uploading",
-          r2Key: key,
-          originalFilename: body.filename,
-          originalSize: body.size,
-          contentType: body.contentType,
-        }),
-      );
-    } catch (error) {
-      if (error instanceof DatabaseUnavailable) throw new AppError(503, "UNAVAILABLE", "The database is unavailable; nothing was created");
-      throw error;
-    }
+    await withDb(config, (db) =>
+      db.insert(mediaItems).values({
+        id,
+        creatorId: actor.userId,
+        mediaType: body.mediaType,
+        status: "uploading",
+        r2Key: key,
+        originalFilename: body.filename,
+        originalSize: body.size,
+        contentType: body.contentType,
+      }),
+    );
     const uploadUrl = await new S3ObjectStore(config.s3).presignPut(key, body.contentType, UPLOAD_URL_TTL_SECONDS);
     return c.json(
       {

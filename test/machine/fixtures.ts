@@ -48,12 +48,18 @@ export function snapshotIn(state: LifecycleState, context: Partial<LifecycleCont
     startedAt: state === "uploading" || state === "uploaded" ? null : AT,
     finishedAt: state === "ready" || state === "failed" ? AT + 5000 : null,
     deadlineAt: state === "transcoding" ? AT + 900_000 : null,
+    lastActivityAt: null,
+    hardDeadlineAt: null,
+    dispatchUnconfirmed: false,
+    cancelledJobIds: [],
     seenEventIds: ["99999999-9999-4999-8999-999999999999"],
   };
   return lifecycleMachine.resolveState({ value: state, context: { ...base, ...context } });
 }
 
 export const seenEventId = "99999999-9999-4999-8999-999999999999";
+/** The stuck-job policy of the samples: a 10-minute stall window, an hour's queue ceiling. */
+export const POLICY = { stallMs: 600_000, queueCeilingMs: 3_600_000 };
 
 /** One event of each type, from the owner, for the current attempt, with a fresh event id. */
 export function sampleEvent(type: LifecycleEvent["type"], actor: Actor = owner): LifecycleEvent {
@@ -63,20 +69,24 @@ export function sampleEvent(type: LifecycleEvent["type"], actor: Actor = owner):
       return { type, actor, objectExists: true };
     case "TRIGGER":
     case "RETRY":
-      return { type, actor, inputExists: true, attemptId: randomUUID(), at: AT + 10_000, deadlineAt: AT + 910_000 };
+      return { type, actor, inputExists: true, admission: { ok: true }, attemptId: randomUUID(), at: AT + 10_000, deadlineAt: AT + 610_000 };
     case "DISPATCHED":
       return { type, attemptId, jobId: "job-2" };
     case "DISPATCH_FAILED":
       return { type, attemptId, message: "RunPod answered 500" };
+    case "DISPATCH_UNCONFIRMED":
+      return { type, attemptId, message: "RunPod did not answer within 10000 ms" };
     case "PROGRESS":
-      return { type, attemptId, eventId: randomUUID(), phase: "encoding", percent: 50 };
+      return { type, attemptId, eventId: randomUUID(), jobId: null, phase: "encoding", percent: 50, at: AT + 15_000, hardDeadlineAt: null };
     case "COMPLETED":
       return { type, attemptId, eventId: randomUUID(), jobId: "job-1", output: output(), at: AT + 20_000 };
     case "FAILED":
       return { type, attemptId, eventId: randomUUID(), jobId: "job-1", error: { code: "ENCODE_FAILED", message: "x", retriable: true }, at: AT + 20_000 };
     case "TIMEOUT":
-      return { type, at: AT + 1_000_000, runpod: { status: "IN_PROGRESS", result: null, detail: null } };
+      return { type, at: AT + 1_000_000, runpod: { status: "IN_PROGRESS", result: null, detail: null }, policy: POLICY };
     case "CANCEL":
       return { type, actor: actor === owner ? admin : actor, at: AT + 30_000 };
+    case "DELETED":
+      return { type, at: AT + 40_000 };
   }
 }

@@ -14,7 +14,7 @@ describe("effects through machine.provide", () => {
     }).start();
     actor.send({ type: "UPLOAD_COMPLETE", actor: owner, objectExists: true });
     const attemptId = randomUUID();
-    actor.send({ type: "TRIGGER", actor: owner, inputExists: true, attemptId, at: AT, deadlineAt: AT + 1 });
+    actor.send({ type: "TRIGGER", actor: owner, inputExists: true, admission: { ok: true }, attemptId, at: AT, deadlineAt: AT + 1 });
     expect(dispatchJob).toHaveBeenCalledTimes(1);
     expect(dispatchJob.mock.calls[0]![1]).toEqual({ attemptId });
     actor.send({ type: "DISPATCHED", attemptId, jobId: "rp-1" });

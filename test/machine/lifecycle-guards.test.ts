@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { admin, currentAttempt, owner, sampleEvent, seenEventId, snapshotIn, stranger, AT, output } from "./fixtures.ts";
+import { admin, currentAttempt, owner, sampleEvent, seenEventId, snapshotIn, stranger, AT, output, POLICY } from "./fixtures.ts";
 import { outcomeOf } from "./outcome.ts";
 
 describe("who may act", () => {
@@ -38,7 +38,7 @@ describe("attempts", () => {
   it("a trigger mints the attempt, arms the deadline and dispatches it", () => {
     const event = sampleEvent("TRIGGER");
     const { next, actions } = outcomeOf(snapshotIn("uploaded"), event);
-    expect(next.context).toMatchObject({ attemptId: (event as { attemptId: string }).attemptId, attempts: 0, deadlineAt: AT + 910_000, jobId: null });
+    expect(next.context).toMatchObject({ attemptId: (event as { attemptId: string }).attemptId, attempts: 0, deadlineAt: AT + 610_000, jobId: null });
     expect(actions.find((a) => a.type === "dispatchJob")?.params).toEqual({ attemptId: (event as { attemptId: string }).attemptId });
   });
   it("a retry spends the one attempt and clears the error; a second is refused", () => {
@@ -99,8 +99,8 @@ describe("callbacks that change nothing", () => {
 });
 
 describe("stuck-job reconciliation", () => {
-  const view = (status: string, result: unknown = null) =>
-    ({ type: "TIMEOUT", at: AT + 1e6, runpod: { status, result, detail: null } }) as never;
+  const view = (status: string, result: unknown = null, at = AT + 1e6) =>
+    ({ type: "TIMEOUT", at, runpod: { status, result, detail: null }, policy: POLICY }) as never;
   it("takes RunPod's completed result for this attempt", () => {
     const { outcome, next } = outcomeOf(snapshotIn("transcoding"), view("COMPLETED", { status: "completed", attemptId: currentAttempt, output: output() }));
     expect(outcome).toMatchObject({ to: "ready", effects: [] });
@@ -116,9 +116,9 @@ describe("stuck-job reconciliation", () => {
     const { next } = outcomeOf(snapshotIn("transcoding"), view("FAILED"));
     expect(next.context.error?.code).toBe("INTERNAL");
   });
-  it("times out and cancels a job still running, queued, unknown or unreachable", () => {
-    for (const status of ["IN_PROGRESS", "IN_QUEUE", "NOT_FOUND", "UNREACHABLE"]) {
-      const { outcome, next } = outcomeOf(snapshotIn("transcoding"), view(status));
+  it("times out and cancels a job silent for the stall window (running, unknown, unreachable) or queued past the ceiling", () => {
+    for (const [status, at] of [["IN_PROGRESS", AT + 1e6], ["IN_QUEUE", AT + 3.7e6], ["NOT_FOUND", AT + 1e6], ["UNREACHABLE", AT + 1e6]] as const) {
+      const { outcome, next } = outcomeOf(snapshotIn("transcoding"), view(status, null, at));
       expect(outcome).toMatchObject({ to: "failed", effects: ["cancelJob"] });
       expect(next.context.error?.code).toBe("TIMED_OUT");
     }

@@ -6,36 +6,42 @@ import { outcomeOf } from "./outcome.ts";
 type Expect = string; // "→state [effects]" | "ignored" | "refused CODE"
 
 const EVENTS: LifecycleEvent["type"][] = [
-  "UPLOAD_COMPLETE", "TRIGGER", "DISPATCHED", "DISPATCH_FAILED", "PROGRESS", "COMPLETED", "FAILED", "TIMEOUT", "CANCEL", "RETRY",
+  "UPLOAD_COMPLETE", "TRIGGER", "DISPATCHED", "DISPATCH_FAILED", "DISPATCH_UNCONFIRMED", "PROGRESS", "COMPLETED", "FAILED", "TIMEOUT", "CANCEL", "RETRY", "DELETED",
 ];
 
 /** design.md §4, every (state, event) pair, with the owner (or an admin for CANCEL) acting. */
 const TABLE: Record<LifecycleState, Record<LifecycleEvent["type"], Expect>> = {
   // No attempt exists yet, so any callback belongs to another attempt: acknowledged, not applied.
   uploading: {
-    UPLOAD_COMPLETE: "→uploaded", TRIGGER: "refused INVALID_STATE", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored",
+    UPLOAD_COMPLETE: "→uploaded", TRIGGER: "refused INVALID_STATE", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored", DISPATCH_UNCONFIRMED: "ignored", DELETED: "→deleted",
     PROGRESS: "ignored", COMPLETED: "ignored", FAILED: "ignored",
     TIMEOUT: "ignored", CANCEL: "refused INVALID_STATE", RETRY: "refused INVALID_STATE",
   },
   uploaded: {
-    UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "→transcoding dispatchJob", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored",
+    UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "→transcoding dispatchJob", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored", DISPATCH_UNCONFIRMED: "ignored", DELETED: "→deleted",
     PROGRESS: "ignored", COMPLETED: "ignored", FAILED: "ignored",
     TIMEOUT: "ignored", CANCEL: "refused INVALID_STATE", RETRY: "refused INVALID_STATE",
   },
   transcoding: {
     UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "refused INVALID_STATE", DISPATCHED: "→transcoding",
-    DISPATCH_FAILED: "→uploaded", PROGRESS: "→transcoding", COMPLETED: "→ready", FAILED: "→failed",
+    DISPATCH_FAILED: "→uploaded", DISPATCH_UNCONFIRMED: "→transcoding", DELETED: "→deleted cancelJob", PROGRESS: "→transcoding", COMPLETED: "→ready", FAILED: "→failed",
     TIMEOUT: "→failed cancelJob", CANCEL: "→failed cancelJob", RETRY: "refused INVALID_STATE",
   },
   ready: {
-    UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "refused INVALID_STATE", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored",
+    UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "refused INVALID_STATE", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored", DISPATCH_UNCONFIRMED: "ignored", DELETED: "→deleted",
     PROGRESS: "refused INVALID_STATE", COMPLETED: "refused INVALID_STATE", FAILED: "refused INVALID_STATE",
     TIMEOUT: "ignored", CANCEL: "refused INVALID_STATE", RETRY: "refused INVALID_STATE",
   },
   failed: {
-    UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "refused INVALID_STATE", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored",
+    UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "refused INVALID_STATE", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored", DISPATCH_UNCONFIRMED: "ignored", DELETED: "→deleted",
     PROGRESS: "refused INVALID_STATE", COMPLETED: "refused INVALID_STATE", FAILED: "refused INVALID_STATE",
     TIMEOUT: "ignored", CANCEL: "refused INVALID_STATE", RETRY: "→transcoding dispatchJob",
+  },
+  // A deleted item exists for nobody: commands answer as for an unknown item, callbacks are acknowledged.
+  deleted: {
+    UPLOAD_COMPLETE: "refused NOT_FOUND", TRIGGER: "refused NOT_FOUND", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored", DISPATCH_UNCONFIRMED: "ignored",
+    PROGRESS: "ignored", COMPLETED: "ignored", FAILED: "ignored", DELETED: "ignored",
+    TIMEOUT: "ignored", CANCEL: "refused NOT_FOUND", RETRY: "refused NOT_FOUND",
   },
 };
 
@@ -58,7 +64,7 @@ describe("lifecycle table", () => {
           expect(next.context).toEqual(before.context);
         }
         // A refusal says what the state is, so a person can act on it.
-        if (outcome.kind === "refused") expect(outcome.message).toContain(state);
+        if (outcome.kind === "refused" && state !== "deleted") expect(outcome.message).toContain(state);
       });
     }
   }

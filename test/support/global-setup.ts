@@ -5,7 +5,7 @@ import type { TestProject } from "vitest/node";
 import { applyMigrations, useLocalProxy } from "../../dev/db.ts";
 import { startPostgres } from "../../dev/postgres.ts";
 import { startS3 } from "../../dev/s3.ts";
-import { startWsProxy } from "../../dev/ws-proxy.ts";
+import { startWsProxy, targetOf } from "../../dev/ws-proxy.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -23,7 +23,7 @@ declare module "vitest" {
  */
 export default async function setup(project: TestProject) {
   const pg = await startPostgres({ databaseUrl: process.env.TEST_DATABASE_URL });
-  const proxy = await startWsProxy();
+  const proxy = await startWsProxy({ target: targetOf(pg.url) });
   useLocalProxy(proxy.address);
   await applyMigrations(pg.url);
   const s3Dir = `${process.cwd()}/.scratch/test-s3-${process.pid}`;
@@ -31,7 +31,8 @@ export default async function setup(project: TestProject) {
 
   const control = http.createServer((req, res) => {
     if (req.url === "/db/down") proxy.setDown(true);
-    else if (req.url === "/db/up") proxy.setDown(false);
+    else if (req.url === "/db/up") (proxy.setDown(false), proxy.setHang(false));
+    else if (req.url === "/db/hang") proxy.setHang(true);
     res.end("ok");
   });
   await new Promise<void>((resolve) => control.listen(0, "127.0.0.1", resolve));

@@ -19,7 +19,7 @@ describe("errors share one envelope with a request id", () => {
   it("401 without a token or with a token signed by another secret; 403 for a creator on an admin route", async () => {
     const id = uuid();
     expect((await api("GET", `/api/media/${id}/transcoding-status`)).status).toBe(401);
-    const forged = await api("GET", `/api/media/${id}/transcoding-status`, { token: await tokenFor(uuid(), "admin", "some-other-secret-0123456789abcdef") });
+    const forged = await api("GET", `/api/media/${id}/transcoding-status`, { token: await tokenFor(uuid(), "admin", { secret: "some-other-secret-0123456789abcdef" }) });
     expect(forged.status).toBe(401);
     expect(forged.body.error.code).toBe("UNAUTHENTICATED");
     const creator = await api("POST", `/api/media/${id}/cancel-transcoding`, { token: await tokenFor(uuid()) });

@@ -11,10 +11,24 @@ import { mediaItems } from "../../schema/index.ts";
 
 export const uuid = () => crypto.randomUUID();
 
-export async function tokenFor(sub: string, role: "creator" | "admin" = "creator", secret = env.JWT_SECRET): Promise<string> {
-  return new SignJWT({ role }).setProtectedHeader({ alg: "HS256" }).setSubject(sub).setIssuedAt().setExpirationTime("1h").sign(
-    new TextEncoder().encode(secret),
-  );
+export interface TokenClaims {
+  secret?: string;
+  iss?: string | null;
+  aud?: string | null;
+  /** Seconds from now; null leaves `exp` out. */
+  expiresIn?: number | null;
+}
+
+/** A bearer JWT as the identity service issues them (iss/aud from wrangler.toml, an hour's life). */
+export async function tokenFor(sub: string, role: "creator" | "admin" = "creator", claims: TokenClaims = {}): Promise<string> {
+  const jwt = new SignJWT({ role }).setProtectedHeader({ alg: "HS256" }).setSubject(sub).setIssuedAt();
+  const iss = claims.iss === undefined ? env.JWT_ISSUER : claims.iss;
+  const aud = claims.aud === undefined ? env.JWT_AUDIENCE : claims.aud;
+  const expiresIn = claims.expiresIn === undefined ? 3600 : claims.expiresIn;
+  if (iss !== null) jwt.setIssuer(iss);
+  if (aud !== null) jwt.setAudience(aud);
+  if (expiresIn !== null) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + expiresIn);
+  return jwt.sign(new TextEncoder().encode(claims.secret ?? env.JWT_SECRET));
 }
 export const adminToken = () => tokenFor(uuid(), "admin");
 
@@ -71,8 +85,8 @@ export const statusOf = async (item: { id: string; token: string }) =>
 export interface FakeRunpod {
   runs: { input: JobInput; policy: unknown; auth: string | null }[];
   cancels: string[];
-  /** What /run does next: answer, fail with 500, or never answer. */
-  mode: "ok" | "500" | "hang";
+  /** What /run does next: answer, fail with 500, never answer, or take the job and then never answer. */
+  mode: "ok" | "500" | "hang" | "accept-then-hang";
   /** What /status answers per job id. */
   statuses: Map<string, { status: string; output?: unknown; error?: string }>;
   lastJob(): { jobId: string; input: JobInput };
@@ -106,6 +120,10 @@ export function fakeRunpod(): FakeRunpod {
       }
       const body = (await req.json()) as { input: JobInput; policy: unknown };
       fake.runs.push({ input: body.input, policy: body.policy, auth: req.headers.get("authorization") });
+      if (fake.mode === "accept-then-hang") {
+        // RunPod took the job; its answer is lost on the way back.
+        return new Promise<Response>((_, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason)));
+      }
       return Response.json({ id: fake.lastJob().jobId, status: "IN_QUEUE" });
     }
     const status = /^\/status\/(.+)$/.exec(path);
@@ -204,8 +222,9 @@ export async function eventually<T>(fn: () => Promise<T>, check: (v: T) => boole
 export const rowWhen = (id: string, check: (r: NonNullable<Awaited<ReturnType<typeof row>>>) => boolean) =>
   eventually(() => row(id), (r) => !!r && check(r));
 
-export async function setDatabase(up: boolean) {
-  await fetch(`${env.CONTROL_URL}/db/${up ? "up" : "down"}`);
+/** The database up, down (refusing connections) or hanging (connections open, queries never answered). */
+export async function setDatabase(state: boolean | "hang") {
+  await fetch(`${env.CONTROL_URL}/db/${state === "hang" ? "hang" : state ? "up" : "down"}`);
 }
 
 export const stub = (id: string) => mediaObject(env, id);
@@ -215,13 +234,19 @@ export async function storedRecord(id: string): Promise<LifecycleRecord> {
 }
 
 /**
- * Moves the stored stuck-job deadline into the past and fires the alarm, as time passing would.
- * A projection write still in flight may re-arm the alarm from the new deadline first, in which
- * case workerd fires it by itself; either way the reconciliation has run when this returns.
+ * Moves the item's clocks back by `byMs` (two days unless told: past every stall window, queue
+ * and hard ceiling) and fires the alarm, as time passing would. A projection write still in
+ * flight may re-arm the alarm from the new deadline first, in which case workerd fires it by
+ * itself; either way the reconciliation has run when this returns.
  */
-export async function passDeadline(id: string): Promise<void> {
+export async function passDeadline(id: string, opts: { byMs?: number; clocks?: ("startedAt" | "lastActivityAt" | "hardDeadlineAt")[] } = {}): Promise<void> {
+  const byMs = opts.byMs ?? 2 * 86_400_000;
   await runInDurableObject(stub(id), async (_o, state) => {
     const rec = (await state.storage.get<LifecycleRecord>("lifecycle"))!;
+    for (const clock of opts.clocks ?? ["startedAt", "lastActivityAt", "hardDeadlineAt"]) {
+      const t = rec.context[clock];
+      if (t !== null) rec.context[clock] = t - byMs;
+    }
     rec.context.deadlineAt = Date.now() - 1;
     await state.storage.put("lifecycle", rec);
   });

@@ -13,6 +13,11 @@ export interface CallbackTarget {
 export interface CallbackOptions {
   /** Progress goes out at most this often; the latest value wins. */
   progressIntervalMs?: number;
+  /**
+   * While a step moves no percent (a long upload, a slow mezzanine), the last progress is sent
+   * again this often: the control plane judges a job stuck by silence, not by a fixed deadline.
+   */
+  heartbeatMs?: number;
   /** A terminal callback is retried until acknowledged or this long has passed. */
   terminalDeadlineMs?: number;
   retryBaseMs?: number;
@@ -39,6 +44,9 @@ export class CallbackSender {
   private lastSentAt = 0;
   private pending: { phase: Phase; percent: number } | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private last: { phase: Phase; percent: number } | null = null;
+  private durationSeconds: number | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
   private readonly o: Required<Omit<CallbackOptions, "log" | "fetch">> & Pick<CallbackOptions, "log"> & { fetch: typeof fetch };
@@ -49,6 +57,7 @@ export class CallbackSender {
   ) {
     this.o = {
       progressIntervalMs: opts.progressIntervalMs ?? 3000,
+      heartbeatMs: opts.heartbeatMs ?? 60_000,
       terminalDeadlineMs: opts.terminalDeadlineMs ?? 15 * 60_000,
       retryBaseMs: opts.retryBaseMs ?? 500,
       requestTimeoutMs: opts.requestTimeoutMs ?? 10_000,
@@ -78,6 +87,11 @@ export class CallbackSender {
     }
   }
 
+  /** The probed duration; every progress from now on carries it. */
+  setDuration(seconds: number): void {
+    this.durationSeconds = seconds;
+  }
+
   progress(phase: Phase, percent: number): void {
     if (this.closed || percent <= this.lastPercent || percent <= (this.pending?.percent ?? -1)) return;
     this.pending = { phase, percent };
@@ -93,13 +107,25 @@ export class CallbackSender {
     this.pending = null;
     if (!next || this.closed || next.percent <= this.lastPercent) return;
     this.lastPercent = next.percent;
+    this.send(next);
+  }
+
+  private send(next: { phase: Phase; percent: number }): void {
+    this.last = next;
     this.lastSentAt = Date.now();
-    const body = JSON.stringify({ ...this.envelope(), status: "progress", ...next });
+    const body = JSON.stringify({ ...this.envelope(), status: "progress", ...next, durationSeconds: this.durationSeconds });
     // Chained so that callbacks leave (and normally arrive) in order.
     this.chain = this.chain.then(async () => {
       const status = await this.post(body);
       this.o.log?.("callback.progress", { ...next, status });
     });
+    if (this.heartbeat) clearTimeout(this.heartbeat);
+    this.heartbeat = setTimeout(() => {
+      this.heartbeat = null;
+      if (!this.closed && this.last) this.send(this.last);
+    }, this.o.heartbeatMs);
+    // A heartbeat must not keep a finished process alive.
+    this.heartbeat.unref?.();
   }
 
   completed(output: JobOutput): Promise<Delivery> {
@@ -113,6 +139,7 @@ export class CallbackSender {
   private async terminal(fields: Record<string, unknown>): Promise<Delivery> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.heartbeat) clearTimeout(this.heartbeat);
     await this.chain;
     // One body (one eventId) for every try: the receiver recognises a repeat as a duplicate.
     const body = JSON.stringify({ ...this.envelope(), ...fields });

@@ -104,6 +104,7 @@ export async function handleJob(
         maxDurationSeconds: deps.maxDurationSeconds ?? DEFAULTS.maxDurationSeconds,
         signal: opts.signal,
         onProgress: forward,
+        onProbed: (info) => sender.setDuration(info.durationSeconds),
         log: (line) => log("pipeline.log", { line }),
       });
     } finally {
