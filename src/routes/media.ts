@@ -7,7 +7,8 @@ import { authenticate } from "../http/auth.ts";
 import { AppError } from "../http/errors.ts";
 import type { AppEnv } from "../http/types.ts";
 import { parseJson, parseMediaId } from "../http/validate.ts";
-import { readStatus, sendCommand, statusOrThrow } from "../media-service.ts";
+import { creatorObject, readStatus, sendCommand, statusOrThrow } from "../media-service.ts";
+import type { Admission } from "../machine/index.ts";
 import { mediaItems } from "../../schema/index.ts";
 
 const MAX_ORIGINAL_BYTES = 20 * 1024 ** 3;
@@ -43,18 +44,30 @@ export const mediaRoutes = new Hono<AppEnv>()
     const config = c.get("config");
     const id = crypto.randomUUID();
     const key = originalKey(actor.userId, id, safeFilename(body.filename));
-    await withDb(config, (db) =>
-      db.insert(mediaItems).values({
-        id,
-        creatorId: actor.userId,
-        mediaType: body.mediaType,
-        status: "uploading",
-        r2Key: key,
-        originalFilename: body.filename,
-        originalSize: body.size,
-        contentType: body.contentType,
-      }),
-    );
+    // The declared size counts against the creator's daily upload allowance before anything is created.
+    const creator = creatorObject(c.env, actor.userId);
+    const room = (await creator.reserveUpload(id, body.size)) as Admission;
+    if (!room.ok) {
+      throw new AppError(429, "RATE_LIMITED", room.message, { retryAfterSeconds: room.retryAfterSeconds }, { "retry-after": String(room.retryAfterSeconds) });
+    }
+    try {
+      await withDb(config, (db) =>
+        db.insert(mediaItems).values({
+          id,
+          creatorId: actor.userId,
+          mediaType: body.mediaType,
+          status: "uploading",
+          r2Key: key,
+          originalFilename: body.filename,
+          originalSize: body.size,
+          contentType: body.contentType,
+        }),
+      );
+    } catch (error) {
+      // Nothing was created: nothing is counted.
+      await creator.refundUpload(id).catch(() => {});
+      throw error;
+    }
     const uploadUrl = await new S3ObjectStore(config.s3).presignPut(key, body.contentType, UPLOAD_URL_TTL_SECONDS);
     return c.json(
       {
