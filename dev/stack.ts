@@ -18,7 +18,10 @@ export interface StackOptions {
   port?: number;
   /** Postgres to use instead of the embedded PGlite. */
   databaseUrl?: string;
-  /** Stuck-job deadline floor (seconds); tests shorten it to see the alarm act. */
+  /**
+   * Stall window and hard-ceiling floor (seconds); tests shorten them to see the alarm act. The
+   * GPU worker's heartbeat is then shortened to a fifth, so that a healthy job never looks stalled.
+   */
   stuckJobFloorSeconds?: number;
   /** Keep PGlite data on disk (npm start) or in memory (tests). */
   persist?: boolean;
@@ -141,7 +144,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       DATABASE_URL: postgres.url,
       LOG_LEVEL: opts.logLevel ?? "info",
       // Tests shorten the stuck-job deadline so that the alarm's reconciliation can be watched.
-      ...(opts.stuckJobFloorSeconds ? { STUCK_JOB_FLOOR_SECONDS: String(opts.stuckJobFloorSeconds), STUCK_JOB_UNKNOWN_DURATION_SECONDS: "1" } : {}),
+      ...(opts.stuckJobFloorSeconds
+        ? {
+            STALL_WINDOW_SECONDS: String(opts.stuckJobFloorSeconds),
+            STUCK_JOB_FLOOR_SECONDS: String(opts.stuckJobFloorSeconds),
+            STUCK_JOB_UNKNOWN_DURATION_SECONDS: "1",
+          }
+        : {}),
     };
     const wranglerLog = createWriteStream(join(dataDir, "logs/wrangler.log"), { flags: "a" });
     const wrangler = spawn(
@@ -179,6 +188,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           ARCHIVE_ENDPOINT: s3.endpoint,
           ENCODER: "x264", // no GPU here: the CPU encoder, exactly as a GPU without NVENC would fall back
           SCRATCH_DIR: join(dataDir, "scratch"),
+          ...(opts.stuckJobFloorSeconds ? { PROGRESS_HEARTBEAT_SECONDS: String(Math.max(1, Math.floor(opts.stuckJobFloorSeconds / 5))) } : {}),
         },
         stdio: ["ignore", "pipe", "pipe"],
       });

@@ -79,6 +79,14 @@ app.addEventListener("click", (e) => {
 });
 
 // ---- overview --------------------------------------------------------------------------------
+const bytes = (n) => {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) (n /= 1024), i++;
+  return `${Math.round(n * 10) / 10} ${units[i]}`;
+};
+/** "used / limit", marked once the creator has reached the limit. */
+const usage = (used, limit, fmt = String) => `<span class="${used >= limit ? "at-limit" : ""}">${fmt(used)} / ${fmt(limit)}</span>`;
 function overviewView(d) {
   const c = d.counts;
   const total = Object.values(c).reduce((a, b) => a + b, 0);
@@ -116,6 +124,16 @@ function overviewView(d) {
       ${rows(d.failureReasons, (r) => `<tr><td class="code">${esc(r.code)}</td><td class="num">${r.last24h}</td><td class="num">${r.last7d}</td></tr>`, "None in 7 days.")}
       </tbody></table>
     </div>
+  </div>
+  <div class="section">
+    <h2>Creators against their limits</h2>
+    <table id="creators"><thead><tr><th>Creator</th><th class="num">Jobs in flight</th><th class="num">Jobs 24 h</th><th class="num">Uploaded 24 h</th></tr></thead><tbody>
+    ${rows(d.creators, (r) => `<tr><td class="code">${esc(r.creatorId)}</td>
+      <td class="num">${usage(r.jobsInFlight, d.limits.jobsInFlight)}</td>
+      <td class="num">${usage(r.jobsLast24h, d.limits.jobsPerDay)}</td>
+      <td class="num">${usage(r.uploadBytesLast24h, d.limits.uploadBytesPerDay, bytes)}</td></tr>`, "No activity in 24 hours.")}
+    </tbody></table>
+    <p class="muted">Limits per creator: ${d.limits.jobsInFlight} jobs in flight, ${d.limits.jobsPerDay} jobs and ${bytes(d.limits.uploadBytesPerDay)} uploaded per 24 h; beyond them the API answers 429 with Retry-After.</p>
   </div>
   <div class="section">
     <h2>Recently updated</h2>

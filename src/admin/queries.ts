@@ -84,6 +84,31 @@ export function recentItems(db: Db, limit = 50) {
   return db.select(listColumns).from(mediaItems).where(isNull(mediaItems.deletedAt)).orderBy(desc(mediaItems.updatedAt)).limit(limit);
 }
 
+/**
+ * The creators spending most right now, in the terms of their limits: jobs in flight, jobs started
+ * and bytes registered in the last 24 hours. Read from the projection, as everything on the
+ * dashboard is; the CreatorObject is what enforces the limits (jobs here count each item's latest
+ * attempt, so a retried item counts once).
+ */
+export async function creatorUsage(db: Db, limit = 10) {
+  const rows = await db.execute(sql`
+    SELECT creator_id,
+           count(*) FILTER (WHERE status = 'transcoding')::int AS in_flight,
+           count(*) FILTER (WHERE transcoding_started_at > now() - interval '24 hours')::int AS jobs_24h,
+           coalesce(sum(original_size) FILTER (WHERE created_at > now() - interval '24 hours'), 0)::bigint AS bytes_24h
+    FROM media_items
+    WHERE deleted_at IS NULL AND (status = 'transcoding' OR created_at > now() - interval '24 hours' OR transcoding_started_at > now() - interval '24 hours')
+    GROUP BY creator_id
+    ORDER BY in_flight DESC, jobs_24h DESC, bytes_24h DESC
+    LIMIT ${limit}`);
+  return rows.rows.map((r) => ({
+    creatorId: String(r.creator_id),
+    jobsInFlight: Number(r.in_flight),
+    jobsLast24h: Number(r.jobs_24h),
+    uploadBytesLast24h: Number(r.bytes_24h),
+  }));
+}
+
 export async function item(db: Db, id: string) {
   const [row] = await db.select().from(mediaItems).where(eq(mediaItems.id, id)).limit(1);
   return row ?? null;

@@ -5,7 +5,7 @@ import { authenticate } from "../http/auth.ts";
 import { AppError } from "../http/errors.ts";
 import type { AppEnv } from "../http/types.ts";
 import { parseMediaId } from "../http/validate.ts";
-import { inFlight, item, overview, recentFailures, recentItems } from "../admin/queries.ts";
+import { creatorUsage, inFlight, item, overview, recentFailures, recentItems } from "../admin/queries.ts";
 import type { Config } from "../config.ts";
 import { FileKeyCache } from "../admin/file-keys.ts";
 
@@ -41,9 +41,10 @@ export const adminRoutes = new Hono<AppEnv>()
       inFlight: await inFlight(db),
       recentFailures: await recentFailures(db),
       recent: await recentItems(db),
+      creators: await creatorUsage(db),
     }));
     c.header("cache-control", "no-store");
-    return c.json({ ...data, generatedAt: new Date().toISOString() });
+    return c.json({ ...data, limits: config.limits, generatedAt: new Date().toISOString() });
   })
   .get("/media/:id", async (c) => {
     const id = parseMediaId(c.req.param("id"));

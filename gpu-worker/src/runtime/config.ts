@@ -37,6 +37,9 @@ export function handlerDepsFrom(env: NodeJS.ProcessEnv, log?: HandlerDeps["log"]
     scratchRoot: env.SCRATCH_DIR ?? join(tmpdir(), "transcoder-scratch"),
     encoder,
     maxDurationSeconds: env.MAX_INPUT_SECONDS ? Number(env.MAX_INPUT_SECONDS) : undefined,
+    // How often an unchanged progress is repeated; it must stay well inside the control plane's
+    // STALL_WINDOW_SECONDS (600 s by default), which judges a silent job stuck.
+    callbacks: env.PROGRESS_HEARTBEAT_SECONDS ? { heartbeatMs: Number(env.PROGRESS_HEARTBEAT_SECONDS) * 1000 } : undefined,
     log,
   };
 }
