@@ -78,7 +78,7 @@ describe("a lost /run answer never costs a second job", () => {
   });
   it("progress from a job of an attempt the item no longer wants cancels that job, once", () => {
     const later = snapshotIn("transcoding", { attemptId: randomUUID(), jobId: "job-2" });
-    const orphan = progress(AT + 20_000, { jobId: "orphan-job" });
+    const orphan = progress(AT + 20_000, { jobId: "orphan-job" }) as Extract<LifecycleEvent, { type: "PROGRESS" }>;
     const [next, actions] = transition(lifecycleMachine, later, orphan);
     const meaning = meaningOf(actions);
     expect(meaning).toMatchObject({ kind: "ignored", effects: [{ type: "cancelJob", params: { jobId: "orphan-job" } }] });
