@@ -147,8 +147,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ...(opts.stuckJobFloorSeconds
         ? {
             STALL_WINDOW_SECONDS: String(opts.stuckJobFloorSeconds),
-            STUCK_JOB_FLOOR_SECONDS: String(opts.stuckJobFloorSeconds),
-            STUCK_JOB_UNKNOWN_DURATION_SECONDS: "1",
+            // Above the stall window, as in production (600 s vs 900 s): a dead worker is found by its silence.
+            STUCK_JOB_FLOOR_SECONDS: String(opts.stuckJobFloorSeconds * 3),
           }
         : {}),
     };

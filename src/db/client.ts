@@ -2,6 +2,7 @@ import { neonConfig, Pool, type PoolClient } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import type { Config } from "../config.ts";
 import * as schema from "../../schema/index.ts";
+import { log } from "../log.ts";
 
 import type { Db } from "./types.ts";
 export type { Db };
@@ -28,6 +29,35 @@ export class DatabaseRejected extends Error {
 }
 
 const CONNECT_TIMEOUT_MS = 5_000;
+
+let droppedWriteLogged = false;
+
+/**
+ * The WebSocket the Neon driver gets. Its socket shim coalesces writes: it sends them from a
+ * `setTimeout(0)`, while `end()` closes the WebSocket at once, so the Terminate message of every
+ * connection that closes after a failure (a Postgres restart, a timed-out query) is sent on a
+ * closed socket. workerd throws from `send()` there, inside a timer: an uncaught "Can't call
+ * WebSocket send() after close()". Bytes for a closed socket have nowhere to go; they are dropped
+ * here, and that is said once per isolate, with why.
+ */
+export function ClosedSafeWebSocket(url: string): WebSocket {
+  const ws = new WebSocket(url);
+  const send = ws.send.bind(ws);
+  ws.send = (data) => {
+    if (ws.readyState === WebSocket.CLOSING || ws.readyState === WebSocket.CLOSED) {
+      if (!droppedWriteLogged) {
+        droppedWriteLogged = true;
+        log("warn", "postgres write after close dropped", {
+          cause: "the Neon driver sends coalesced writes from a timer after end() has closed the WebSocket",
+          bytes: typeof data === "string" ? data.length : (data as ArrayBuffer | ArrayBufferView).byteLength,
+        });
+      }
+      return;
+    }
+    send(data);
+  };
+  return ws;
+}
 
 /** The SQLSTATE of a Postgres error, wherever drizzle or the driver wrapped it. */
 function sqlStateOf(error: unknown): string | null {
@@ -64,6 +94,7 @@ export function classifyDatabaseError(cause: unknown): DatabaseUnavailable | Dat
  * timeout the connection is destroyed and the caller sees DatabaseUnavailable, as for an outage.
  */
 export async function withDb<T>(config: Config, fn: (db: Db) => Promise<T>): Promise<T> {
+  neonConfig.webSocketConstructor = ClosedSafeWebSocket as unknown as typeof WebSocket;
   if (config.dbWsProxy) {
     const proxy = config.dbWsProxy;
     neonConfig.wsProxy = (host, port) => `${proxy}/v2?address=${host}:${port}`;

@@ -40,6 +40,8 @@ function errorFromRunpod(view: RunpodView): JobError {
       return { code: "CANCELLED", message: "RunPod reports the job cancelled", retriable: true };
     case "FAILED":
       return { code: "INTERNAL", message: `RunPod reports the job failed: ${view.detail ?? "no detail"}`, retriable: true };
+    case "TIMED_OUT":
+      return { code: "TIMED_OUT", message: "RunPod stopped the job at its execution timeout", retriable: true };
     default:
       return { code: "TIMED_OUT", message: `Job still ${view.status} at its deadline; cancelled`, retriable: true };
   }

@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
@@ -47,6 +47,8 @@ export default async function setup(project: TestProject) {
   return async () => {
     control.close();
     await stack.stop();
+    // E2E_LOG_DIR=path keeps wrangler's and the GPU worker's logs of the run.
+    if (process.env.E2E_LOG_DIR) cpSync(join(dataDir, "logs"), process.env.E2E_LOG_DIR, { recursive: true });
     rmSync(dataDir, { recursive: true, force: true });
   };
 }
