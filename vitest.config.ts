@@ -27,6 +27,8 @@ export default defineConfig({
           STUCK_JOB_FLOOR_SECONDS: "900",
           // Small enough that a hanging Postgres is noticed within a test.
           DB_QUERY_TIMEOUT_MS: "1500",
+          // Every request re-reads the soft delete: the tests delete rows and look at once.
+          DELETION_CHECK_SECONDS: "0",
           // Small enough to reach in a test; each test uses fresh creators, so they never meet.
           LIMIT_JOBS_IN_FLIGHT: "2",
           LIMIT_JOBS_PER_DAY: "4",

@@ -13,6 +13,12 @@ export interface Config {
   serviceToken: string | null;
   /** Bound on one unit of Postgres work (connect excluded, which has its own). */
   dbQueryTimeoutMs: number;
+  /**
+   * A person's request re-reads the row's soft delete at most this often (each read is a Postgres
+   * connection: ~20 ms on PGlite, ~265 ms with SCRAM on a real server). In between, a deletion is
+   * still found at once by the next projection write, which ends the item and cancels its job.
+   */
+  deletionCheckMs: number;
   s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; mediaBucket: string };
   archiveConfigured: boolean;
   stuckJob: {
@@ -68,6 +74,7 @@ function parseConfig(env: Env): Config {
     },
     serviceToken: env.SERVICE_TOKEN || null,
     dbQueryTimeoutMs: num(env.DB_QUERY_TIMEOUT_MS, 5_000),
+    deletionCheckMs: num(env.DELETION_CHECK_SECONDS, 10) * 1000,
     s3: {
       endpoint: env.S3_ENDPOINT.replace(/\/+$/, ""),
       region: env.S3_REGION || "auto",

@@ -33,6 +33,7 @@ const PROJECTION_BACKOFF_MAX_MS = 60_000;
  */
 const PROGRESS_PROJECTION_MS = 1_000;
 
+
 type Applied = { rec: LifecycleRecord; result: CommandResult };
 
 /**
@@ -55,6 +56,8 @@ export class MediaObject extends DurableObject<Env> {
   private alarmAt: number | null | undefined = undefined;
   private flushing: Promise<void> | null = null;
   private flushAgain = false;
+  /** When the row was last seen not deleted (memory only: it only saves reads). */
+  private notDeletedAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -72,14 +75,26 @@ export class MediaObject extends DurableObject<Env> {
   }
 
   async command(mediaId: string, command: Command): Promise<CommandResult> {
-    return this.withRecord(mediaId, command.type !== "CALLBACK", async (rec) => {
+    return this.withRecord(mediaId, async (loaded) => {
       let event: LifecycleEvent;
       let admitted: string | null = null;
+      let rec: LifecycleRecord;
       try {
-        ({ event, admitted } = await this.eventFor(rec, command));
+        // A person's command first learns of a soft delete; that read runs beside gathering the
+        // event's facts (S3, the creator's limits), so it costs no time of its own.
+        const [current, gathered] = await Promise.all([
+          command.type === "CALLBACK" ? loaded : this.noticeSoftDelete(loaded),
+          this.eventFor(loaded, command),
+        ]);
+        rec = current;
+        ({ event, admitted } = gathered);
       } catch (error) {
         if (error instanceof ObjectStoreError) return { outcome: "unavailable", message: "Object storage is unavailable; try again" };
         throw error;
+      }
+      if (rec.value === "deleted") {
+        if (admitted) await this.releaseSlot(rec, admitted, true);
+        return { outcome: "unknown" };
       }
       const applied = await this.apply(rec, event);
       // A slot taken for an attempt that did not start (refused, or a stranger's trigger) goes back.
@@ -94,7 +109,9 @@ export class MediaObject extends DurableObject<Env> {
   }
 
   async status(mediaId: string, actor: Actor): Promise<CommandResult> {
-    return this.withRecord(mediaId, true, async (rec) => {
+    return this.withRecord(mediaId, async (loaded) => {
+      const rec = await this.noticeSoftDelete(loaded);
+      if (rec.value === "deleted") return { outcome: "unknown" };
       const mayRead = actor.kind === "service" || actor.role === "admin" || actor.userId === rec.context.creatorId;
       return mayRead ? { outcome: "applied", status: this.view(rec) } : { outcome: "unknown" };
     });
@@ -102,16 +119,15 @@ export class MediaObject extends DurableObject<Env> {
 
   /**
    * One event at a time, on the item's record; an unknown or deleted item, or an unreachable
-   * database on first load, says so. People's requests (`fromPerson`) first look at the row's
-   * soft delete, which the upload service may have set at any time: a deleted item answers as
-   * unknown from then on. Callbacks skip that read: the projection finds a deletion when it writes.
+   * database on first load, says so. People's requests then look at the row's soft delete (see
+   * noticeSoftDelete), which the upload service may set at any time; callbacks skip that read:
+   * the projection finds a deletion when it writes.
    */
-  private withRecord(mediaId: string, fromPerson: boolean, fn: (rec: LifecycleRecord) => Promise<CommandResult>): Promise<CommandResult> {
+  private withRecord(mediaId: string, fn: (rec: LifecycleRecord) => Promise<CommandResult>): Promise<CommandResult> {
     return this.serial(async () => {
       let rec: LifecycleRecord | null;
       try {
         rec = await this.load(mediaId);
-        if (rec && fromPerson && rec.value !== "deleted") rec = await this.noticeSoftDelete(rec);
       } catch (error) {
         if (error instanceof DatabaseUnavailable) return { outcome: "unavailable", message: "The database is unavailable; try again" };
         throw error;
@@ -121,6 +137,7 @@ export class MediaObject extends DurableObject<Env> {
   }
 
   private async noticeSoftDelete(rec: LifecycleRecord): Promise<LifecycleRecord> {
+    if (Date.now() - this.notDeletedAt < this.config.deletionCheckMs) return rec;
     let deleted: boolean | null;
     try {
       deleted = await timed("postgres.deleted", this.ids(rec), () => this.projector.isDeleted(rec.context.mediaId), (d) => ({ deleted: d }));
@@ -130,7 +147,10 @@ export class MediaObject extends DurableObject<Env> {
       if (error instanceof DatabaseUnavailable) return rec;
       throw error;
     }
-    if (deleted === false) return rec;
+    if (deleted === false) {
+      this.notDeletedAt = Date.now();
+      return rec;
+    }
     return (await this.apply(rec, { type: "DELETED", at: Date.now() })).rec;
   }
 
@@ -180,6 +200,7 @@ export class MediaObject extends DurableObject<Env> {
     if (stored.rec) return stored.rec;
     const row = await timed("postgres.load", { mediaId }, () => this.projector.load(mediaId), (r) => ({ found: !!r }));
     if (!row || row.deletedAt) return null;
+    this.notDeletedAt = Date.now();
     const rec = recordFromRow(row);
     await this.persist(rec, stored.pending);
     return rec;
@@ -287,7 +308,8 @@ export class MediaObject extends DurableObject<Env> {
   private readonly effects: { [K in Effect["type"]]: (at: Applied, effect: Extract<Effect, { type: K }>) => Promise<Applied | void> } = {
     dispatchJob: (at, e) => this.dispatch(at.rec, e.params.attemptId),
     cancelJob: (at, e) => this.cancel(at.rec, e.params.jobId),
-    releaseJobSlot: (at, e) => this.releaseSlot(at.rec, e.params.attemptId, e.params.refund),
+    // Not on the answer's path: the creator's counter learns of it just after.
+    releaseJobSlot: async (at, e) => this.ctx.waitUntil(this.releaseSlot(at.rec, e.params.attemptId, e.params.refund)),
   };
 
   private async dispatch(rec: LifecycleRecord, attemptId: string): Promise<Applied> {
