@@ -69,6 +69,10 @@ describe("admin dashboard in Chromium", () => {
     const row = page.locator(`#in-flight tr[data-id="${id}"]`);
     await row.waitFor({ timeout: 15_000 });
     expect(await row.locator(".bar").count()).toBe(1);
+    // The creator's spending against the per-creator limits (3 in flight, 50 jobs / 24 h by default).
+    const creatorRow = page.locator("#creators tr", { hasText: me.id });
+    await creatorRow.waitFor();
+    expect((await creatorRow.locator("td").allTextContents()).slice(1, 3)).toEqual(["1 / 3", "1 / 50"]);
     await row.locator('button[data-act="cancel"]').click();
     await expect.poll(() => page.locator("#toast").textContent()).toContain("cancelled");
     const s = await waitFor(env.url, me.token, id, finished);
