@@ -29,6 +29,13 @@ if [ "$want_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then apt_install chrom
 
 [ -f .dev.vars ] || { cp .dev.vars.example .dev.vars; echo "› created .dev.vars from .dev.vars.example"; }
 
+# The Worker's Env and runtime types: generated from wrangler.toml (offline, ~13,600 lines, mostly
+# the Workers runtime's own declarations), never committed. Again whenever wrangler.toml changes.
+if [ ! -f worker-configuration.d.ts ] || [ wrangler.toml -nt worker-configuration.d.ts ]; then
+  echo "› generating worker-configuration.d.ts (wrangler types)…"
+  WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false npx wrangler types --strict-vars false --env-interface Env worker-configuration.d.ts >/dev/null
+fi
+
 # The dashboard's player: hls.js from node_modules, served as a static asset.
 mkdir -p public/vendor
 [ public/vendor/hls.min.js -nt node_modules/hls.js/dist/hls.min.js ] || cp node_modules/hls.js/dist/hls.min.js public/vendor/hls.min.js
