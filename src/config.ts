@@ -20,7 +20,6 @@ export interface Config {
    */
   deletionCheckMs: number;
   s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; mediaBucket: string };
-  archiveConfigured: boolean;
   stuckJob: {
     /** A job that has sent nothing for this long (and RunPod does not report queued) is stuck. */
     stallSeconds: number;
@@ -82,7 +81,6 @@ function parseConfig(env: Env): Config {
       secretAccessKey: env.S3_SECRET_ACCESS_KEY,
       mediaBucket: env.MEDIA_BUCKET || "media",
     },
-    archiveConfigured: !!env.ARCHIVE_ENDPOINT,
     stuckJob: {
       stallSeconds: num(env.STALL_WINDOW_SECONDS, 600),
       queueCeilingSeconds: num(env.QUEUE_CEILING_SECONDS, 3600),

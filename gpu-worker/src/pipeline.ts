@@ -1,6 +1,6 @@
 import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { outputKeys, type JobOutput, type KeyScope, type MediaType, type RenditionName } from "../../src/contract/index.ts";
+import { JOB_DEFAULTS, outputKeys, type JobOutput, type KeyScope, type MediaType, type RenditionName } from "../../src/contract/index.ts";
 import { createReadStream, createWriteStream } from "node:fs";
 import { availableParallelism } from "node:os";
 import { pipeline as pipeStreams } from "node:stream/promises";
@@ -59,11 +59,9 @@ export interface PipelineResult {
   timings: Record<string, number>;
 }
 
+/** The contract's job defaults, and the worker's own input limit. */
 export const DEFAULTS = {
-  renditions: ["1080p", "720p", "480p", "360p"] as RenditionName[],
-  segmentSeconds: 6,
-  previewSeconds: 30,
-  loudnessTarget: { integrated: -16, truePeak: -1.5 },
+  ...JOB_DEFAULTS,
   maxDurationSeconds: 4 * 3600,
 };
 

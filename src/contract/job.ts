@@ -8,7 +8,17 @@ export const RENDITIONS = {
   "360p": { shortSide: 360, videoKbps: 800 },
 } as const;
 export type RenditionName = keyof typeof RENDITIONS;
-export const renditionName = z.enum(["1080p", "720p", "480p", "360p"]);
+/** The ladder's names, from RENDITIONS itself (tallest first). */
+export const RENDITION_NAMES = Object.keys(RENDITIONS) as [RenditionName, ...RenditionName[]];
+export const renditionName = z.enum(RENDITION_NAMES);
+
+/** The knobs a job may omit, with the values both halves use when it does. */
+export const JOB_DEFAULTS = {
+  renditions: [...RENDITION_NAMES] as RenditionName[],
+  segmentSeconds: 6,
+  previewSeconds: 30,
+  loudnessTarget: { integrated: -16, truePeak: -1.5 },
+};
 
 export const mediaType = z.enum(["video", "audio"]);
 export type MediaType = z.infer<typeof mediaType>;
@@ -22,12 +32,12 @@ export const jobInput = z.object({
   attemptId: z.uuid(),
   inputKey: z.string().min(1).max(500),
   webhookUrl: z.url({ protocol: /^https?$/ }),
-  renditions: z.array(renditionName).min(1).default(["1080p", "720p", "480p", "360p"]),
-  segmentSeconds: z.number().min(2).max(10).default(6),
-  previewSeconds: z.number().min(5).max(60).default(30),
+  renditions: z.array(renditionName).min(1).default(() => [...JOB_DEFAULTS.renditions]),
+  segmentSeconds: z.number().min(2).max(10).default(JOB_DEFAULTS.segmentSeconds),
+  previewSeconds: z.number().min(5).max(60).default(JOB_DEFAULTS.previewSeconds),
   loudnessTarget: z
     .object({ integrated: z.number().min(-40).max(-5), truePeak: z.number().min(-9).max(0) })
-    .default({ integrated: -16, truePeak: -1.5 }),
+    .default(() => ({ ...JOB_DEFAULTS.loudnessTarget })),
 });
 export type JobInput = z.infer<typeof jobInput>;
 /** What the control plane may omit when building a job: the knobs have defaults. */

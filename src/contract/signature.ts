@@ -47,10 +47,12 @@ export async function signPayload(secret: string, body: string | Uint8Array, now
   return `t=${nowSeconds},v1=${await hmacHex(secret, signedBytes(nowSeconds, asBytes(body)))}`;
 }
 
-/** Compares two hex strings without an early exit, so timing says nothing about the prefix. */
-function constantTimeEqual(a: string, b: string): boolean {
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < Math.max(a.length, b.length); i++) diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
+/** Compares two strings byte by byte without an early exit, so timing says nothing about a prefix (signatures, tokens). */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
   return diff === 0;
 }
 

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { jwtVerify } from "jose";
 import { z } from "zod";
+import { constantTimeEqual } from "../contract/index.ts";
 import type { Actor } from "../machine/index.ts";
 import { AppError } from "./errors.ts";
 import type { AppEnv } from "./types.ts";
@@ -8,13 +9,6 @@ import type { AppEnv } from "./types.ts";
 const claims = z.object({ sub: z.uuid(), role: z.enum(["creator", "admin"]) });
 const encoder = new TextEncoder();
 
-function sameString(a: string, b: string): boolean {
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
-}
 
 export interface TokenRules {
   jwtSecret: string;
@@ -28,7 +22,7 @@ export interface TokenRules {
  * (`aud`), and must expire (`exp`); clocks may differ by the configured tolerance, no more.
  */
 export async function actorFromToken(token: string, rules: TokenRules): Promise<Actor> {
-  if (rules.serviceToken && sameString(token, rules.serviceToken)) return { kind: "service" };
+  if (rules.serviceToken && constantTimeEqual(token, rules.serviceToken)) return { kind: "service" };
   let payload: unknown;
   try {
     ({ payload } = await jwtVerify(token, encoder.encode(rules.jwtSecret), {

@@ -18,7 +18,7 @@ import {
 } from "../machine/index.ts";
 import type { Command, CommandResult } from "./commands.ts";
 import type { CreatorObject } from "./creator-object.ts";
-import { projectionRow } from "./projection-row.ts";
+import { projectionRow } from "../../schema/projection.ts";
 import { recordFromRow, type LifecycleRecord, type PendingProjection } from "./record.ts";
 import { statusView, type StatusView } from "./status-view.ts";
 

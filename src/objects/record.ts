@@ -1,5 +1,6 @@
 import { lifecycleMachine, type LifecycleContext, type LifecycleState } from "../machine/index.ts";
 import type { MediaItemRow } from "../../schema/index.ts";
+import { errorFromRow, outputFromRow } from "../../schema/projection.ts";
 import { getInitialSnapshot } from "xstate";
 
 /** What an object persists: the machine's state and context, and the version of that state. */
@@ -36,26 +37,9 @@ export function recordFromRow(row: MediaItemRow): LifecycleRecord {
     value = "failed";
     context.error = { code: "INTERNAL", message: "The control plane lost track of this job", retriable: true };
   } else if (row.status === "failed") {
-    context.error = { code: (row.transcodingErrorCode ?? "INTERNAL") as never, message: row.transcodingError ?? "", retriable: true };
-  } else if (row.status === "ready" && row.hlsMasterPlaylistKey) {
-    context.output = {
-      mediaType: row.mediaType,
-      hlsMasterKey: row.hlsMasterPlaylistKey,
-      hlsPreviewKey: row.hlsPreviewKey,
-      thumbnailKey: row.thumbnailKey,
-      waveformKey: row.waveformKey,
-      waveformImageKey: row.waveformImageKey,
-      mezzanineKey: row.mezzanineKey,
-      durationSeconds: row.durationSeconds ?? 0,
-      width: row.width,
-      height: row.height,
-      readyVariants: row.readyVariants as never,
-      loudness:
-        row.loudnessIntegrated === null
-          ? null
-          : { integrated: row.loudnessIntegrated / 100, truePeak: (row.loudnessPeak ?? 0) / 100, range: (row.loudnessRange ?? 0) / 100 },
-      encoder: (row.encoder ?? null) as never,
-    };
+    context.error = errorFromRow(row);
+  } else if (row.status === "ready") {
+    context.output = outputFromRow(row);
   }
   return { value, context, version: row.projectionVersion };
 }

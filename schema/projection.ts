@@ -1,0 +1,78 @@
+import { errorCode, jobOutput, type JobOutput } from "../src/contract/index.ts";
+import type { KeptError, LifecycleContext, LifecycleState } from "../src/machine/index.ts";
+import type { MediaItemRow, NewMediaItemRow } from "./media-items.ts";
+
+/**
+ * The one mapping between an item's lifecycle (the Durable Object's context) and its row in
+ * `media_items`, both ways. A new output field is added here, in the contract and in the schema.
+ */
+
+/** The columns the projection writes: everything but what the upload service owns. */
+export type ProjectionRow = Omit<NewMediaItemRow, "id" | "creatorId" | "mediaType" | "r2Key" | "originalFilename" | "originalSize" | "contentType">;
+
+/** Loudness is stored ×100 as integers (LUFS, dBTP, LU), exact to a hundredth. */
+const LOUDNESS_SCALE = 100;
+const toHundredths = (n: number | undefined) => (n === undefined ? null : Math.round(n * LOUDNESS_SCALE));
+const fromHundredths = (n: number | null) => (n === null ? 0 : n / LOUDNESS_SCALE);
+const date = (ms: number | null) => (ms === null ? null : new Date(ms));
+
+/** The row that mirrors an object's state. Pure: the same state always gives the same row. A deleted item has none. */
+export function projectionRow(state: Exclude<LifecycleState, "deleted">, c: LifecycleContext): ProjectionRow {
+  const o = c.output;
+  return {
+    status: state,
+    transcodingAttempts: c.attempts,
+    attemptId: c.attemptId,
+    runpodJobId: c.jobId,
+    transcodingPhase: state === "transcoding" ? c.phase : null,
+    transcodingPercent: state === "transcoding" || state === "ready" ? Math.round(c.percent) : null,
+    transcodingError: c.error?.message ?? null,
+    transcodingErrorCode: c.error?.code ?? null,
+    transcodingStartedAt: date(c.startedAt),
+    transcodingFinishedAt: date(c.finishedAt),
+    hlsMasterPlaylistKey: o?.hlsMasterKey ?? null,
+    hlsPreviewKey: o?.hlsPreviewKey ?? null,
+    thumbnailKey: o?.thumbnailKey ?? null,
+    waveformKey: o?.waveformKey ?? null,
+    waveformImageKey: o?.waveformImageKey ?? null,
+    mezzanineKey: o?.mezzanineKey ?? null,
+    mezzanineStatus: o?.mezzanineKey ? "ready" : null,
+    readyVariants: o?.readyVariants ?? [],
+    loudnessIntegrated: toHundredths(o?.loudness?.integrated),
+    loudnessPeak: toHundredths(o?.loudness?.truePeak),
+    loudnessRange: toHundredths(o?.loudness?.range),
+    encoder: o?.encoder ?? null,
+    // What the job measured supersedes what the upload service guessed; otherwise leave it be.
+    ...(o ? { durationSeconds: o.durationSeconds, width: o.width, height: o.height } : {}),
+  };
+}
+
+/** The job's output as the row keeps it; null when the row has none (or one that no longer parses). */
+export function outputFromRow(row: MediaItemRow): JobOutput | null {
+  if (!row.hlsMasterPlaylistKey) return null;
+  const parsed = jobOutput.safeParse({
+    mediaType: row.mediaType,
+    hlsMasterKey: row.hlsMasterPlaylistKey,
+    hlsPreviewKey: row.hlsPreviewKey,
+    thumbnailKey: row.thumbnailKey,
+    waveformKey: row.waveformKey,
+    waveformImageKey: row.waveformImageKey,
+    mezzanineKey: row.mezzanineKey,
+    durationSeconds: row.durationSeconds ?? 0,
+    width: row.width,
+    height: row.height,
+    readyVariants: row.readyVariants,
+    loudness:
+      row.loudnessIntegrated === null
+        ? null
+        : { integrated: fromHundredths(row.loudnessIntegrated), truePeak: fromHundredths(row.loudnessPeak), range: fromHundredths(row.loudnessRange) },
+    encoder: row.encoder,
+  });
+  return parsed.success ? parsed.data : null;
+}
+
+/** The error a failed row keeps; a code the contract does not know reads as INTERNAL. */
+export function errorFromRow(row: MediaItemRow): KeptError {
+  const known = row.transcodingErrorCode === "DISPATCH_FAILED" ? "DISPATCH_FAILED" : errorCode.safeParse(row.transcodingErrorCode).data;
+  return { code: known ?? "INTERNAL", message: row.transcodingError ?? "", retriable: true };
+}
