@@ -181,6 +181,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           ...process.env,
           ...runpod.workerEnv(`local-pod-${Date.now().toString(36)}`),
           RUNPOD_WEBHOOK_SECRET: secrets.RUNPOD_WEBHOOK_SECRET!,
+          // The control plane is the only host the worker may call back.
+          WEBHOOK_ALLOWED_ORIGINS: url,
           S3_ENDPOINT: s3.endpoint,
           S3_REGION: "us-east-1",
           S3_ACCESS_KEY_ID: secrets.S3_ACCESS_KEY_ID!,

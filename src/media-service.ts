@@ -48,6 +48,7 @@ export function statusOrThrow(result: CommandResult, opts: { retryRoute?: boolea
         INPUT_MISSING: 422,
         INVALID_STATE: opts.retryRoute ? 422 : 409,
         RATE_LIMITED: 429,
+        INVALID_OUTPUT: 422,
       } as const;
       const headers = result.retryAfterSeconds === undefined ? undefined : { "retry-after": String(result.retryAfterSeconds) };
       throw new AppError(status[result.code], result.code, result.message, result.retryAfterSeconds === undefined ? undefined : { retryAfterSeconds: result.retryAfterSeconds }, headers);

@@ -23,6 +23,14 @@ export const JOB_DEFAULTS = {
 export const mediaType = z.enum(["video", "audio"]);
 export type MediaType = z.infer<typeof mediaType>;
 
+/** Whether `key` names one file directly in the item's originals folder (no separators, no dot segments, no control bytes). */
+export function isOriginalOf(key: string, creatorId: string, mediaId: string): boolean {
+  const prefix = `${creatorId}/originals/${mediaId}/`;
+  if (!key.startsWith(prefix)) return false;
+  const name = key.slice(prefix.length);
+  return name.length > 0 && name !== "." && name !== ".." && !/[/\\\u0000-\u001f\u007f]/.test(name);
+}
+
 /** The job the control plane sends through RunPod's `/run` to the GPU worker (design.md §2). */
 export const jobInput = z.object({
   contractVersion: z.literal(1),
@@ -38,7 +46,12 @@ export const jobInput = z.object({
   loudnessTarget: z
     .object({ integrated: z.number().min(-40).max(-5), truePeak: z.number().min(-9).max(0) })
     .default(() => ({ ...JOB_DEFAULTS.loudnessTarget })),
-});
+})
+  // A job may read only its own item's original: one file name under {creatorId}/originals/{mediaId}/.
+  .refine((j) => isOriginalOf(j.inputKey, j.creatorId, j.mediaId), {
+    message: "inputKey must be one file under {creatorId}/originals/{mediaId}/",
+    path: ["inputKey"],
+  });
 export type JobInput = z.infer<typeof jobInput>;
 /** What the control plane may omit when building a job: the knobs have defaults. */
 export type JobInputDraft = z.input<typeof jobInput>;

@@ -22,3 +22,26 @@ export function outputKeys({ creatorId, mediaId, attemptId }: KeyScope) {
     mezzanine: `mezzanine/${creatorId}/${mediaId}/${attemptId}/mezzanine.mp4`,
   };
 }
+
+/**
+ * The output fields of a completed job that name a key other than the contract's for this item
+ * and attempt (a field may be null where it does not apply, never another key). Empty: all good.
+ */
+export function foreignOutputKeys(
+  output: { hlsMasterKey: string; hlsPreviewKey: string | null; thumbnailKey: string | null; waveformKey: string | null; waveformImageKey: string | null; mezzanineKey: string | null },
+  scope: KeyScope,
+): string[] {
+  const k = outputKeys(scope);
+  const expected = {
+    hlsMasterKey: k.hlsMaster,
+    hlsPreviewKey: k.hlsPreview,
+    thumbnailKey: k.thumbnail,
+    waveformKey: k.waveform,
+    waveformImageKey: k.waveformImage,
+    mezzanineKey: k.mezzanine,
+  } as const;
+  return (Object.keys(expected) as (keyof typeof expected)[]).filter((field) => {
+    const value = output[field];
+    return field === "hlsMasterKey" ? value !== expected[field] : value !== null && value !== expected[field];
+  });
+}

@@ -1,5 +1,5 @@
 import { and, assign, not, setup } from "xstate";
-import type { JobError, JobOutput } from "../contract/index.ts";
+import { foreignOutputKeys, type JobError, type JobOutput } from "../contract/index.ts";
 import type {
   Actor,
   KeptError,
@@ -42,10 +42,16 @@ function errorFromRunpod(view: RunpodView): JobError {
       return { code: "INTERNAL", message: `RunPod reports the job failed: ${view.detail ?? "no detail"}`, retriable: true };
     case "TIMED_OUT":
       return { code: "TIMED_OUT", message: "RunPod stopped the job at its execution timeout", retriable: true };
+    case "COMPLETED":
+      return { code: "INTERNAL", message: "RunPod reports the job completed, without a usable result for this attempt", retriable: true };
     default:
       return { code: "TIMED_OUT", message: `Job still ${view.status} at its deadline; cancelled`, retriable: true };
   }
 }
+
+/** The output fields naming keys outside this item's attempt (see contract foreignOutputKeys). */
+const foreignKeys = (c: LifecycleContext, output: JobOutput) =>
+  foreignOutputKeys(output, { creatorId: c.creatorId, mediaId: c.mediaId, attemptId: c.attemptId ?? "" });
 
 /** Why a job that RunPod does not report finished is given up. */
 function stuckError(c: LifecycleContext, e: Check): JobError {
@@ -157,10 +163,12 @@ export const lifecycleMachine = setup({
     runpodCompleted: ({ context, event }) =>
       event.type === "TIMEOUT" &&
       event.runpod.result?.status === "completed" &&
-      event.runpod.result.attemptId === context.attemptId,
+      event.runpod.result.attemptId === context.attemptId &&
+      foreignKeys(context, event.runpod.result.output).length === 0,
     runpodEnded: ({ event }) =>
       event.type === "TIMEOUT" &&
-      (event.runpod.result?.status === "failed" || ["FAILED", "CANCELLED", "TIMED_OUT"].includes(event.runpod.status)),
+      (event.runpod.result?.status === "failed" || ["COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"].includes(event.runpod.status)),
+    foreignOutput: ({ context, event }) => event.type === "COMPLETED" && foreignKeys(context, event.output).length > 0,
     pastHardCeiling: ({ context, event }) => event.type === "TIMEOUT" && context.hardDeadlineAt !== null && event.at >= context.hardDeadlineAt,
     queuedWithinCeiling: ({ context, event }) =>
       event.type === "TIMEOUT" && event.runpod.status === "IN_QUEUE" && event.at < (context.startedAt ?? 0) + event.policy.queueCeilingMs,
@@ -352,7 +360,21 @@ export const lifecycleMachine = setup({
           { guard: "progressBackwards", actions: ignore("progress going backwards") },
           { actions: "recordProgress" },
         ],
-        COMPLETED: [...staleCallback, { target: "ready", actions: "recordCompletion" }],
+        COMPLETED: [
+          ...staleCallback,
+          // Only the contract's keys for this item and attempt are ever stored (and later served).
+          {
+            guard: "foreignOutput",
+            actions: {
+              type: "refuse",
+              params: ({ context, event }) => ({
+                code: "INVALID_OUTPUT" as const,
+                message: `The completed callback names keys that are not this item's: ${foreignKeys(context, (event as E<"COMPLETED">).output).join(", ")}`,
+              }),
+            },
+          },
+          { target: "ready", actions: "recordCompletion" },
+        ],
         FAILED: [...staleCallback, { target: "failed", actions: "recordFailure" }],
         // The alarm's look at a job: RunPod's /status first, then the clocks. A job sending progress
         // is never stuck; a queued one waits up to the queue ceiling; the hard ceiling bounds both.

@@ -273,7 +273,8 @@ export class MediaObject extends DurableObject<Env> {
     const outcome = outcomeOf(actions);
     if (outcome.kind === "refused") {
       const { code, message } = outcome.refusal;
-      log("info", "refused", { ...this.ids(rec), event: event.type, state: rec.value, code, reason: message });
+      // A completion naming another item's keys is someone forging or a bug: worth a warning.
+      log(code === "INVALID_OUTPUT" ? "warn" : "info", "refused", { ...this.ids(rec), event: event.type, state: rec.value, code, reason: message });
       return { rec, result: { outcome: "refused", ...outcome.refusal, status: this.view(rec) } };
     }
     const changed = next.value !== rec.value || next.context !== snapshot.context;

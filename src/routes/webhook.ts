@@ -102,8 +102,10 @@ export const webhookRoutes = new Hono<AppEnv>().post("/", async (c) => {
     case "ignored":
       return c.json({ received: true, outcome: "ignored", reason: result.reason });
     case "refused":
+      // Refused (completed after cancel, keys that are not this item's): final, so the sender
+      // must not retry it; the code says which.
+      return c.json({ received: true, outcome: "refused", code: result.code, reason: result.message });
     case "dispatch_failed":
-      // Refused (e.g. completed after cancel): final, so the sender must not retry it.
       return c.json({ received: true, outcome: "refused", reason: result.message });
   }
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { lifecycleMachine, type Actor, type LifecycleContext, type LifecycleEvent, type LifecycleState } from "../../src/machine/index.ts";
-import type { JobOutput } from "../../src/contract/index.ts";
+import { outputKeys, type JobOutput } from "../../src/contract/index.ts";
 
 export const creatorId = "11111111-1111-4111-8111-111111111111";
 export const owner: Actor = { kind: "user", userId: creatorId, role: "creator" };
@@ -8,14 +8,17 @@ export const stranger: Actor = { kind: "user", userId: "22222222-2222-4222-8222-
 export const admin: Actor = { kind: "user", userId: "33333333-3333-4333-8333-333333333333", role: "admin" };
 
 export const currentAttempt = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
+/** The item of every snapshot here: a completion's keys must be the contract's for it and the attempt. */
+export const mediaId = "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb";
+const keys = outputKeys({ creatorId, mediaId, attemptId: currentAttempt });
 export const AT = 1_700_000_000_000;
 
 export function output(overrides: Partial<JobOutput> = {}): JobOutput {
   return {
     mediaType: "video",
-    hlsMasterKey: `${creatorId}/hls/m/${currentAttempt}/master.m3u8`,
-    hlsPreviewKey: `${creatorId}/hls/m/${currentAttempt}/preview/preview.m3u8`,
-    thumbnailKey: "t.jpg",
+    hlsMasterKey: keys.hlsMaster,
+    hlsPreviewKey: keys.hlsPreview,
+    thumbnailKey: keys.thumbnail,
     waveformKey: null,
     waveformImageKey: null,
     mezzanineKey: null,
@@ -32,7 +35,7 @@ export function output(overrides: Partial<JobOutput> = {}): JobOutput {
 /** A snapshot in `state` as the lifecycle would have left it there. */
 export function snapshotIn(state: LifecycleState, context: Partial<LifecycleContext> = {}) {
   const base: LifecycleContext = {
-    mediaId: randomUUID(),
+    mediaId,
     creatorId,
     mediaType: "video",
     inputKey: `${creatorId}/originals/x/in.mp4`,

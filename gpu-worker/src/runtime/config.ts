@@ -28,18 +28,45 @@ export function handlerDepsFrom(env: NodeJS.ProcessEnv, log?: HandlerDeps["log"]
         region: env.ARCHIVE_REGION ?? media.region,
       }
     : null;
+  /** A number setting: absent gives undefined; anything but a positive number stops the worker at start. */
+  const positive = (name: string): number | undefined => {
+    const v = env[name];
+    if (v === undefined || v === "") return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${v}"`);
+    return n;
+  };
+  const origins = need("WEBHOOK_ALLOWED_ORIGINS")
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((o) => {
+      let u: URL;
+      try {
+        u = new URL(o);
+      } catch {
+        throw new Error(`WEBHOOK_ALLOWED_ORIGINS: "${o}" is not an origin such as https://transcode.example.com`);
+      }
+      if (!/^https?:$/.test(u.protocol) || u.origin !== o.replace(/\/+$/, "")) {
+        throw new Error(`WEBHOOK_ALLOWED_ORIGINS: "${o}" is not an origin such as https://transcode.example.com`);
+      }
+      return u.origin;
+    });
+  const heartbeat = positive("PROGRESS_HEARTBEAT_SECONDS");
   const encoder = (env.ENCODER ?? "auto") as EncoderChoice;
   if (!["auto", "nvenc", "x264"].includes(encoder)) throw new Error("ENCODER must be auto, nvenc or x264");
   return {
     media: new S3Store(media),
     archive: archive ? new S3Store(archive) : null,
     webhookSecret: need("RUNPOD_WEBHOOK_SECRET"),
+    allowedWebhookOrigins: origins,
     scratchRoot: env.SCRATCH_DIR ?? join(tmpdir(), "transcoder-scratch"),
     encoder,
-    maxDurationSeconds: env.MAX_INPUT_SECONDS ? Number(env.MAX_INPUT_SECONDS) : undefined,
+    // A NaN here once switched the duration limit off: positive() refuses it at start instead.
+    maxDurationSeconds: positive("MAX_INPUT_SECONDS"),
     // How often an unchanged progress is repeated; it must stay well inside the control plane's
     // STALL_WINDOW_SECONDS (600 s by default), which judges a silent job stuck.
-    callbacks: env.PROGRESS_HEARTBEAT_SECONDS ? { heartbeatMs: Number(env.PROGRESS_HEARTBEAT_SECONDS) * 1000 } : undefined,
+    callbacks: heartbeat ? { heartbeatMs: heartbeat * 1000 } : undefined,
     log,
   };
 }

@@ -15,6 +15,11 @@ export interface HandlerDeps {
   /** The archive (B2) bucket; null when none is configured: then no mezzanine. */
   archive: S3Store | null;
   webhookSecret: string;
+  /**
+   * The only origins a job's `webhookUrl` may name (WEBHOOK_ALLOWED_ORIGINS): whoever can put a
+   * job on RunPod's queue must not get validly signed callbacks sent to a host of their choosing.
+   */
+  allowedWebhookOrigins: string[];
   scratchRoot: string;
   encoder: EncoderChoice;
   maxDurationSeconds?: number;
@@ -44,6 +49,11 @@ export async function handleJob(
     return { kind: "invalid", message: `job input does not match the contract: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}` };
   }
   const input: JobInput = parsed.data;
+  const origin = new URL(input.webhookUrl).origin;
+  if (!deps.allowedWebhookOrigins.includes(origin)) {
+    // Nobody is called back: the URL is the part not to be trusted.
+    return { kind: "invalid", message: `webhookUrl's origin ${origin} is not one this worker may call (WEBHOOK_ALLOWED_ORIGINS)` };
+  }
   const log = (event: string, fields: Record<string, unknown> = {}) =>
     deps.log?.(event, { jobId: job.id, mediaId: input.mediaId, attemptId: input.attemptId, ...fields });
   const sender = new CallbackSender(
@@ -59,7 +69,7 @@ export async function handleJob(
     opts.onProgress?.(p);
   };
   const tracker = new ProgressTracker(forward);
-  const scratch = join(deps.scratchRoot, job.id.replace(/[^\w.-]/g, "_"));
+  const scratch = join(deps.scratchRoot, scratchName(job.id));
   const timings: Record<string, number> = {};
   const uploader = new OutputUploader({ media: deps.media, archive: deps.archive }, deps.uploadConcurrency ?? 8, opts.signal);
   const started = Date.now();
@@ -150,6 +160,14 @@ export function doneBody(outcome: HandlerOutcome): DoneBody {
   if (outcome.kind === "invalid") return { error: outcome.message };
   const r = outcome.result;
   return r.status === "completed" ? { output: r } : { output: r, error: `${r.error.code}: ${r.error.message}` };
+}
+
+/**
+ * The job's scratch folder under the root, from RunPod's job id: letters, digits, `_` and `-`
+ * only, behind a fixed prefix, so no id (`..`, `.`, `a/../..`) can name the root or anything above it.
+ */
+export function scratchName(jobId: string): string {
+  return `job-${jobId.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 120)}`;
 }
 
 function escapeRegExp(s: string): string {

@@ -25,6 +25,7 @@ const deps = (over: Partial<HandlerDeps> = {}): HandlerDeps => ({
   media: s3.store("media"),
   archive: s3.store("archive"),
   webhookSecret: SECRET,
+  allowedWebhookOrigins: [new URL(hook.url).origin],
   scratchRoot,
   encoder: "x264",
   callbacks: { retryBaseMs: 10, terminalDeadlineMs: 2000, progressIntervalMs: 0 },
