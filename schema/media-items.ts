@@ -48,6 +48,8 @@ export const mediaItems = pgTable(
     hlsMasterPlaylistKey: key("hls_master_playlist_key"),
     hlsPreviewKey: key("hls_preview_key"),
     thumbnailKey: key("thumbnail_key"),
+    /** The time of the thumbnail's frame (10 %, or later past a black opening). */
+    thumbnailSeconds: real("thumbnail_seconds"),
     waveformKey: key("waveform_key"),
     waveformImageKey: key("waveform_image_key"),
     transcodingError: text("transcoding_error"),

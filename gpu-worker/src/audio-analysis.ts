@@ -33,7 +33,7 @@ const FADE_SECONDS = 0.5;
 const BLOCK_SECONDS = 0.1;
 
 /** One chunk: measurement blocks to `metadataFile`, waveform PCM on stdout. */
-export function analysisArgs(cmd: { input: string; chunk: AudioChunk; metadataFile: string; base: string[] }): string[] {
+export function analysisArgs(cmd: { input: string; chunk: AudioChunk; metadataFile: string; base: string[]; stream?: string }): string[] {
   const { start, length } = cmd.chunk;
   const lead = leadOf(cmd.chunk);
   const post = length !== null ? FADE_SECONDS : 0;
@@ -53,7 +53,7 @@ export function analysisArgs(cmd: { input: string; chunk: AudioChunk; metadataFi
     ...(lead > 0 ? ["-ss", String(start - lead)] : []),
     ...(length !== null ? ["-t", String(lead + length + post)] : []),
     "-i", cmd.input,
-    "-filter_complex", [`[0:a:0]asplit=2[m][w]`, `[m]${measure.filter(Boolean).join(",")}`, `[w]${wave.filter(Boolean).join(",")}[pcm]`].join(";"),
+    "-filter_complex", [`[${cmd.stream ?? "0:a:0"}]asplit=2[m][w]`, `[m]${measure.filter(Boolean).join(",")}`, `[w]${wave.filter(Boolean).join(",")}[pcm]`].join(";"),
     // Raw samples, streamed to the parent.
     "-map", "[pcm]", "-f", "s16le", "pipe:1",
   ];
@@ -153,6 +153,8 @@ export async function analyseAudio(a: {
   waveform: WaveformBuilder;
   workDir: string;
   base: string[];
+  /** The track analysed (default 0:a:0). */
+  stream?: string;
   opts: { signal?: AbortSignal; timeoutMs: number };
 }): Promise<Loudness | null> {
   const chunks: AudioChunk[] = a.sampleRate % 10 === 0 ? a.chunks : [{ start: 0, length: null }];
@@ -164,7 +166,7 @@ export async function analyseAudio(a: {
         const metadataFile = join(a.workDir, `blocks-${i}.txt`);
         const sink = a.waveform.part(Math.round(chunk.start * WAVEFORM_SAMPLE_RATE));
         let consumed: Promise<void> = Promise.resolve();
-        const run = await runTool("ffmpeg", analysisArgs({ input: a.input, chunk, metadataFile, base: a.base }), {
+        const run = await runTool("ffmpeg", analysisArgs({ input: a.input, chunk, metadataFile, base: a.base, stream: a.stream }), {
           ...a.opts,
           signal,
           takeStdout: (s) => (consumed = sink.consume(s)),

@@ -1,4 +1,4 @@
-import { aacArgs, chain, hlsOutputArgs } from "./hls-args.ts";
+import { aacArgs, chain, hlsOutputArgs, STEREO_48K } from "./hls-args.ts";
 
 /** Waveform image size: wide enough for a desktop player bar. */
 export const WAVEFORM_IMAGE = { width: 1800, height: 280 } as const;
@@ -6,9 +6,9 @@ export const WAVEFORM_IMAGE = { width: 1800, height: 280 } as const;
 export const WAVEFORM_SAMPLE_RATE = 48000;
 
 /** Audio pass 2, one decode: the normalised audio HLS and its preview. */
-export function audioHlsArgs(cmd: { input: string; hlsDir: string; gainFilter: string | null; segmentSeconds: number; previewSeconds: number; base: string[] }): string[] {
+export function audioHlsArgs(cmd: { input: string; hlsDir: string; gainFilter: string | null; segmentSeconds: number; previewSeconds: number; base: string[]; stream?: string }): string[] {
   const graph = [
-    `[0:a:0]${chain([cmd.gainFilter, "aresample=48000", "aformat=sample_rates=48000:channel_layouts=stereo"], "anull")},asplit=2[a][p0]`,
+    `[${cmd.stream ?? "0:a:0"}]${chain([cmd.gainFilter, ...STEREO_48K], "anull")},asplit=2[a][p0]`,
     `[p0]atrim=duration=${cmd.previewSeconds},asetpts=PTS-STARTPTS[p]`,
   ].join(";");
   return [
@@ -103,7 +103,7 @@ export function chunksFor(a: { formatName: string; durationSeconds: number; core
  * A dynamic normaliser (loudnorm) starting afresh would change level at the join: under one, the
  * lead-in is long enough for its gain to settle (DYNAMIC_LEAD_SECONDS).
  */
-export function audioChunkArgs(cmd: { input: string; output: string; chunk: AudioChunk; gainFilter: string | null; gainMode: GainMode; base: string[] }): string[] {
+export function audioChunkArgs(cmd: { input: string; output: string; chunk: AudioChunk; gainFilter: string | null; gainMode: GainMode; base: string[]; stream?: string }): string[] {
   const { start, length } = cmd.chunk;
   const pre = start > 0 ? PREROLL_FRAMES * 1024 : 0;
   const post = length !== null ? 1024 : 0;
@@ -122,9 +122,9 @@ export function audioChunkArgs(cmd: { input: string; output: string; chunk: Audi
     // Input seek to a whole second: exact in the containers we chunk (see chunkable()).
     ...(start > 0 ? ["-ss", String(start - leadIn)] : []),
     "-i", cmd.input,
-    "-map", "0:a:0",
+    "-map", cmd.stream ?? "0:a:0",
     // Trimmed at 48 kHz, to the sample: the lead-in goes, the pre-roll stays.
-    "-af", chain([cmd.gainFilter, "aresample=48000", "aformat=sample_rates=48000:channel_layouts=stereo", trim ? `atrim=${trim}` : null], "anull"),
+    "-af", chain([cmd.gainFilter, ...STEREO_48K, trim ? `atrim=${trim}` : null], "anull"),
     "-progress", "pipe:1",
     "-nostats",
     ...aacArgs(128),

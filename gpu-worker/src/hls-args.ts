@@ -19,6 +19,9 @@ export function aacArgs(kbps = 128): string[] {
   return ["-c:a", "aac", "-b:a", `${kbps}k`, "-ar", "48000", "-ac", "2"];
 }
 
+/** Every audio rendition's sample format: 48 kHz stereo, whatever the source had (one place for all encodes). */
+export const STEREO_48K = ["aresample=48000", "aformat=sample_rates=48000:channel_layouts=stereo"] as const;
+
 /** Makes a filter chain usable inside -filter_complex (an empty chain passes frames through). */
 export function chain(filters: (string | null | undefined)[], passthrough: "null" | "anull"): string {
   const list = filters.filter((f): f is string => !!f);

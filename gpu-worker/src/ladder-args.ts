@@ -1,5 +1,5 @@
 import type { VideoEncoder } from "./encoders/types.ts";
-import { aacArgs, chain, hlsOutputArgs } from "./hls-args.ts";
+import { aacArgs, chain, hlsOutputArgs, STEREO_48K } from "./hls-args.ts";
 import { previewRung, type VideoPlan } from "./plan.ts";
 
 export interface LadderCommand {
@@ -10,9 +10,28 @@ export interface LadderCommand {
   encoder: VideoEncoder;
   segmentSeconds: number;
   previewSeconds: number;
-  /** Null when the source has no audio track. */
-  audio: { filter: string | null } | null;
+  /**
+   * Null when the source has no audio track. `stream` is the track to encode (default 0:a:0);
+   * `fitSeconds`, the video's length, which the sound is made to match exactly.
+   */
+  audio: { filter: string | null; stream?: string; fitSeconds?: number } | null;
   base: string[];
+}
+
+/**
+ * Sound made exactly as long as the picture, so every playlist of the item has one length: a
+ * late start or a gap is filled with silence at its place (sync kept), a short track is padded
+ * at the end, a long one is cut where the video ends.
+ */
+function fitTo(seconds: number | undefined): string[] {
+  if (seconds === undefined) return [];
+  return [
+    // Silence where the track's timestamps leave a gap, from time 0 (a track starting 2 s late).
+    "aresample=async=1:first_pts=0",
+    // Silence after the end, then cut at the video's last instant.
+    "apad",
+    `atrim=end=${seconds.toFixed(3)}`,
+  ];
 }
 
 /**
@@ -25,13 +44,13 @@ export function ladderArgs(cmd: LadderCommand): string[] {
   const pre = previewRung(plan);
   const graph: string[] = [];
   const splitOuts = [...plan.rungs.map((_, i) => `[s${i}]`), "[sp]"].join("");
-  graph.push(`[0:v:0]${chain(encoder.sourceFilters(plan), "null")},split=${n + 1}${splitOuts}`);
+  graph.push(`[${plan.stream ?? "0:v:0"}]${chain(encoder.sourceFilters(plan), "null")},split=${n + 1}${splitOuts}`);
   plan.rungs.forEach((rung, i) => graph.push(`[s${i}]${encoder.scaleFilter(rung)}[v${i}]`));
   // The preview is the first seconds at the middle rung, as its own stream with its own segments.
   graph.push(`[sp]trim=duration=${cmd.previewSeconds},setpts=PTS-STARTPTS,${encoder.scaleFilter(pre)}[vp]`);
   if (cmd.audio) {
     graph.push(
-      `[0:a:0]${chain([cmd.audio.filter, "aresample=48000", "aformat=sample_rates=48000:channel_layouts=stereo"], "anull")},asplit=2[a][ap0]`,
+      `[${cmd.audio.stream ?? "0:a:0"}]${chain([cmd.audio.filter, ...STEREO_48K, ...fitTo(cmd.audio.fitSeconds)], "anull")},asplit=2[a][ap0]`,
       `[ap0]atrim=duration=${cmd.previewSeconds},asetpts=PTS-STARTPTS[ap]`,
     );
   }

@@ -44,19 +44,19 @@ export function parseEbur128Summary(stderr: string): Loudness | null {
 export const EBUR128_FILTER = "ebur128=peak=true";
 
 /** First pass for video: decode the audio only and measure it. */
-export function measureArgs(input: string, base: string[]): string[] {
+export function measureArgs(input: string, base: string[], stream = "0:a:0"): string[] {
   return [
     ...base,
     "-i", input,
     // Audio only: skip decoding video for the measurement.
-    "-map", "0:a:0",
+    "-map", stream,
     "-af", EBUR128_FILTER,
     "-f", "null", "-",
   ];
 }
 
-export async function measureLoudness(input: string, base: string[], opts: { signal?: AbortSignal; timeoutMs?: number }): Promise<Loudness | null> {
-  const { stderrTail } = await runTool("ffmpeg", measureArgs(input, base), opts);
+export async function measureLoudness(input: string, base: string[], opts: { signal?: AbortSignal; timeoutMs?: number }, stream?: string): Promise<Loudness | null> {
+  const { stderrTail } = await runTool("ffmpeg", measureArgs(input, base, stream), opts);
   return parseEbur128Summary(stderrTail);
 }
 

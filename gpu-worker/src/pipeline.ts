@@ -10,7 +10,7 @@ import { chooseEncoder, type EncoderChoice } from "./encoders/detect.ts";
 import { x264 } from "./encoders/x264.ts";
 import type { VideoEncoder } from "./encoders/types.ts";
 import { PipelineError } from "./errors.ts";
-import { baseInputFlags, runTool, ToolFailed } from "./ffmpeg/spawn.ts";
+import { baseInputFlags, memoryLimit, OUT_OF_MEMORY, runTool, ToolFailed } from "./ffmpeg/spawn.ts";
 import { together } from "./ffmpeg/together.ts";
 import { ladderArgs } from "./ladder-args.ts";
 import { measureLoudness, normalisationFilter, type Loudness, type LoudnessTarget } from "./loudness.ts";
@@ -20,7 +20,10 @@ import { waveformPng } from "./outputs/waveform-png.ts";
 import { planVideo, type VideoPlan } from "./plan.ts";
 import { probe, type MediaInfo } from "./probe.ts";
 import { progressParser, ProgressTracker, type ProgressEvent } from "./progress.ts";
-import { canRemux, mezzanineArgs, thumbnailArgs } from "./stills-args.ts";
+import { sourceFormatArgs } from "./containers.ts";
+import { detectInterlace } from "./interlace.ts";
+import { canRemux, mezzanineArgs } from "./stills-args.ts";
+import { makeThumbnail } from "./thumbnail.ts";
 
 export interface PipelineJob extends KeyScope {
   input: string;
@@ -35,6 +38,8 @@ export interface PipelineJob extends KeyScope {
   /** Whether an archive bucket is configured: no archive, no mezzanine. */
   archive: boolean;
   maxDurationSeconds: number;
+  /** Frames above this many pixels are refused (default: probe's MAX_PIXELS). */
+  maxPixels?: number;
   /** Cores to spread a long audio encode over (default: this machine's). */
   cores?: number;
   /** An audio encode is split only into chunks at least this long (default 300 s). */
@@ -76,6 +81,11 @@ function encodeFailure(step: string, error: unknown): PipelineError {
   if (error instanceof ToolFailed) {
     if (error.reason === "aborted") return new PipelineError("CANCELLED", "The job was stopped", true, { cause: error });
     if (error.reason === "timeout") return new PipelineError("TIMED_OUT", `${step} took longer than its limit`, true, { cause: error });
+    const limit = memoryLimit();
+    if (limit && error.reason === "exit" && OUT_OF_MEMORY.test(error.stderrTail)) {
+      const figure = ` (the limit is ${Math.round(limit / 2 ** 20)} MiB per FFmpeg process)`;
+      return new PipelineError("INPUT_TOO_LARGE", `${step} ran out of memory${figure}: the file needs more than a job may take`, false, { cause: error });
+    }
     if (/Invalid data found|corrupt|moov atom not found|Error while decoding/i.test(error.stderrTail)) {
       return new PipelineError("INPUT_UNREADABLE", `The file is damaged: ${step} could not decode it (${error.message})`, false, { cause: error });
     }
@@ -110,8 +120,12 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
   const base = baseInputFlags();
 
   progress.report("probing", 0);
-  const info = await step(timings, "probe", () => probe(job.input, { maxDurationSeconds: job.maxDurationSeconds, signal: job.signal }));
+  const info = await step(timings, "probe", () =>
+    probe(job.input, { maxDurationSeconds: job.maxDurationSeconds, maxPixels: job.maxPixels, signal: job.signal }),
+  );
   job.onProbed?.(info);
+  // Every command that opens the original is held to the demuxer the probe decided.
+  const source = [...base, ...sourceFormatArgs(info.demuxer)];
   const limit = stepTimeoutMs(info.durationSeconds);
   const opts = { signal: job.signal, timeoutMs: limit };
   if (job.mediaType === "video" && !info.video) {
@@ -126,16 +140,26 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
   let output: JobOutput;
 
   if (job.mediaType === "video") {
-    const plan = planVideo(info, job.renditions);
-    if (info.audio) loudness = await step(timings, "loudness", () => measureLoudness(job.input, base, opts));
+    const v = info.video!;
+    // The item is as long as its picture: the sound is fitted to it (ladder-args fitTo).
+    const length = v.durationSeconds ?? info.durationSeconds;
+    // A stream that does not say it is interlaced is looked at (idet), beside the loudness pass.
+    const [interlaced, measured] = await Promise.all([
+      v.fieldOrder === "interlaced" ? true : step(timings, "interlace", () => detectInterlace(job.input, source, v.stream, opts)),
+      info.audio ? step(timings, "loudness", () => measureLoudness(job.input, source, opts, info.audio!.stream)) : null,
+    ]);
+    loudness = measured;
+    const plan = planVideo(info, job.renditions, { interlaced });
     progress.report("probing", 1);
-    const audio = info.audio ? { filter: normalisationFilter(loudness, job.loudnessTarget).filter } : null;
+    const audio = info.audio
+      ? { filter: normalisationFilter(loudness, job.loudnessTarget).filter, stream: info.audio.stream, fitSeconds: length }
+      : null;
     let encoder: VideoEncoder = await chooseEncoder(job.encoder);
     const encode = (enc: VideoEncoder) =>
       runTool(
         "ffmpeg",
-        ladderArgs({ input: job.input, hlsDir, plan, encoder: enc, segmentSeconds: job.segmentSeconds, previewSeconds: job.previewSeconds, audio, base }),
-        { ...opts, onStdout: progressParser(info.durationSeconds, (f) => progress.report("encoding", f)) },
+        ladderArgs({ input: job.input, hlsDir, plan, encoder: enc, segmentSeconds: job.segmentSeconds, previewSeconds: job.previewSeconds, audio, base: source }),
+        { ...opts, onStdout: progressParser(length, (f) => progress.report("encoding", f)) },
       );
     await step(timings, "ladder", async () => {
       try {
@@ -150,10 +174,10 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
     });
     progress.report("packaging", 0);
 
-    const thumbAt = info.durationSeconds * 0.1;
     await mkdir(dirname(at(keys.thumbnail)), { recursive: true });
-    await step(timings, "thumbnail", () => runTool("ffmpeg", thumbnailArgs({ input: job.input, output: at(keys.thumbnail), atSeconds: thumbAt, plan, base }), opts));
-    await nonEmpty(at(keys.thumbnail), "thumbnail");
+    const thumbnail = await step(timings, "thumbnail", () =>
+      makeThumbnail({ input: job.input, output: at(keys.thumbnail), atSeconds: length * 0.1, plan, base: source, demuxer: info.demuxer, opts }),
+    );
     progress.report("packaging", 0.3);
 
     await writeVideoMaster(hlsDir, plan, !!info.audio);
@@ -165,12 +189,13 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
       waveformKey: null,
       waveformImageKey: null,
       mezzanineKey: null,
-      durationSeconds: round3(info.durationSeconds),
+      durationSeconds: round3(length),
       width: plan.rungs[0]!.width,
       height: plan.rungs[0]!.height,
       readyVariants: plan.rungs.map((r) => r.name),
       loudness: loudness ? { integrated: loudness.integrated, truePeak: loudness.truePeak, range: loudness.range } : null,
       encoder: encoder.name,
+      thumbnailSeconds: thumbnail.atSeconds,
     };
     files.push({ bucket: "media", key: keys.thumbnail, path: at(keys.thumbnail) });
   } else {
@@ -191,7 +216,8 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
         sampleRate: info.audio!.sampleRate,
         waveform,
         workDir: join(job.outDir, ".analysis", job.attemptId),
-        base,
+        base: source,
+        stream: info.audio!.stream,
         opts,
       }),
     );
@@ -202,12 +228,12 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
       await step(timings, "audio-hls", () =>
         runTool(
           "ffmpeg",
-          audioHlsArgs({ input: job.input, hlsDir, gainFilter: normalise.filter, segmentSeconds: job.segmentSeconds, previewSeconds: job.previewSeconds, base }),
+          audioHlsArgs({ input: job.input, hlsDir, gainFilter: normalise.filter, segmentSeconds: job.segmentSeconds, previewSeconds: job.previewSeconds, base: source, stream: info.audio!.stream }),
           { ...opts, onStdout: progressParser(info.durationSeconds, report) },
         ),
       );
     } else {
-      await step(timings, "audio-hls", () => encodeAudioInChunks({ job, hlsDir, chunks, gain: normalise, durationSeconds: info.durationSeconds, base, opts, report }));
+      await step(timings, "audio-hls", () => encodeAudioInChunks({ job, hlsDir, chunks, gain: normalise, durationSeconds: info.durationSeconds, base, source, stream: info.audio!.stream, opts, report }));
     }
     progress.report("packaging", 0);
     const waveformData = waveform.finish();
@@ -231,6 +257,7 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
       readyVariants: ["audio"],
       loudness: loudness ? { integrated: loudness.integrated, truePeak: loudness.truePeak, range: loudness.range } : null,
       encoder: null,
+      thumbnailSeconds: null,
     };
     files.push({ bucket: "media", key: keys.waveform, path: waveformPath }, { bucket: "media", key: keys.waveformImage, path: png });
   }
@@ -241,7 +268,11 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
     const videoCodec = job.mediaType === "video" ? (info.video?.codec ?? null) : null;
     const remux = canRemux(videoCodec, info.audio?.codec ?? null) && /mp4|mov/.test(info.formatName);
     await step(timings, "mezzanine", () =>
-      runTool("ffmpeg", mezzanineArgs({ input: job.input, output: mezz, remux, videoCodec, hasAudio: !!info.audio, base }), opts),
+      runTool(
+        "ffmpeg",
+        mezzanineArgs({ input: job.input, output: mezz, remux, videoCodec, hasAudio: !!info.audio, base: source, streams: { video: info.video?.stream, audio: info.audio?.stream } }),
+        opts,
+      ),
     );
     await nonEmpty(mezz, "mezzanine");
     output.mezzanineKey = keys.mezzanine;
@@ -263,7 +294,10 @@ async function encodeAudioInChunks(a: {
   chunks: AudioChunk[];
   gain: ReturnType<typeof normalisationFilter>;
   durationSeconds: number;
+  /** Flags for our own files (the joined AAC), and for the original (its demuxer forced). */
   base: string[];
+  source: string[];
+  stream: string;
   opts: { signal?: AbortSignal; timeoutMs: number };
   report: (fraction: number) => void;
 }): Promise<void> {
@@ -276,7 +310,7 @@ async function encodeAudioInChunks(a: {
     await together(
       a.opts.signal,
       a.chunks.map((chunk, i) => (signal: AbortSignal) =>
-        runTool("ffmpeg", audioChunkArgs({ input: a.job.input, output: parts[i]!, chunk, gainFilter: a.gain.filter, gainMode: a.gain.mode, base: a.base }), {
+        runTool("ffmpeg", audioChunkArgs({ input: a.job.input, output: parts[i]!, chunk, gainFilter: a.gain.filter, gainMode: a.gain.mode, base: a.source, stream: a.stream }), {
           ...a.opts,
           signal,
           onStdout: progressParser(seconds[i]!, (f) => {

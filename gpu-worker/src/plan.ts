@@ -14,6 +14,8 @@ export interface Rung {
 }
 
 export interface VideoPlan {
+  /** The source stream encoded (`0:<index>`; 0:v:0 when not given). */
+  stream?: string;
   rungs: Rung[];
   /** Constant output frame rate (variable sources are made constant). */
   fps: number;
@@ -24,6 +26,8 @@ export interface VideoPlan {
   /** 10-bit or HDR sources become 8-bit SDR that every browser decodes. */
   toneMap: boolean;
   toEightBit: boolean;
+  /** Interlaced source: deinterlaced (one frame per frame) before anything else. */
+  deinterlace?: boolean;
 }
 
 /** 4:2:0 needs even sizes: the nearest even number, but never a pixel above `limit` (the source). */
@@ -53,7 +57,7 @@ function levelFor(width: number, height: number, fps: number): Rung["level"] {
  * upscaled, aspect kept, even dimensions, at least one rung. A source below the smallest rung
  * gets one rung at its own size, with the bitrate scaled to its pixel count.
  */
-export function planVideo(info: MediaInfo, wanted: RenditionName[]): VideoPlan {
+export function planVideo(info: MediaInfo, wanted: RenditionName[], opts: { interlaced?: boolean } = {}): VideoPlan {
   const v = info.video;
   if (!v) throw new Error("planVideo needs a video stream");
   const fps = outputFps(v);
@@ -91,12 +95,14 @@ export function planVideo(info: MediaInfo, wanted: RenditionName[]): VideoPlan {
     };
   });
   return {
+    stream: v.stream,
     rungs,
     fps,
     gop: Math.max(1, Math.round(fps * 2)),
     rotated: v.rotation !== 0,
     toneMap: v.hdr,
     toEightBit: v.bitDepth > 8 || !/^(yuv420p|yuvj420p|nv12)$/.test(v.pixFmt),
+    deinterlace: opts.interlaced ?? v.fieldOrder === "interlaced",
   };
 }
 

@@ -1,25 +1,67 @@
 import { cpuSourceFilters } from "./encoders/types.ts";
 import type { VideoPlan } from "./plan.ts";
 
-/** JPEG thumbnail at `atSeconds`, at the top rung's size (no larger than 1280 on the long side). */
-export function thumbnailArgs(cmd: { input: string; output: string; atSeconds: number; plan: VideoPlan; base: string[] }): string[] {
+/** Mean luma (8-bit) at or below which a frame counts as black: limited-range black is 16. */
+export const BLACK_LUMA = 24;
+/** How far past the 10 % mark a thumbnail looks for a frame that is not black. */
+export const THUMBNAIL_WINDOW_SECONDS = 10;
+
+/**
+ * JPEG thumbnail at `atSeconds`, at the top rung's size (no larger than 1280 on the long side).
+ *
+ * `seek`: a fast input seek (to the keyframe before the mark, then decoding forward); `decode`:
+ * decoding from the start, for files whose input seek lands before any decodable frame (MPEG-TS
+ * with wrapped timestamps, interlaced captures). With `skipBlack`, the first frame from the mark
+ * on whose mean luma is above BLACK_LUMA is taken, within THUMBNAIL_WINDOW_SECONDS; showinfo
+ * prints its time.
+ */
+export function thumbnailArgs(cmd: {
+  input: string;
+  output: string;
+  atSeconds: number;
+  plan: VideoPlan;
+  base: string[];
+  mode?: "seek" | "decode";
+  skipBlack?: boolean;
+}): string[] {
   const top = cmd.plan.rungs[0]!;
   const scale = Math.min(1, 1280 / Math.max(top.width, top.height));
   const w = Math.max(2, Math.round((top.width * scale) / 2) * 2);
   const h = Math.max(2, Math.round((top.height * scale) / 2) * 2);
   const filters = cpuSourceFilters(cmd.plan).filter((f) => !f.startsWith("fps="));
+  const at = cmd.atSeconds.toFixed(3);
+  const seek = (cmd.mode ?? "seek") === "seek";
+  const end = (cmd.atSeconds + THUMBNAIL_WINDOW_SECONDS).toFixed(3);
   return [
     ...cmd.base,
     // Fast input seek: jump to the nearest keyframe before the mark, then decode forward to it.
-    "-ss", cmd.atSeconds.toFixed(3),
+    ...(seek ? ["-ss", at, ...(cmd.skipBlack ? ["-t", String(THUMBNAIL_WINDOW_SECONDS)] : [])] : []),
     "-i", cmd.input,
-    "-map", "0:v:0",
-    "-vf", [...filters, `scale=${w}:${h}:flags=bicubic`, "setsar=1"].join(","),
+    "-map", cmd.plan.stream ?? "0:v:0",
+    "-vf",
+    [
+      // Decoding from the start: frames before the mark are dropped by their own timestamps, in
+      // the graph, so that what follows (and showinfo's time) only ever sees frames from the mark.
+      ...(seek ? [] : [cmd.skipBlack ? `trim=start=${at}:end=${end}` : `trim=start=${at}`]),
+      ...filters,
+      // Mean luma per frame, then only frames brighter than black pass.
+      ...(cmd.skipBlack ? ["signalstats", `metadata=mode=select:key=lavfi.signalstats.YAVG:value=${BLACK_LUMA}:function=greater`] : []),
+      `scale=${w}:${h}:flags=bicubic`,
+      "setsar=1",
+      // Logs the chosen frame's time (pts_time) on stderr.
+      "showinfo",
+    ].join(","),
     "-frames:v", "1",
     // JPEG quality 3 on FFmpeg's 2–31 scale: sharp, still small.
     "-q:v", "3",
     "-y", cmd.output,
   ];
+}
+
+/** The time showinfo gave the one frame written, in seconds from the command's own start. */
+export function shownAt(stderr: string): number | null {
+  const m = /\bpts_time:\s*(-?[\d.]+)/.exec(stderr);
+  return m ? Number(m[1]) : null;
 }
 
 /** Sources the archive can keep as they are (only the container is rewritten). */
@@ -28,9 +70,17 @@ export function canRemux(videoCodec: string | null, audioCodec: string | null): 
 }
 
 /** The high-quality mezzanine MP4 at the source resolution, faststart; remuxed when possible. */
-export function mezzanineArgs(cmd: { input: string; output: string; remux: boolean; videoCodec: string | null; hasAudio: boolean; base: string[] }): string[] {
+export function mezzanineArgs(cmd: {
+  input: string;
+  output: string;
+  remux: boolean;
+  videoCodec: string | null;
+  hasAudio: boolean;
+  base: string[];
+  streams?: { video?: string; audio?: string };
+}): string[] {
   const hasVideo = cmd.videoCodec !== null;
-  const maps = [...(hasVideo ? ["-map", "0:v:0"] : []), ...(cmd.hasAudio ? ["-map", "0:a:0"] : [])];
+  const maps = [...(hasVideo ? ["-map", cmd.streams?.video ?? "0:v:0"] : []), ...(cmd.hasAudio ? ["-map", cmd.streams?.audio ?? "0:a:0"] : [])];
   const codecs = cmd.remux
     ? // Already H.264/HEVC with AAC: copy the streams, no generation loss, seconds not minutes
       // (HEVC tagged hvc1, the tag Apple's players require).

@@ -42,7 +42,7 @@ describe("h264_nvenc arguments", () => {
   it("keeps frames on the GPU for a plain 8-bit source", () => {
     expect(nvenc.decodeArgs(plan)).toEqual(["-hwaccel", "cuda", "-hwaccel_output_format", "cuda"]);
     expect(nvenc.sourceFilters(plan)).toEqual(["fps=30"]);
-    expect(nvenc.scaleFilter(plan.rungs[0]!)).toBe("scale_cuda=w=1920:h=1080:format=yuv420p");
+    expect(nvenc.scaleFilter(plan.rungs[0]!)).toBe("scale_cuda=w=1920:h=1080:format=yuv420p,setsar=1");
     expect(nvenc.encodeArgs(plan.rungs[0]!, plan)).toEqual([
       "-c:v", "h264_nvenc", "-preset", "p5", "-tune", "hq", "-profile:v", "high", "-level:v", "4.0",
       "-rc", "vbr", "-b:v", "5000k", "-maxrate", "7500k", "-bufsize", "10000k",

@@ -1,8 +1,8 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { setCommandLogger } from "../src/ffmpeg/spawn.ts";
 import { DEFAULTS, runPipeline, type PipelineJob } from "../src/pipeline.ts";
 
@@ -71,6 +71,37 @@ const RECIPES: Record<string, (out: string) => void> = {
     writeFileSync(o, bytes.subarray(0, Math.floor(bytes.length / 2)));
     rmSync(whole);
   },
+  // ---- issue 12: real-world shapes -------------------------------------------------------
+  // 1080i25 broadcast capture: fields interleaved top first, flagged interlaced, in MPEG-TS with MP2 sound.
+  "interlaced-1080i25.ts": (o) =>
+    ffmpeg([...pattern(1920, 1080, 6, 50), ...tone(6), "-vf", "interlace=scan=tff", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+      "-flags", "+ildct+ilme", "-x264opts", "tff=1", "-c:a", "mp2", "-f", "mpegts", o]),
+  // Combed pictures in a stream that says progressive (a careless export): only idet can tell.
+  "interlaced-unflagged.mp4": (o) =>
+    ffmpeg([...pattern(1280, 720, 4, 50), ...tone(4), "-vf", "interlace=scan=tff", ...h264, "-c:a", "aac", "-shortest", o]),
+  // MPEG-TS whose 33-bit clock wraps 1.7 s in (a broadcast recording started late in the day).
+  "wrapped.ts": (o) => ffmpeg([...pattern(640, 360, 20, 25), ...tone(20), ...h264, "-c:a", "aac", "-shortest", "-output_ts_offset", "95442", "-f", "mpegts", o]),
+  // PAL 16:9 anamorphic: 720×576 stored, pixels 64:45 wide (displays 1024×576).
+  "anamorphic.mp4": (o) => ffmpeg([...pattern(720, 576, 3, 25), ...tone(3), "-vf", "setsar=64/45", ...h264, "-c:a", "aac", "-shortest", o]),
+  // 10 s of video whose sound starts 2 s late (and so ends 2 s early).
+  "late-audio.mp4": (o) =>
+    ffmpeg([...pattern(640, 360, 10, 25), "-itsoffset", "2", "-f", "lavfi", "-i", "sine=f=440:r=48000:d=6", "-map", "0:v", "-map", "1:a", ...h264, "-c:a", "aac", o]),
+  // 5 s of video with 9 s of sound.
+  "long-audio.mkv": (o) => ffmpeg([...pattern(640, 360, 5, 25), ...tone(9), ...h264, "-c:a", "aac", o]),
+  // A release with a French commentary first (300 Hz) and the English main track second and default (2 kHz).
+  "two-tracks.mkv": (o) =>
+    ffmpeg([...pattern(640, 360, 4, 25), "-f", "lavfi", "-i", "sine=f=300:r=48000:d=4", "-f", "lavfi", "-i", "sine=f=2000:r=48000:d=4",
+      "-map", "0:v", "-map", "1:a", "-map", "2:a", ...h264, "-c:a", "aac",
+      "-metadata:s:a:0", "language=fra", "-metadata:s:a:0", "title=Commentaire", "-metadata:s:a:1", "language=eng", "-metadata:s:a:1", "title=English",
+      "-disposition:a:0", "0", "-disposition:a:1", "default", o]),
+  // Opens on 3 s of black: the frame at 10 % (1 s) is black.
+  "black-open.mp4": (o) =>
+    ffmpeg(["-f", "lavfi", "-i", "color=c=black:s=640x360:r=25:d=3", ...pattern(640, 360, 7, 25), ...tone(10),
+      "-filter_complex", "[0:v][1:v]concat=n=2:v=1:a=0[v]", "-map", "[v]", "-map", "2:a", ...h264, "-c:a", "aac", o]),
+  "still.png": (o) => ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=640x360:d=1", "-frames:v", "1", o]),
+  "still.jpg": (o) => ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=640x360:d=1", "-frames:v", "1", o]),
+  // A 2400×2400 PNG in Matroska (5.8 MP): a pixel bomb against a lowered limit.
+  "big-frame.mkv": (o) => ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=2400x2400:r=1:d=2", "-c:v", "png", o]),
   "random.mp4": (o) => writeFileSync(o, Buffer.from(Array.from({ length: 65536 }, (_, i) => (i * 7919 + 13) % 251))),
   "empty.mp4": (o) => writeFileSync(o, Buffer.alloc(0)),
 };
@@ -132,4 +163,35 @@ export function mediaPlaylist(path: string): { uri: string; duration: number }[]
     else if (l && !l.startsWith("#")) out.push({ uri: l, duration: d });
   }
   return out;
+}
+
+/** An FFmpeg run's stderr (info level), for reading what a filter printed. */
+export function ffmpegStderr(args: string[]): string {
+  const r = spawnSync("ffmpeg", ["-hide_banner", "-nostdin", ...args], { encoding: "utf8", maxBuffer: 64 * 2 ** 20 });
+  if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr.slice(-500)}`);
+  return r.stderr;
+}
+
+/** Total of a media playlist's EXTINF durations. */
+export const playlistSeconds = (path: string) => mediaPlaylist(path).reduce((t, s) => t + s.duration, 0);
+
+/** The media playlists a master names (variants and EXT-X-MEDIA URIs), as paths beside it. */
+export function playlistsOf(master: string): string[] {
+  const text = readFileSync(master, "utf8");
+  const uris = [...text.matchAll(/URI="([^"]+)"/g)].map((m) => m[1]!);
+  const variants = text.split("\n").filter((l) => l && !l.startsWith("#"));
+  return [...uris, ...variants].map((u) => join(dirname(master), u));
+}
+
+/** Joins a playlist's segments into one file (MPEG-TS segments concatenate), for filters to judge. */
+export function joinedSegments(playlist: string, out: string): string {
+  const dir = dirname(playlist);
+  writeFileSync(out, Buffer.concat(mediaPlaylist(playlist).map((s) => readFileSync(join(dir, s.uri)))));
+  return out;
+}
+
+/** Mean luma (signalstats YAVG, 8-bit) of the first frame of an image or video. */
+export function meanLuma(path: string): number {
+  const err = ffmpegStderr(["-i", path, "-frames:v", "1", "-vf", "signalstats,metadata=mode=print:key=lavfi.signalstats.YAVG", "-f", "null", "-"]);
+  return Number(/lavfi\.signalstats\.YAVG=([\d.]+)/.exec(err)![1]);
 }

@@ -5,7 +5,11 @@ export const errorCode = z.enum([
   "INPUT_NOT_FOUND",
   "INPUT_UNREADABLE",
   "NO_MEDIA_STREAMS",
+  /** A single picture (PNG, JPEG…) uploaded as a video. */
+  "NOT_A_VIDEO",
   "INPUT_TOO_LONG",
+  /** Frames above the worker's pixel limit (a decompression bomb, or far beyond 8K). */
+  "INPUT_TOO_LARGE",
   "ENCODE_FAILED",
   "UPLOAD_FAILED",
   "CANCELLED",
@@ -46,6 +50,8 @@ export const jobOutput = z.object({
     .object({ integrated: z.number(), truePeak: z.number(), range: z.number() })
     .nullable(),
   encoder: z.enum(["h264_nvenc", "libx264"]).nullable(),
+  /** When the thumbnail's frame is (10 % of the video, or the first frame after it that is not black); null for audio. */
+  thumbnailSeconds: z.number().nonnegative().nullable().default(null),
 });
 export type JobOutput = z.infer<typeof jobOutput>;
 

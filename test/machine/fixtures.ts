@@ -28,6 +28,7 @@ export function output(overrides: Partial<JobOutput> = {}): JobOutput {
     readyVariants: ["1080p", "720p"],
     loudness: null,
     encoder: "libx264",
+    thumbnailSeconds: 1.25,
     ...overrides,
   };
 }

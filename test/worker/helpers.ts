@@ -159,6 +159,7 @@ export function videoOutput(input: JobInput, overrides: Partial<JobOutput> = {})
     readyVariants: ["1080p", "720p", "480p", "360p"],
     loudness: { integrated: -16.04, truePeak: -1.52, range: 4.3 },
     encoder: "libx264",
+    thumbnailSeconds: 2.002,
     ...overrides,
   };
 }
@@ -174,6 +175,7 @@ export function audioOutput(input: JobInput): JobOutput {
     height: null,
     readyVariants: ["audio"],
     encoder: null,
+    thumbnailSeconds: null,
   };
 }
 

@@ -21,11 +21,14 @@ export const nvenc: VideoEncoder = {
       : [],
   sourceFilters: (plan) =>
     gpuDecodable(plan)
-      ? // fps only drops or repeats frames, so it works on CUDA frames.
-        [`fps=${plan.fps}`]
+      ? // fps only drops or repeats frames, so it works on CUDA frames; yadif_cuda deinterlaced
+        // on the GPU (bwdif_cuda needs FFmpeg 6), one frame per frame as on the CPU path.
+        [...(plan.deinterlace ? ["yadif_cuda=mode=send_frame:parity=auto:deint=all"] : []), `fps=${plan.fps}`]
       : // CPU preparation, then one upload; every rung scales on the GPU.
         [...cpuSourceFilters(plan), "hwupload_cuda"],
-  scaleFilter: (rung) => `scale_cuda=w=${rung.width}:h=${rung.height}:format=yuv420p`,
+  // setsar=1: the rung's size already is the display aspect (an anamorphic source's 64:45 would
+  // otherwise be kept in the stream and widen the picture a second time).
+  scaleFilter: (rung) => `scale_cuda=w=${rung.width}:h=${rung.height}:format=yuv420p,setsar=1`,
   encodeArgs(rung: Rung, plan: VideoPlan): string[] {
     return [
       "-c:v", "h264_nvenc",

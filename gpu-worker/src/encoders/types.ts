@@ -13,9 +13,15 @@ export interface VideoEncoder {
   encodeArgs(rung: Rung, plan: VideoPlan): string[];
 }
 
+export const DEINTERLACE_CPU = "bwdif=mode=send_frame:parity=auto:deint=all";
+
 /** CPU filters that make any source 8-bit SDR 4:2:0 at a constant rate. */
 export function cpuSourceFilters(plan: VideoPlan): string[] {
-  const filters = [`fps=${plan.fps}`];
+  const filters: string[] = [];
+  // Interlaced: bwdif, one progressive frame per frame (the rate stays), both field orders found
+  // by the frame's own flags; first, so that nothing after it sees combing.
+  if (plan.deinterlace) filters.push(DEINTERLACE_CPU);
+  filters.push(`fps=${plan.fps}`);
   if (plan.toneMap) {
     // PQ/HLG → linear light → BT.709 primaries → Hable tone curve → BT.709 limited-range 8-bit.
     filters.push(

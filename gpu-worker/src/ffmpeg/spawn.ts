@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import type { Readable } from "node:stream";
 
 /** Every child we start, so that a stop or a shutdown can kill them all. */
@@ -52,13 +53,35 @@ function lastLines(text: string, n: number): string {
   return text.trim().split("\n").slice(-n).join(" | ");
 }
 
+/**
+ * The most data memory (RLIMIT_DATA: heap and private writable mappings) one FFmpeg child may
+ * take, so that a crafted input that gets past the probe's pixel limit fails its own job instead
+ * of taking the machine. Applied with util-linux's `prlimit` (it execs the tool, no shell); null
+ * or no prlimit on the machine: unbounded. CUDA's address-space reservations are not data
+ * mappings, so the limit does not stop NVENC.
+ */
+let memoryLimitBytes: number | null = null;
+const PRLIMIT = ["/usr/bin/prlimit", "/bin/prlimit"].find((p) => existsSync(p)) ?? null;
+export function setMemoryLimit(bytes: number | null): void {
+  memoryLimitBytes = bytes;
+}
+export const memoryLimit = () => (PRLIMIT ? memoryLimitBytes : null);
+
+/**
+ * What FFmpeg prints when an allocation is refused: by its allocators, by a decoder's frame pool,
+ * or (EAGAIN) when a thread's stack cannot be mapped. Read as memory only under a limit.
+ */
+export const OUT_OF_MEMORY = /Cannot allocate memory|Could not allocate|malloc of size \d+ failed|Out of memory|get_buffer\(\) failed|Resource temporarily unavailable/i;
+
 /** Runs ffmpeg or ffprobe with an argument list (never `sh -c`), logging the quoted command. */
 export function runTool(tool: "ffmpeg" | "ffprobe", args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const started = Date.now();
-  logger(`$ ${[tool, ...args].map(quoteArg).join(" ")}`);
+  const limit = memoryLimit();
+  const [file, argv] = limit ? [PRLIMIT!, [`--data=${limit}`, "--", tool, ...args]] : [tool, args];
+  logger(`$ ${[file, ...argv].map(quoteArg).join(" ")}`);
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(new ToolFailed(tool, null, "", "aborted"));
-    const child = spawn(tool, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(file, argv, { stdio: ["ignore", "pipe", "pipe"] });
     live.add(child);
     const out: Buffer[] = [];
     let stderrTail = "";

@@ -5,6 +5,14 @@ import type { HandlerDeps } from "./job-handler.ts";
 import { S3Store, type BucketConfig } from "./s3-store.ts";
 
 /** The GPU worker's settings, by the names of design.md §6. */
+/**
+ * Data memory one FFmpeg child may take by default. Measured on 2 cores: a 2160p60 source's whole
+ * ladder with libx264 runs at 1024 MiB and fails at 768 MiB; more cores mean more encoder threads
+ * and more memory, hence 8× that. A pixel bomb that passed the probe fails its own job here
+ * instead of taking the machine.
+ */
+export const DEFAULT_MEMORY_LIMIT_MB = 8192;
+
 export function handlerDepsFrom(env: NodeJS.ProcessEnv, log?: HandlerDeps["log"]): HandlerDeps {
   const need = (name: string) => {
     const v = env[name];
@@ -64,6 +72,9 @@ export function handlerDepsFrom(env: NodeJS.ProcessEnv, log?: HandlerDeps["log"]
     encoder,
     // A NaN here once switched the duration limit off: positive() refuses it at start instead.
     maxDurationSeconds: positive("MAX_INPUT_SECONDS"),
+    maxPixels: positive("MAX_INPUT_PIXELS"),
+    // 0 switches the bound off; unset gives DEFAULT_MEMORY_LIMIT_MB.
+    memoryLimitBytes: env.FFMPEG_MEMORY_LIMIT_MB === "0" ? null : (positive("FFMPEG_MEMORY_LIMIT_MB") ?? DEFAULT_MEMORY_LIMIT_MB) * 2 ** 20,
     // How often an unchanged progress is repeated; it must stay well inside the control plane's
     // STALL_WINDOW_SECONDS (600 s by default), which judges a silent job stuck.
     callbacks: heartbeat ? { heartbeatMs: heartbeat * 1000 } : undefined,

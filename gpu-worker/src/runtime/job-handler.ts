@@ -23,6 +23,10 @@ export interface HandlerDeps {
   scratchRoot: string;
   encoder: EncoderChoice;
   maxDurationSeconds?: number;
+  /** MAX_INPUT_PIXELS: frames above it are refused before decoding (default 36 MP). */
+  maxPixels?: number;
+  /** FFMPEG_MEMORY_LIMIT_MB in bytes, null for none (set once at start, see spawn.ts setMemoryLimit). */
+  memoryLimitBytes?: number | null;
   uploadConcurrency?: number;
   callbacks?: CallbackOptions;
   log?: (event: string, fields: Record<string, unknown>) => void;
@@ -112,6 +116,7 @@ export async function handleJob(
         encoder: deps.encoder,
         archive: deps.archive !== null,
         maxDurationSeconds: deps.maxDurationSeconds ?? DEFAULTS.maxDurationSeconds,
+        maxPixels: deps.maxPixels,
         signal: opts.signal,
         onProgress: forward,
         onProbed: (info) => sender.setDuration(info.durationSeconds),

@@ -3,7 +3,7 @@
  * report it, take the next. `node --import tsx gpu-worker/src/runtime/main.ts`
  */
 import { mkdir, rm } from "node:fs/promises";
-import { killAllChildren, setCommandLogger } from "../ffmpeg/spawn.ts";
+import { killAllChildren, memoryLimit, setCommandLogger, setMemoryLimit } from "../ffmpeg/spawn.ts";
 import { handlerDepsFrom } from "./config.ts";
 import { doneBody, handleJob } from "./job-handler.ts";
 import { RunpodWorker, workerEnvFrom } from "./runpod-worker.ts";
@@ -15,6 +15,7 @@ setCommandLogger((line) => log("ffmpeg.command", { line }));
 try {
   const deps = handlerDepsFrom(process.env, log);
   const env = workerEnvFrom(process.env);
+  setMemoryLimit(deps.memoryLimitBytes ?? null);
   // A crash or a kill leaves scratch behind: start every container clean.
   await rm(deps.scratchRoot, { recursive: true, force: true });
   await mkdir(deps.scratchRoot, { recursive: true });
@@ -30,7 +31,7 @@ try {
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("exit", () => killAllChildren());
-  log("worker.started", { podId: env.podId, encoder: deps.encoder, archive: deps.archive !== null });
+  log("worker.started", { podId: env.podId, encoder: deps.encoder, archive: deps.archive !== null, ffmpegMemoryLimitBytes: memoryLimit() });
   await worker.start();
 } catch (error) {
   log("worker.fatal", { error: (error as Error).message });
