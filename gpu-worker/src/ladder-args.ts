@@ -14,9 +14,12 @@ export interface LadderCommand {
    * Null when the source has no audio track. `stream` is the track to encode (default 0:a:0);
    * `fitSeconds`, the video's length, which the sound is made to match exactly.
    */
-  audio: { filter: string | null; stream?: string; fitSeconds?: number } | null;
+  audio: { filter: string | null; stream?: string; fitSeconds?: number; alternates?: { stream: string; filter: string | null }[] } | null;
   base: string[];
 }
+
+/** Where the i-th other audio track's rendition goes (the default track's is `audio`). */
+export const alternateDir = (i: number) => `audio_${i + 1}`;
 
 /**
  * Sound made exactly as long as the picture, so every playlist of the item has one length: a
@@ -53,6 +56,10 @@ export function ladderArgs(cmd: LadderCommand): string[] {
       `[${cmd.audio.stream ?? "0:a:0"}]${chain([cmd.audio.filter, ...STEREO_48K, ...fitTo(cmd.audio.fitSeconds)], "anull")},asplit=2[a][ap0]`,
       `[ap0]atrim=duration=${cmd.previewSeconds},asetpts=PTS-STARTPTS[ap]`,
     );
+    // Every other track: its own rendition of the audio group, fitted the same way.
+    (cmd.audio.alternates ?? []).forEach((alt, i) =>
+      graph.push(`[${alt.stream}]${chain([alt.filter, ...STEREO_48K, ...fitTo(cmd.audio!.fitSeconds)], "anull")}[alt${i}]`),
+    );
   }
 
   const args = [
@@ -69,6 +76,9 @@ export function ladderArgs(cmd: LadderCommand): string[] {
   });
   if (cmd.audio) {
     args.push("-map", "[a]", "-vn", ...aacArgs(128), ...hlsOutputArgs(`${cmd.hlsDir}/audio`, "index.m3u8", cmd.segmentSeconds));
+    (cmd.audio.alternates ?? []).forEach((_, i) =>
+      args.push("-map", `[alt${i}]`, "-vn", ...aacArgs(128), ...hlsOutputArgs(`${cmd.hlsDir}/${alternateDir(i)}`, "index.m3u8", cmd.segmentSeconds)),
+    );
   }
   args.push("-map", "[vp]", ...encoder.encodeArgs(pre, plan));
   if (cmd.audio) args.push("-map", "[ap]", ...aacArgs(128));

@@ -12,7 +12,7 @@ import type { VideoEncoder } from "./encoders/types.ts";
 import { PipelineError } from "./errors.ts";
 import { baseInputFlags, memoryLimit, OUT_OF_MEMORY, runTool, ToolFailed } from "./ffmpeg/spawn.ts";
 import { together } from "./ffmpeg/together.ts";
-import { ladderArgs } from "./ladder-args.ts";
+import { alternateDir, ladderArgs } from "./ladder-args.ts";
 import { measureLoudness, normalisationFilter, type Loudness, type LoudnessTarget } from "./loudness.ts";
 import { audioMaster, playlistStats, videoMaster } from "./outputs/master.ts";
 import { samplesPerPixel, WaveformBuilder } from "./outputs/waveform.ts";
@@ -144,15 +144,21 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
     // The item is as long as its picture: the sound is fitted to it (ladder-args fitTo).
     const length = v.durationSeconds ?? info.durationSeconds;
     // A stream that does not say it is interlaced is looked at (idet), beside the loudness pass.
-    const [interlaced, measured] = await Promise.all([
+    // Every audio track is measured (each is normalised on its own); the default one is reported.
+    const [interlaced, ...measured] = await Promise.all([
       v.fieldOrder === "interlaced" ? true : step(timings, "interlace", () => detectInterlace(job.input, source, v.stream, opts)),
-      info.audio ? step(timings, "loudness", () => measureLoudness(job.input, source, opts, info.audio!.stream)) : null,
+      ...info.audioTracks.map((t, i) => step(timings, i === 0 ? "loudness" : `loudness ${t.stream}`, () => measureLoudness(job.input, source, opts, t.stream))),
     ]);
-    loudness = measured;
+    loudness = (measured[0] as Loudness | null | undefined) ?? null;
+    const alternates = info.audioTracks.slice(1).map((t, i) => ({
+      stream: t.stream,
+      filter: normalisationFilter(measured[i + 1] as Loudness | null, job.loudnessTarget).filter,
+    }));
+    for (let i = 0; i < alternates.length; i++) await mkdir(join(hlsDir, alternateDir(i)), { recursive: true });
     const plan = planVideo(info, job.renditions, { interlaced });
     progress.report("probing", 1);
     const audio = info.audio
-      ? { filter: normalisationFilter(loudness, job.loudnessTarget).filter, stream: info.audio.stream, fitSeconds: length }
+      ? { filter: normalisationFilter(loudness, job.loudnessTarget).filter, stream: info.audio.stream, fitSeconds: length, alternates }
       : null;
     let encoder: VideoEncoder = await chooseEncoder(job.encoder);
     const encode = (enc: VideoEncoder) =>
@@ -180,7 +186,7 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
     );
     progress.report("packaging", 0.3);
 
-    await writeVideoMaster(hlsDir, plan, !!info.audio);
+    await writeVideoMaster(hlsDir, plan, info.audioTracks);
     output = {
       mediaType: "video",
       hlsMasterKey: keys.hlsMaster,
@@ -335,11 +341,16 @@ function round3(n: number) {
   return Math.round(n * 1000) / 1000;
 }
 
-async function writeVideoMaster(hlsDir: string, plan: VideoPlan, hasAudio: boolean): Promise<void> {
+async function writeVideoMaster(hlsDir: string, plan: VideoPlan, tracks: MediaInfo["audioTracks"]): Promise<void> {
   const variants = await Promise.all(
     plan.rungs.map(async (rung) => ({ rung, uri: `${rung.name}/index.m3u8`, stats: await playlistStats(join(hlsDir, rung.name, "index.m3u8")) })),
   );
-  const audio = hasAudio ? { uri: "audio/index.m3u8", stats: await playlistStats(join(hlsDir, "audio/index.m3u8")) } : null;
+  const audio = await Promise.all(
+    tracks.map(async (t, i) => {
+      const uri = `${i === 0 ? "audio" : alternateDir(i - 1)}/index.m3u8`;
+      return { uri, stats: await playlistStats(join(hlsDir, uri)), language: t.language, title: t.title };
+    }),
+  );
   await writeFile(join(hlsDir, "master.m3u8"), videoMaster(variants, plan.fps, audio));
 }
 

@@ -41,6 +41,17 @@ export interface AudioInfo {
   sampleRate: number;
 }
 
+/** One audio track as a player lists it. */
+export interface AudioTrack {
+  /** FFmpeg's stream specifier, `0:<index>`. */
+  stream: string;
+  /** The container's language tag (ISO 639-2 as Matroska and MP4 keep it), null when absent or `und`. */
+  language: string | null;
+  /** The track's title, if the file gives one. */
+  title: string | null;
+  default: boolean;
+}
+
 export interface MediaInfo {
   /** The container's length (its longest stream). */
   durationSeconds: number;
@@ -48,7 +59,10 @@ export interface MediaInfo {
   /** The demuxer every later command is forced to (see containers.ts). */
   demuxer: string;
   video: VideoInfo | null;
+  /** The track played by default: the one flagged default, else the first. */
   audio: AudioInfo | null;
+  /** Every audio track, the default one first, then in the file's order. */
+  audioTracks: AudioTrack[];
 }
 
 export interface ProbeOptions {
@@ -199,5 +213,17 @@ export async function probe(input: string, opts: ProbeOptions): Promise<MediaInf
         sampleRate: Number(a.sample_rate) || 48000,
       }
     : null;
-  return { durationSeconds, formatName, demuxer, video, audio };
+  const track = (s: FfStream): AudioTrack => {
+    const lang = String(s.tags?.language ?? s.tags?.LANGUAGE ?? "").trim().toLowerCase();
+    const title = String(s.tags?.title ?? s.tags?.TITLE ?? s.tags?.handler_name ?? "").trim();
+    return {
+      stream: `0:${s.index}`,
+      language: /^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i.test(lang) && lang !== "und" ? lang : null,
+      // MP4's handler names ("SoundHandler") are the muxer's, not a title.
+      title: title && !/^(Sound|Video)Handler$/i.test(title) ? title.slice(0, 60) : null,
+      default: s === a,
+    };
+  };
+  const audioTracks = a ? [a, ...audios.filter((s) => s !== a)].map(track) : [];
+  return { durationSeconds, formatName, demuxer, video, audio, audioTracks };
 }

@@ -8,7 +8,7 @@ function info(v: Partial<VideoInfo>): MediaInfo {
     stream: "0:0", codec: "h264", width: 1920, height: 1080, sar: 1, fieldOrder: "progressive", durationSeconds: 10, displayWidth: 1920, displayHeight: 1080, rotation: 0, fps: 30, nominalFps: 30,
     variableFrameRate: false, pixFmt: "yuv420p", bitDepth: 8, colorTransfer: null, hdr: false, bitRate: null, ...v,
   };
-  return { durationSeconds: 10, formatName: "mov,mp4", demuxer: "mov", video, audio: null };
+  return { durationSeconds: 10, formatName: "mov,mp4", demuxer: "mov", video, audio: null, audioTracks: [] };
 }
 const sizes = (m: MediaInfo) => planVideo(m, [...ALL]).rungs.map((r) => `${r.name}:${r.width}x${r.height}`);
 

@@ -22,6 +22,14 @@ const RECIPES: Record<string, (out: string) => void> = {
   "hd.mp4": (o) => ffmpeg([...pattern(1920, 1080, 7), ...tone(7), ...h264, "-c:a", "aac", "-shortest", o]),
   "small.mp4": (o) => ffmpeg([...pattern(640, 360, 13), ...tone(13), ...h264, "-c:a", "aac", "-shortest", o]),
   "portrait.mp4": (o) => ffmpeg([...pattern(720, 1280, 3), ...tone(3), ...h264, "-c:a", "aac", "-shortest", o]),
+  // A phone held upright: 1080×1920 at 60 fps, and the same stored landscape with a 90° display matrix.
+  "portrait-1080.mp4": (o) => ffmpeg([...pattern(1080, 1920, 3, 60), ...tone(3), ...h264, "-c:a", "aac", "-shortest", o]),
+  "rotated-1080.mp4": (o) => {
+    const plain = `${o}.plain.mp4`;
+    ffmpeg([...pattern(1920, 1080, 3), ...tone(3), ...h264, "-c:a", "aac", "-shortest", plain]);
+    ffmpeg(["-i", plain, "-c", "copy", "-metadata:s:v", "rotate=270", o]);
+    rmSync(plain);
+  },
   "rotated.mp4": (o) => {
     const plain = `${o}.plain.mp4`;
     ffmpeg([...pattern(1280, 720, 3), ...tone(3), ...h264, "-c:a", "aac", "-shortest", plain]);

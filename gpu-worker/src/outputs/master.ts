@@ -39,15 +39,52 @@ export interface MasterVariant {
 
 const AAC_LC = "mp4a.40.2";
 
+/** One rendition of the audio group: the default track first, then every other track. */
+export interface AudioRendition {
+  uri: string;
+  stats: PlaylistStats;
+  /** Tag as the file had it (ISO 639-2 or BCP 47), null for none. */
+  language: string | null;
+  title: string | null;
+}
+
+/** ISO 639-2 codes as BCP 47 wants them (its two-letter form where one exists); others pass. */
+const TWO_LETTER: Record<string, string> = {
+  eng: "en", fra: "fr", fre: "fr", deu: "de", ger: "de", spa: "es", ita: "it", por: "pt", nld: "nl", dut: "nl", rus: "ru",
+  jpn: "ja", zho: "zh", chi: "zh", kor: "ko", ara: "ar", hin: "hi", pol: "pl", swe: "sv", nor: "no", dan: "da", fin: "fi",
+  tur: "tr", ces: "cs", cze: "cs", ell: "el", gre: "el", heb: "he", hun: "hu", ukr: "uk", vie: "vi", tha: "th", ind: "id",
+};
+export const bcp47 = (language: string | null) => (language ? (TWO_LETTER[language.toLowerCase()] ?? language.toLowerCase()) : "und");
+
+/** Quoted-string attributes may not hold `"` or line breaks (RFC 8216 §4.2). */
+const quoted = (s: string) => s.replace(/["\r\n]/g, "'");
+
+/** Unique NAMEs for a group: the title, else the language, else "Track n". */
+export function renditionNames(tracks: { language: string | null; title: string | null }[], fallback = "Track"): string[] {
+  const seen = new Map<string, number>();
+  return tracks.map((t, i) => {
+    const name = quoted(t.title ?? (t.language ? bcp47(t.language) : i === 0 ? "Main" : `${fallback} ${i + 1}`));
+    const n = (seen.get(name) ?? 0) + 1;
+    seen.set(name, n);
+    return n === 1 ? name : `${name} (${n})`;
+  });
+}
+
 /**
  * The master playlist, written by us rather than FFmpeg 5.1 (which omits AVERAGE-BANDWIDTH and
- * FRAME-RATE): every variant's BANDWIDTH covers its video plus the shared audio group.
+ * FRAME-RATE): every variant's BANDWIDTH covers its video plus the largest rendition of the
+ * audio group. Every audio track is a rendition; the first is the default.
  */
-export function videoMaster(variants: MasterVariant[], fps: number, audio: { uri: string; stats: PlaylistStats } | null): string {
+export function videoMaster(variants: MasterVariant[], fps: number, audioTracks: AudioRendition[]): string {
   const lines = ["#EXTM3U", "#EXT-X-VERSION:4", "#EXT-X-INDEPENDENT-SEGMENTS"];
-  if (audio) {
-    lines.push(`#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="Main",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="${audio.uri}"`);
-  }
+  const names = renditionNames(audioTracks);
+  audioTracks.forEach((t, i) => {
+    const isDefault = i === 0 ? "YES" : "NO";
+    lines.push(`#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="${names[i]}",LANGUAGE="${bcp47(t.language)}",DEFAULT=${isDefault},AUTOSELECT=YES,CHANNELS="2",URI="${t.uri}"`);
+  });
+  const audio = audioTracks.length
+    ? { stats: { peak: Math.max(...audioTracks.map((t) => t.stats.peak)), average: Math.max(...audioTracks.map((t) => t.stats.average)) } }
+    : null;
   for (const v of variants) {
     const attrs = [
       `BANDWIDTH=${v.stats.peak + (audio?.stats.peak ?? 0)}`,

@@ -1,6 +1,7 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ffmpegStderr, fixture, joinedSegments, transcode } from "../support.ts";
+import { ffmpegStderr, fixture, joinedSegments, playlistSeconds, transcode } from "../support.ts";
 
 /** Mean volume (dB) of a file through a narrow band-pass around `hz`. */
 function bandDb(file: string, hz: number): number {
@@ -18,5 +19,18 @@ describe("several audio tracks", () => {
     const err = ffmpegStderr(["-i", src, "-map", "0:2", "-af", "ebur128=peak=true", "-f", "null", "-"]);
     const integrated = Number(/I:\s+(-?[\d.]+) LUFS\s+Threshold[\s\S]*$/.exec(err.slice(err.lastIndexOf("Summary:")))![1]);
     expect(r.output.loudness!.integrated).toBeCloseTo(integrated, 1);
+  });
+
+  it("every track is an alternate audio rendition with its language and name, the default one first", async () => {
+    const r = await transcode(fixture("two-tracks.mkv"), { archive: false });
+    const master = readFileSync(r.path(r.output.hlsMasterKey), "utf8");
+    const media = master.split("\n").filter((l) => l.startsWith("#EXT-X-MEDIA:TYPE=AUDIO"));
+    expect(media).toHaveLength(2);
+    expect(media[0]).toMatch(/NAME="English",LANGUAGE="en",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio\/index.m3u8"/);
+    expect(media[1]).toMatch(/NAME="Commentaire",LANGUAGE="fr",DEFAULT=NO,AUTOSELECT=YES,CHANNELS="2",URI="audio_1\/index.m3u8"/);
+    const root = join(r.path(r.output.hlsMasterKey), "..");
+    const commentary = joinedSegments(join(root, "audio_1", "index.m3u8"), join(r.job.outDir, "audio_1.ts"));
+    expect(bandDb(commentary, 300) - bandDb(commentary, 2000)).toBeGreaterThan(20);
+    expect(playlistSeconds(join(root, "audio_1", "index.m3u8"))).toBeCloseTo(playlistSeconds(join(root, "360p", "index.m3u8")), 1);
   });
 });

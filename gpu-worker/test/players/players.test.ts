@@ -1,0 +1,84 @@
+import { createReadStream, statSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { extname, join, normalize } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixture, tempDir, transcode } from "../support.ts";
+import { PLAYER_SCRIPT } from "./player-page.ts";
+
+/** Every shape of the fixture set, as the pipeline makes it, in one folder a server serves. */
+const SET = [
+  ["small.mp4", "video"],
+  ["portrait.mp4", "video"],
+  ["rotated.mp4", "video"],
+  ["portrait-1080.mp4", "video"],
+  ["rotated-1080.mp4", "video"],
+  ["anamorphic.mp4", "video"],
+  ["interlaced-unflagged.mp4", "video"],
+  ["late-audio.mp4", "video"],
+  ["two-tracks.mkv", "video"],
+  ["silent.mp4", "video"],
+  ["vfr.mp4", "video"],
+  ["hdr.mkv", "video"],
+  ["voice.m4a", "audio"],
+] as const;
+
+const TYPES: Record<string, string> = { ".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t", ".vtt": "text/vtt", ".js": "text/javascript", ".html": "text/html" };
+const VENDOR: Record<string, string> = {
+  "/vendor/hls.js": "node_modules/hls.js/dist/hls.min.js",
+  "/vendor/shaka.js": "node_modules/shaka-player/dist/shaka-player.compiled.js",
+};
+
+let browser: Browser;
+let page: Page;
+let server: Server;
+let base: string;
+const masters = new Map<string, string>();
+
+beforeAll(async () => {
+  const root = tempDir();
+  for (const [name, mediaType] of SET) {
+    const r = await transcode(fixture(name), { mediaType, archive: false, outDir: root });
+    masters.set(name, r.output.hlsMasterKey);
+  }
+  server = createServer((req, res) => {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    if (path === "/") {
+      res.writeHead(200, { "content-type": "text/html" }).end('<!doctype html><script src="/vendor/hls.js"></script><script src="/vendor/shaka.js"></script>');
+      return;
+    }
+    const file = VENDOR[path] ? join(process.cwd(), VENDOR[path]!) : join(root, normalize(decodeURIComponent(path)).replace(/^(\.\.[/\\])+/, ""));
+    if (!statSync(file, { throwIfNoEntry: false })?.isFile()) return void res.writeHead(404).end();
+    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "access-control-allow-origin": "*" });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // Debian's Chromium, never a downloaded one.
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--autoplay-policy=no-user-gesture-required"] });
+  page = await browser.newPage();
+  await page.goto(`${base}/`);
+  await page.addScriptTag({ content: PLAYER_SCRIPT });
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+describe("every output of the fixture set plays in both players, every variant forced once", () => {
+  for (const [name] of SET) {
+    for (const player of ["hls.js", "shaka"] as const) {
+      it(`${name} in ${player}`, async () => {
+        const result = await page.evaluate(([url, which]) => (globalThis as any).playAll(url, which), [`${base}/${masters.get(name)}`, player] as const);
+        expect(result.errors, JSON.stringify(result)).toEqual([]);
+        expect(result.played).toBe(true);
+        expect(result.variants.length).toBeGreaterThan(0);
+        expect(result.variants.filter((v: { ok: boolean }) => !v.ok), JSON.stringify(result.variants)).toEqual([]);
+        // Both tracks of the two-language release are offered by the player.
+        if (name === "two-tracks.mkv") expect(result.audioTracks.length, JSON.stringify(result.audioTracks)).toBe(2);
+      }, 120_000);
+    }
+  }
+});
