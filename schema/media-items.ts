@@ -60,6 +60,8 @@ export const mediaItems = pgTable(
     mezzanineStatus: mezzanineStatusEnum("mezzanine_status"),
     transcodingPriority: transcodingPriorityEnum("transcoding_priority").notNull().default("standard"),
     readyVariants: jsonb("ready_variants").$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    /** The upload's subtitle tracks and what became of each (converted to WebVTT, or skipped). */
+    subtitles: jsonb("subtitles").$type<{ language: string | null; name: string; codec: string; status: "converted" | "skipped" }[]>().notNull().default(sql`'[]'::jsonb`),
     /** EBU R128 figures ×100, rounded: LUFS, dBTP, LU. */
     loudnessIntegrated: integer("loudness_integrated"),
     loudnessPeak: integer("loudness_peak"),

@@ -39,6 +39,7 @@ export function projectionRow(state: Exclude<LifecycleState, "deleted">, c: Life
     mezzanineKey: o?.mezzanineKey ?? null,
     mezzanineStatus: o?.mezzanineKey ? "ready" : null,
     readyVariants: o?.readyVariants ?? [],
+    subtitles: o?.subtitles ?? [],
     loudnessIntegrated: toHundredths(o?.loudness?.integrated),
     loudnessPeak: toHundredths(o?.loudness?.truePeak),
     loudnessRange: toHundredths(o?.loudness?.range),
@@ -64,6 +65,7 @@ export function outputFromRow(row: MediaItemRow): JobOutput | null {
     width: row.width,
     height: row.height,
     readyVariants: row.readyVariants,
+    subtitles: row.subtitles,
     loudness:
       row.loudnessIntegrated === null
         ? null

@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { JOB_DEFAULTS, outputKeys, type JobOutput, type KeyScope, type MediaType, type RenditionName } from "../../src/contract/index.ts";
 import { createReadStream, createWriteStream } from "node:fs";
@@ -14,7 +14,8 @@ import { baseInputFlags, memoryLimit, OUT_OF_MEMORY, runTool, ToolFailed } from 
 import { together } from "./ffmpeg/together.ts";
 import { alternateDir, ladderArgs } from "./ladder-args.ts";
 import { measureLoudness, normalisationFilter, type Loudness, type LoudnessTarget } from "./loudness.ts";
-import { audioMaster, playlistStats, videoMaster } from "./outputs/master.ts";
+import { audioMaster, bcp47, playlistStats, renditionNames, videoMaster } from "./outputs/master.ts";
+import { subtitleArgs, subtitleDir, subtitlePlaylist, withTimestampMap } from "./outputs/subtitles.ts";
 import { samplesPerPixel, WaveformBuilder } from "./outputs/waveform.ts";
 import { waveformPng } from "./outputs/waveform-png.ts";
 import { planVideo, type VideoPlan } from "./plan.ts";
@@ -186,7 +187,8 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
     );
     progress.report("packaging", 0.3);
 
-    await writeVideoMaster(hlsDir, plan, info.audioTracks);
+    const subtitles = await step(timings, "subtitles", () => convertSubtitles({ input: job.input, hlsDir, info, length, source, opts, firstSegment: join(hlsDir, plan.rungs[0]!.name) }));
+    await writeVideoMaster(hlsDir, plan, info.audioTracks, subtitles.renditions);
     output = {
       mediaType: "video",
       hlsMasterKey: keys.hlsMaster,
@@ -202,6 +204,7 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
       loudness: loudness ? { integrated: loudness.integrated, truePeak: loudness.truePeak, range: loudness.range } : null,
       encoder: encoder.name,
       thumbnailSeconds: thumbnail.atSeconds,
+      subtitles: subtitles.report,
     };
     files.push({ bucket: "media", key: keys.thumbnail, path: at(keys.thumbnail) });
   } else {
@@ -264,6 +267,7 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
       loudness: loudness ? { integrated: loudness.integrated, truePeak: loudness.truePeak, range: loudness.range } : null,
       encoder: null,
       thumbnailSeconds: null,
+      subtitles: [],
     };
     files.push({ bucket: "media", key: keys.waveform, path: waveformPath }, { bucket: "media", key: keys.waveformImage, path: png });
   }
@@ -341,7 +345,54 @@ function round3(n: number) {
   return Math.round(n * 1000) / 1000;
 }
 
-async function writeVideoMaster(hlsDir: string, plan: VideoPlan, tracks: MediaInfo["audioTracks"]): Promise<void> {
+/**
+ * Text subtitle tracks to WebVTT renditions (one file per track, mapped onto the video segments'
+ * clock); bitmap ones are reported as skipped. Paid only by uploads that have subtitles.
+ */
+async function convertSubtitles(a: {
+  input: string;
+  hlsDir: string;
+  info: MediaInfo;
+  length: number;
+  source: string[];
+  opts: { signal?: AbortSignal; timeoutMs: number };
+  /** The top rung's folder: its first segment's start gives the MPEG-TS clock. */
+  firstSegment: string;
+}): Promise<{ renditions: { uri: string; language: string | null; title: string | null }[]; report: JobOutput["subtitles"] }> {
+  const tracks = a.info.subtitleTracks;
+  if (tracks.length === 0) return { renditions: [], report: [] };
+  const text = tracks.filter((t) => t.kind === "text");
+  let ticks = 0;
+  if (text.length) {
+    const first = (await readFile(join(a.firstSegment, "index.m3u8"), "utf8")).split("\n").find((l) => l && !l.startsWith("#"))!;
+    const { stdout } = await runTool("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=start_time", "-of", "csv=p=0", join(a.firstSegment, first)], a.opts);
+    // The segments' clock at the video's first frame, less where that frame sits on the cues' clock.
+    // ffprobe prints the stream once per program and once on its own: the first number will do.
+    const start = Number(stdout.split("\n").map((l) => l.trim()).find((l) => /^-?[\d.]+$/.test(l)) ?? "1.4");
+    ticks = (start - (a.info.video?.startSeconds ?? 0)) * 90_000;
+  }
+  const names = renditionNames(tracks, "Subtitles");
+  const renditions = await Promise.all(
+    text.map(async (t, i) => {
+      const dir = join(a.hlsDir, subtitleDir(i));
+      await mkdir(dir, { recursive: true });
+      const vtt = join(dir, "index.vtt");
+      await runTool("ffmpeg", subtitleArgs(a.input, a.source, t.stream, vtt), a.opts);
+      await writeFile(vtt, withTimestampMap(await readFile(vtt, "utf8"), ticks));
+      await writeFile(join(dir, "index.m3u8"), subtitlePlaylist("index.vtt", a.length));
+      return { uri: `${subtitleDir(i)}/index.m3u8`, language: t.language, title: t.title };
+    }),
+  );
+  const report = tracks.map((t, i) => ({
+    language: t.language ? bcp47(t.language) : null,
+    name: names[i]!,
+    codec: t.codec,
+    status: t.kind === "text" ? ("converted" as const) : ("skipped" as const),
+  }));
+  return { renditions, report };
+}
+
+async function writeVideoMaster(hlsDir: string, plan: VideoPlan, tracks: MediaInfo["audioTracks"], subtitles: { uri: string; language: string | null; title: string | null }[]): Promise<void> {
   const variants = await Promise.all(
     plan.rungs.map(async (rung) => ({ rung, uri: `${rung.name}/index.m3u8`, stats: await playlistStats(join(hlsDir, rung.name, "index.m3u8")) })),
   );
@@ -351,7 +402,7 @@ async function writeVideoMaster(hlsDir: string, plan: VideoPlan, tracks: MediaIn
       return { uri, stats: await playlistStats(join(hlsDir, uri)), language: t.language, title: t.title };
     }),
   );
-  await writeFile(join(hlsDir, "master.m3u8"), videoMaster(variants, plan.fps, audio));
+  await writeFile(join(hlsDir, "master.m3u8"), videoMaster(variants, plan.fps, audio, subtitles));
 }
 
 /** Every file of the HLS tree, with its key. */

@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { demuxerFor, isStillImage, PROBE_WHITELIST, refusePlaylists } from "./containers.ts";
 import { PipelineError } from "./errors.ts";
+import { TEXT_SUBTITLE_CODECS } from "./outputs/subtitles.ts";
 import { runTool, ToolFailed } from "./ffmpeg/spawn.ts";
 
 export interface VideoInfo {
@@ -30,6 +31,8 @@ export interface VideoInfo {
   fieldOrder: "progressive" | "interlaced" | "unknown";
   /** Seconds of video, from the stream (the container's duration is the longest stream's). */
   durationSeconds: number | null;
+  /** Where the video starts on the clock every FFmpeg output of this file uses (0 = the file's start). */
+  startSeconds: number;
 }
 
 export interface AudioInfo {
@@ -52,6 +55,15 @@ export interface AudioTrack {
   default: boolean;
 }
 
+/** One subtitle track: text ones become WebVTT renditions, bitmap ones (PGS, DVB, DVD) are skipped. */
+export interface SubtitleTrack {
+  stream: string;
+  codec: string;
+  language: string | null;
+  title: string | null;
+  kind: "text" | "bitmap";
+}
+
 export interface MediaInfo {
   /** The container's length (its longest stream). */
   durationSeconds: number;
@@ -63,6 +75,7 @@ export interface MediaInfo {
   audio: AudioInfo | null;
   /** Every audio track, the default one first, then in the file's order. */
   audioTracks: AudioTrack[];
+  subtitleTracks: SubtitleTrack[];
 }
 
 export interface ProbeOptions {
@@ -201,6 +214,7 @@ export async function probe(input: string, opts: ProbeOptions): Promise<MediaInf
       bitRate: Number(v.bit_rate) || null,
       fieldOrder: field === "progressive" ? "progressive" : ["tt", "bb", "tb", "bt"].includes(field) ? "interlaced" : "unknown",
       durationSeconds: videoSeconds,
+      startSeconds: Math.max(0, (Number(v.start_time) || 0) - (Number(json.format?.start_time) || 0)),
     };
     if (!(video.width > 0 && video.height > 0)) throw new PipelineError("INPUT_UNREADABLE", "The video stream has no frame size");
   }
@@ -225,5 +239,12 @@ export async function probe(input: string, opts: ProbeOptions): Promise<MediaInf
     };
   };
   const audioTracks = a ? [a, ...audios.filter((s) => s !== a)].map(track) : [];
-  return { durationSeconds, formatName, demuxer, video, audio, audioTracks };
+  const subtitleTracks: SubtitleTrack[] = streams
+    .filter((s) => s.codec_type === "subtitle")
+    .map((s) => {
+      const { stream, language, title } = track(s);
+      const codec = String(s.codec_name ?? "unknown");
+      return { stream, codec, language, title, kind: TEXT_SUBTITLE_CODECS.has(codec) ? "text" : "bitmap" };
+    });
+  return { durationSeconds, formatName, demuxer, video, audio, audioTracks, subtitleTracks };
 }

@@ -5,10 +5,10 @@ import type { MediaInfo, VideoInfo } from "../src/probe.ts";
 const ALL = ["1080p", "720p", "480p", "360p"] as const;
 function info(v: Partial<VideoInfo>): MediaInfo {
   const video: VideoInfo = {
-    stream: "0:0", codec: "h264", width: 1920, height: 1080, sar: 1, fieldOrder: "progressive", durationSeconds: 10, displayWidth: 1920, displayHeight: 1080, rotation: 0, fps: 30, nominalFps: 30,
+    stream: "0:0", codec: "h264", width: 1920, height: 1080, sar: 1, fieldOrder: "progressive", durationSeconds: 10, startSeconds: 0, displayWidth: 1920, displayHeight: 1080, rotation: 0, fps: 30, nominalFps: 30,
     variableFrameRate: false, pixFmt: "yuv420p", bitDepth: 8, colorTransfer: null, hdr: false, bitRate: null, ...v,
   };
-  return { durationSeconds: 10, formatName: "mov,mp4", demuxer: "mov", video, audio: null, audioTracks: [] };
+  return { durationSeconds: 10, formatName: "mov,mp4", demuxer: "mov", video, audio: null, audioTracks: [], subtitleTracks: [] };
 }
 const sizes = (m: MediaInfo) => planVideo(m, [...ALL]).rungs.map((r) => `${r.name}:${r.width}x${r.height}`);
 

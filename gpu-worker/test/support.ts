@@ -106,6 +106,27 @@ const RECIPES: Record<string, (out: string) => void> = {
   "black-open.mp4": (o) =>
     ffmpeg(["-f", "lavfi", "-i", "color=c=black:s=640x360:r=25:d=3", ...pattern(640, 360, 7, 25), ...tone(10),
       "-filter_complex", "[0:v][1:v]concat=n=2:v=1:a=0[v]", "-map", "[v]", "-map", "2:a", ...h264, "-c:a", "aac", o]),
+  // A release with English subtitles (SRT) and French ones (ASS), and a phone-style MP4 with mov_text.
+  "subtitled.mkv": (o) => {
+    const srt = `${o}.en.srt`;
+    const ass = `${o}.fr.ass`;
+    writeFileSync(srt, "1\n00:00:00,500 --> 00:00:02,000\nHello there\n\n2\n00:00:02,500 --> 00:00:03,800\nSecond line\n");
+    writeFileSync(ass, ["[Script Info]", "ScriptType: v4.00+", "", "[V4+ Styles]",
+      "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
+      "Style: Default,Arial,20,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,1", "", "[Events]",
+      "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
+      "Dialogue: 0,0:00:00.50,0:00:02.00,Default,,0,0,0,,{\\i1}Bonjour{\\i0} à tous", ""].join("\n"));
+    ffmpeg([...pattern(640, 360, 4, 25), ...tone(4), "-i", srt, "-i", ass, "-map", "0:v", "-map", "1:a", "-map", "2:s", "-map", "3:s", ...h264, "-c:a", "aac",
+      "-c:s:0", "srt", "-c:s:1", "ass", "-metadata:s:s:0", "language=eng", "-metadata:s:s:1", "language=fra", "-metadata:s:s:1", "title=Français", o]);
+    rmSync(srt);
+    rmSync(ass);
+  },
+  "subtitled.mp4": (o) => {
+    const srt = `${o}.srt`;
+    writeFileSync(srt, "1\n00:00:01,000 --> 00:00:02,500\nFrom the phone\n");
+    ffmpeg([...pattern(640, 360, 3, 30), ...tone(3), "-i", srt, "-map", "0:v", "-map", "1:a", "-map", "2:s", ...h264, "-c:a", "aac", "-c:s", "mov_text", "-metadata:s:s:0", "language=spa", o]);
+    rmSync(srt);
+  },
   "still.png": (o) => ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=640x360:d=1", "-frames:v", "1", o]),
   "still.jpg": (o) => ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=640x360:d=1", "-frames:v", "1", o]),
   // A 2400×2400 PNG in Matroska (5.8 MP): a pixel bomb against a lowered limit.

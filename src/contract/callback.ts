@@ -30,6 +30,14 @@ export type Phase = z.infer<typeof phase>;
 
 const key = z.string().min(1).max(500);
 
+export const subtitleTrack = z.object({
+  language: z.string().max(35).nullable(),
+  name: z.string().max(100),
+  codec: z.string().max(40),
+  status: z.enum(["converted", "skipped"]),
+});
+export type SubtitleTrack = z.infer<typeof subtitleTrack>;
+
 /**
  * The result of a finished job. A field that does not apply is null, never invented:
  * a silent video has loudness null, a video has no waveform keys, no archive → no mezzanine.
@@ -52,6 +60,8 @@ export const jobOutput = z.object({
   encoder: z.enum(["h264_nvenc", "libx264"]).nullable(),
   /** When the thumbnail's frame is (10 % of the video, or the first frame after it that is not black); null for audio. */
   thumbnailSeconds: z.number().nonnegative().nullable().default(null),
+  /** The upload's subtitle tracks: text ones became WebVTT renditions, bitmap ones were skipped. */
+  subtitles: z.array(subtitleTrack).max(64).default(() => []),
 });
 export type JobOutput = z.infer<typeof jobOutput>;
 

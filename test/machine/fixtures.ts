@@ -29,6 +29,7 @@ export function output(overrides: Partial<JobOutput> = {}): JobOutput {
     loudness: null,
     encoder: "libx264",
     thumbnailSeconds: 1.25,
+    subtitles: [],
     ...overrides,
   };
 }

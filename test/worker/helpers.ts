@@ -160,6 +160,7 @@ export function videoOutput(input: JobInput, overrides: Partial<JobOutput> = {})
     loudness: { integrated: -16.04, truePeak: -1.52, range: 4.3 },
     encoder: "libx264",
     thumbnailSeconds: 2.002,
+    subtitles: [{ language: "en", name: "English", codec: "subrip", status: "converted" }],
     ...overrides,
   };
 }
@@ -176,6 +177,7 @@ export function audioOutput(input: JobInput): JobOutput {
     readyVariants: ["audio"],
     encoder: null,
     thumbnailSeconds: null,
+    subtitles: [],
   };
 }
 

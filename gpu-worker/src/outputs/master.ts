@@ -75,9 +75,19 @@ export function renditionNames(tracks: { language: string | null; title: string 
  * FRAME-RATE): every variant's BANDWIDTH covers its video plus the largest rendition of the
  * audio group. Every audio track is a rendition; the first is the default.
  */
-export function videoMaster(variants: MasterVariant[], fps: number, audioTracks: AudioRendition[]): string {
+export function videoMaster(
+  variants: MasterVariant[],
+  fps: number,
+  audioTracks: AudioRendition[],
+  subtitles: { uri: string; language: string | null; title: string | null }[] = [],
+): string {
   const lines = ["#EXTM3U", "#EXT-X-VERSION:4", "#EXT-X-INDEPENDENT-SEGMENTS"];
   const names = renditionNames(audioTracks);
+  const subtitleNames = renditionNames(subtitles, "Subtitles");
+  // Subtitles are offered, never forced on (DEFAULT=NO): the viewer turns them on.
+  subtitles.forEach((t, i) => {
+    lines.push(`#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="${subtitleNames[i]}",LANGUAGE="${bcp47(t.language)}",DEFAULT=NO,AUTOSELECT=YES,URI="${t.uri}"`);
+  });
   audioTracks.forEach((t, i) => {
     const isDefault = i === 0 ? "YES" : "NO";
     lines.push(`#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="${names[i]}",LANGUAGE="${bcp47(t.language)}",DEFAULT=${isDefault},AUTOSELECT=YES,CHANNELS="2",URI="${t.uri}"`);
@@ -93,6 +103,7 @@ export function videoMaster(variants: MasterVariant[], fps: number, audioTracks:
       `CODECS="${[avcCodecs(v.rung.level), ...(audio ? [AAC_LC] : [])].join(",")}"`,
       `FRAME-RATE=${fps.toFixed(3)}`,
       ...(audio ? ['AUDIO="aud"'] : []),
+      ...(subtitles.length ? ['SUBTITLES="subs"'] : []),
     ];
     lines.push(`#EXT-X-STREAM-INF:${attrs.join(",")}`, v.uri);
   }

@@ -42,6 +42,25 @@ window.playAll = async function (url, which) {
         result.variants.push({ height: hls.levels[i].height, ok: moved && hls.currentLevel === i });
         if (video.duration - video.currentTime < 1.5) video.currentTime = 0;
       }
+      if (hls.subtitleTracks.length) {
+        // The first subtitle track on, then what is showing at 1 s and at 3 s of the picture.
+        hls.subtitleDisplay = true;
+        hls.subtitleTrack = 0;
+        result.cues = [];
+        for (const at of [1, 3]) {
+          video.currentTime = at;
+          const started = Date.now();
+          let text = null;
+          while (Date.now() - started < 10000 && !text) {
+            await new Promise((r) => setTimeout(r, 100));
+            const track = [...video.textTracks].find((t) => t.mode === "showing");
+            const active = track && track.activeCues && track.activeCues[0];
+            text = active ? active.text : null;
+          }
+          result.cues.push(text);
+        }
+        video.currentTime = 0;
+      }
       for (let i = 0; i < hls.audioTracks.length; i++) {
         hls.audioTrack = i;
         const moved = await advance(0.5, 15000);

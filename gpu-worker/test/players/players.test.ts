@@ -21,6 +21,7 @@ const SET = [
   ["silent.mp4", "video"],
   ["vfr.mp4", "video"],
   ["hdr.mkv", "video"],
+  ["subtitled.mkv", "video"],
   ["voice.m4a", "audio"],
 ] as const;
 
@@ -78,6 +79,11 @@ describe("every output of the fixture set plays in both players, every variant f
         expect(result.variants.filter((v: { ok: boolean }) => !v.ok), JSON.stringify(result.variants)).toEqual([]);
         // Both tracks of the two-language release are offered by the player.
         if (name === "two-tracks.mkv") expect(result.audioTracks.length, JSON.stringify(result.audioTracks)).toBe(2);
+        // Both subtitle renditions are offered; in hls.js the English cue shows at 1 s and the second at 3 s.
+        if (name === "subtitled.mkv") {
+          expect(result.textTracks.length, JSON.stringify(result.textTracks)).toBe(2);
+          if (player === "hls.js") expect(result.cues).toEqual(["Hello there", "Second line"]);
+        }
       }, 120_000);
     }
   }

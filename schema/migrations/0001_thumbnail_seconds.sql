@@ -1,1 +1,0 @@
-ALTER TABLE "media_items" ADD COLUMN "thumbnail_seconds" real;
