@@ -50,6 +50,8 @@ export const mediaItems = pgTable(
     thumbnailKey: key("thumbnail_key"),
     /** The time of the thumbnail's frame (10 %, or later past a black opening). */
     thumbnailSeconds: real("thumbnail_seconds"),
+    storyboardKey: key("storyboard_key"),
+    storyboardVttKey: key("storyboard_vtt_key"),
     waveformKey: key("waveform_key"),
     waveformImageKey: key("waveform_image_key"),
     transcodingError: text("transcoding_error"),

@@ -1,6 +1,7 @@
 import type { VideoEncoder } from "./encoders/types.ts";
 import { aacArgs, chain, hlsOutputArgs, STEREO_48K } from "./hls-args.ts";
 import { previewRung, type VideoPlan } from "./plan.ts";
+import { storyboardFilter, type StoryboardPlan } from "./storyboard.ts";
 
 export interface LadderCommand {
   input: string;
@@ -16,6 +17,8 @@ export interface LadderCommand {
    */
   audio: { filter: string | null; stream?: string; fitSeconds?: number; alternates?: { stream: string; filter: string | null }[] } | null;
   base: string[];
+  /** The seek-preview sprite sheet, made from the same decode (one more branch of the split). */
+  storyboard?: { plan: StoryboardPlan; output: string };
 }
 
 /** Where the i-th other audio track's rendition goes (the default track's is `audio`). */
@@ -46,8 +49,10 @@ export function ladderArgs(cmd: LadderCommand): string[] {
   const n = plan.rungs.length;
   const pre = previewRung(plan);
   const graph: string[] = [];
-  const splitOuts = [...plan.rungs.map((_, i) => `[s${i}]`), "[sp]"].join("");
-  graph.push(`[${plan.stream ?? "0:v:0"}]${chain(encoder.sourceFilters(plan), "null")},split=${n + 1}${splitOuts}`);
+  const sb = cmd.storyboard;
+  const splitOuts = [...plan.rungs.map((_, i) => `[s${i}]`), "[sp]", ...(sb ? ["[ssb]"] : [])].join("");
+  graph.push(`[${plan.stream ?? "0:v:0"}]${chain(encoder.sourceFilters(plan), "null")},split=${n + 1 + (sb ? 1 : 0)}${splitOuts}`);
+  if (sb) graph.push(`[ssb]${storyboardFilter(sb.plan, encoder.toCpu)}[vsb]`);
   plan.rungs.forEach((rung, i) => graph.push(`[s${i}]${encoder.scaleFilter(rung)}[v${i}]`));
   // The preview is the first seconds at the middle rung, as its own stream with its own segments.
   graph.push(`[sp]trim=duration=${cmd.previewSeconds},setpts=PTS-STARTPTS,${encoder.scaleFilter(pre)}[vp]`);
@@ -83,5 +88,9 @@ export function ladderArgs(cmd: LadderCommand): string[] {
   args.push("-map", "[vp]", ...encoder.encodeArgs(pre, plan));
   if (cmd.audio) args.push("-map", "[ap]", ...aacArgs(128));
   args.push(...hlsOutputArgs(`${cmd.hlsDir}/preview`, "preview.m3u8", cmd.segmentSeconds));
+  if (sb) {
+    // One JPEG (quality 4 of 2–31: tiles are small), written once when the grid is complete.
+    args.push("-map", "[vsb]", "-frames:v", "1", "-q:v", "4", "-update", "1", "-y", sb.output);
+  }
   return args;
 }

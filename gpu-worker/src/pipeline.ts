@@ -25,6 +25,7 @@ import { sourceFormatArgs } from "./containers.ts";
 import { detectInterlace } from "./interlace.ts";
 import { canRemux, mezzanineArgs } from "./stills-args.ts";
 import { makeThumbnail } from "./thumbnail.ts";
+import { planStoryboard, storyboardVtt } from "./storyboard.ts";
 
 export interface PipelineJob extends KeyScope {
   input: string;
@@ -161,11 +162,13 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
     const audio = info.audio
       ? { filter: normalisationFilter(loudness, job.loudnessTarget).filter, stream: info.audio.stream, fitSeconds: length, alternates }
       : null;
+    const storyboard = { plan: planStoryboard(length, plan.rungs[0]!.width, plan.rungs[0]!.height), output: at(keys.storyboard) };
+    await mkdir(dirname(storyboard.output), { recursive: true });
     let encoder: VideoEncoder = await chooseEncoder(job.encoder);
     const encode = (enc: VideoEncoder) =>
       runTool(
         "ffmpeg",
-        ladderArgs({ input: job.input, hlsDir, plan, encoder: enc, segmentSeconds: job.segmentSeconds, previewSeconds: job.previewSeconds, audio, base: source }),
+        ladderArgs({ input: job.input, hlsDir, plan, encoder: enc, segmentSeconds: job.segmentSeconds, previewSeconds: job.previewSeconds, audio, base: source, storyboard }),
         { ...opts, onStdout: progressParser(length, (f) => progress.report("encoding", f)) },
       );
     await step(timings, "ladder", async () => {
@@ -180,6 +183,9 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
       }
     });
     progress.report("packaging", 0);
+    await nonEmpty(storyboard.output, "storyboard");
+    await writeFile(at(keys.storyboardVtt), storyboardVtt(storyboard.plan, length));
+    files.push({ bucket: "media", key: keys.storyboard, path: storyboard.output }, { bucket: "media", key: keys.storyboardVtt, path: at(keys.storyboardVtt) });
 
     await mkdir(dirname(at(keys.thumbnail)), { recursive: true });
     const thumbnail = await step(timings, "thumbnail", () =>
@@ -197,6 +203,8 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
       waveformKey: null,
       waveformImageKey: null,
       mezzanineKey: null,
+      storyboardKey: keys.storyboard,
+      storyboardVttKey: keys.storyboardVtt,
       durationSeconds: round3(length),
       width: plan.rungs[0]!.width,
       height: plan.rungs[0]!.height,
@@ -260,6 +268,8 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
       waveformKey: keys.waveform,
       waveformImageKey: keys.waveformImage,
       mezzanineKey: null,
+      storyboardKey: null,
+      storyboardVttKey: null,
       durationSeconds: round3(info.durationSeconds),
       width: null,
       height: null,

@@ -88,3 +88,18 @@ describe("containers", () => {
     expect(isStillImage("mov,mp4,m4a,3gp,3g2,mj2", { codec_name: "h264", nb_frames: "1" })).toBe(false);
   });
 });
+
+describe("the storyboard branch of the ladder", () => {
+  const sb = { plan: { interval: 2, tiles: 30, columns: 10, rows: 3, tileWidth: 160, tileHeight: 90 }, output: "/sb.jpg" };
+  it("is one more output of the split, one JPEG written when the grid is full", () => {
+    const args = ladderArgs({ input: "/in.mp4", hlsDir: "/o", plan: { ...plan, deinterlace: false }, encoder: x264, segmentSeconds: 6, previewSeconds: 30, audio: null, base: [], storyboard: sb });
+    const graph = args[args.indexOf("-filter_complex") + 1]!;
+    expect(graph).toContain("split=3[s0][sp][ssb]");
+    expect(graph).toContain("[ssb]fps=1/2:round=up,scale=160:90:flags=bicubic,setsar=1,tile=10x3[vsb]");
+    expect(args.slice(-10)).toEqual(["-map", "[vsb]", "-frames:v", "1", "-q:v", "4", "-update", "1", "-y", "/sb.jpg"]);
+  });
+  it("brings only its few frames back from the GPU under NVENC", () => {
+    const graph = ladderArgs({ input: "/in.mp4", hlsDir: "/o", plan: { ...plan, deinterlace: false }, encoder: nvenc, segmentSeconds: 6, previewSeconds: 30, audio: null, base: [], storyboard: sb });
+    expect(graph[graph.indexOf("-filter_complex") + 1]).toContain("[ssb]fps=1/2:round=up,hwdownload,format=nv12,scale=160:90");
+  });
+});

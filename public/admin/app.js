@@ -150,13 +150,54 @@ async function authedBlobUrl(path) {
   return URL.createObjectURL(await res.blob());
 }
 
+/** Cues of a storyboard WebVTT: [{ start, end, x, y, w, h }]. */
+function storyboardCues(vtt) {
+  const t = (s) => s.split(":").reduce((acc, p) => acc * 60 + Number(p), 0);
+  return [...vtt.matchAll(/^([\d:.]+) --> ([\d:.]+)\s*\n\S*#xywh=(\d+),(\d+),(\d+),(\d+)/gm)].map((m) => ({
+    start: t(m[1]), end: t(m[2]), x: +m[3], y: +m[4], w: +m[5], h: +m[6],
+  }));
+}
+
+/** Seek previews: hovering the strip under the player shows the storyboard tile of that instant; a click seeks there. */
+async function startStoryboard(id) {
+  const bar = document.getElementById("seekbar");
+  const preview = document.getElementById("seek-preview");
+  const video = document.getElementById("player");
+  if (!bar || !preview || !video) return;
+  const [image, res] = await Promise.all([
+    authedBlobUrl(`/api/admin/media/${id}/files/storyboard`),
+    fetch(`/api/admin/media/${id}/files/storyboard-vtt`, { headers: { authorization: `Bearer ${token()}` } }),
+  ]);
+  if (!image || !res.ok) return;
+  const cues = storyboardCues(await res.text());
+  const total = () => (Number.isFinite(video.duration) && video.duration > 0 ? video.duration : cues.at(-1)?.end ?? 0);
+  const at = (e) => Math.max(0, Math.min(1, (e.clientX - bar.getBoundingClientRect().left) / bar.clientWidth)) * total();
+  bar.dataset.ready = String(cues.length);
+  bar.addEventListener("mousemove", (e) => {
+    const t = at(e);
+    const cue = cues.find((c) => t >= c.start && t < c.end) ?? cues.at(-1);
+    if (!cue) return;
+    Object.assign(preview.style, {
+      backgroundImage: `url(${image})`,
+      backgroundPosition: `-${cue.x}px -${cue.y}px`,
+      width: `${cue.w}px`,
+      height: `${cue.h}px`,
+      left: `${Math.max(0, Math.min(bar.clientWidth - cue.w, e.clientX - bar.getBoundingClientRect().left - cue.w / 2))}px`,
+    });
+    preview.dataset.time = t.toFixed(1);
+    preview.hidden = false;
+  });
+  bar.addEventListener("mouseleave", () => (preview.hidden = true));
+  bar.addEventListener("click", (e) => (video.currentTime = at(e)));
+}
+
 function itemView(r) {
   const variants = (r.readyVariants || []).map((v) => `<span class="pill">${esc(v)}</span>`).join("") || '<span class="muted">none yet</span>';
   return `
   <h1>${esc(r.originalFilename)} ${pill(r.status)}</h1>
   <div class="item">
     <div>
-      ${r.status === "ready" ? `<video id="player" controls muted playsinline></video>` : `<div class="section">${r.status === "transcoding" ? `${esc(r.transcodingPhase ?? "queued")} ${bar(r.transcodingPercent)}` : `<span class="muted">No stream: the item is ${esc(r.status)}.</span>`}</div>`}
+      ${r.status === "ready" ? `<video id="player" controls muted playsinline></video>${r.storyboardKey ? `<div id="seekbar" class="seekbar" title="Seek previews"><div id="seek-preview" class="seek-preview" hidden></div></div>` : ""}` : `<div class="section">${r.status === "transcoding" ? `${esc(r.transcodingPhase ?? "queued")} ${bar(r.transcodingPercent)}` : `<span class="muted">No stream: the item is ${esc(r.status)}.</span>`}</div>`}
       ${r.waveformImageKey ? `<h2 style="margin-top:16px">Waveform</h2><img class="media-img" id="waveform" alt="waveform">` : ""}
     </div>
     <div class="section">
@@ -169,6 +210,8 @@ function itemView(r) {
         <dt>Variants</dt><dd class="tags">${variants}</dd>
         <dt>Loudness</dt><dd>${r.loudnessIntegrated === null ? "—" : `${lufs(r.loudnessIntegrated)} LUFS · ${lufs(r.loudnessPeak)} dBTP · ${lufs(r.loudnessRange)} LU`}</dd>
         <dt>Encoder</dt><dd>${esc(r.encoder ?? "—")}</dd>
+        ${r.thumbnailSeconds === null ? "" : `<dt>Thumbnail at</dt><dd>${secs(r.thumbnailSeconds)}</dd>`}
+        ${(r.subtitles || []).length ? `<dt>Subtitles</dt><dd class="tags">${r.subtitles.map((s) => `<span class="pill" title="${esc(s.codec)}">${esc(s.name)}${s.status === "skipped" ? " (skipped)" : ""}</span>`).join("")}</dd>` : ""}
         <dt>Attempts</dt><dd>${r.transcodingAttempts} (retries left ${Math.max(0, 1 - r.transcodingAttempts)})</dd>
         <dt>Job</dt><dd class="code">${esc(r.runpodJobId ?? "—")}</dd>
         <dt>Started</dt><dd>${ago(r.transcodingStartedAt)}</dd>
@@ -212,6 +255,7 @@ async function refresh() {
           if (player) player.destroy(), (player = null);
           app.innerHTML = itemView(r);
           if (r.status === "ready") startPlayer(r.id);
+          if (r.status === "ready" && r.storyboardKey) startStoryboard(r.id);
           if (r.thumbnailKey) authedBlobUrl(`/api/admin/media/${r.id}/files/thumbnail`).then((u) => u && (document.getElementById("thumb").src = u));
           if (r.waveformImageKey) authedBlobUrl(`/api/admin/media/${r.id}/files/waveform-image`).then((u) => u && (document.getElementById("waveform").src = u));
         }

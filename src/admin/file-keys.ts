@@ -9,6 +9,8 @@ export interface FileKeys {
   thumbnailKey: string | null;
   waveformKey: string | null;
   waveformImageKey: string | null;
+  storyboardKey: string | null;
+  storyboardVttKey: string | null;
   hlsMasterPlaylistKey: string | null;
 }
 

@@ -50,6 +50,9 @@ export const jobOutput = z.object({
   waveformKey: key.nullable(),
   waveformImageKey: key.nullable(),
   mezzanineKey: key.nullable(),
+  /** Seek previews for video: a sprite sheet and its WebVTT of #xywh= cues; null for audio. */
+  storyboardKey: key.nullable().default(null),
+  storyboardVttKey: key.nullable().default(null),
   durationSeconds: z.number().nonnegative(),
   width: z.number().int().positive().nullable(),
   height: z.number().int().positive().nullable(),

@@ -18,6 +18,9 @@ export function outputKeys({ creatorId, mediaId, attemptId }: KeyScope) {
     thumbnail: `${creatorId}/thumbnails/media/${mediaId}/${attemptId}/auto-generated.jpg`,
     waveform: `${creatorId}/waveforms/${mediaId}/${attemptId}/waveform.json`,
     waveformImage: `${creatorId}/thumbnails/media/${mediaId}/${attemptId}/waveform.png`,
+    /** Seek-preview sprite sheet and its WebVTT of `storyboard.jpg#xywh=` cues (same folder). */
+    storyboard: `${creatorId}/thumbnails/media/${mediaId}/${attemptId}/storyboard.jpg`,
+    storyboardVtt: `${creatorId}/thumbnails/media/${mediaId}/${attemptId}/storyboard.vtt`,
     /** In the archive bucket, not in `media`. */
     mezzanine: `mezzanine/${creatorId}/${mediaId}/${attemptId}/mezzanine.mp4`,
   };
@@ -28,7 +31,16 @@ export function outputKeys({ creatorId, mediaId, attemptId }: KeyScope) {
  * and attempt (a field may be null where it does not apply, never another key). Empty: all good.
  */
 export function foreignOutputKeys(
-  output: { hlsMasterKey: string; hlsPreviewKey: string | null; thumbnailKey: string | null; waveformKey: string | null; waveformImageKey: string | null; mezzanineKey: string | null },
+  output: {
+    hlsMasterKey: string;
+    hlsPreviewKey: string | null;
+    thumbnailKey: string | null;
+    waveformKey: string | null;
+    waveformImageKey: string | null;
+    mezzanineKey: string | null;
+    storyboardKey?: string | null;
+    storyboardVttKey?: string | null;
+  },
   scope: KeyScope,
 ): string[] {
   const k = outputKeys(scope);
@@ -39,9 +51,11 @@ export function foreignOutputKeys(
     waveformKey: k.waveform,
     waveformImageKey: k.waveformImage,
     mezzanineKey: k.mezzanine,
+    storyboardKey: k.storyboard,
+    storyboardVttKey: k.storyboardVtt,
   } as const;
   return (Object.keys(expected) as (keyof typeof expected)[]).filter((field) => {
-    const value = output[field];
+    const value = output[field] ?? null;
     return field === "hlsMasterKey" ? value !== expected[field] : value !== null && value !== expected[field];
   });
 }

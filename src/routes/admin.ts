@@ -65,6 +65,8 @@ export const adminRoutes = new Hono<AppEnv>()
       ["thumbnail", row.thumbnailKey],
       ["waveform", row.waveformKey],
       ["waveform-image", row.waveformImageKey],
+      ["storyboard", row.storyboardKey],
+      ["storyboard-vtt", row.storyboardVttKey],
     ]);
     let key: string | null;
     if (named.has(rest)) key = named.get(rest) ?? null;

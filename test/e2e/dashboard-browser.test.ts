@@ -55,6 +55,17 @@ describe("admin dashboard in Chromium", () => {
       .poll(() => video.evaluate((v: any) => v.currentTime as number), { timeout: 30_000 })
       .toBeGreaterThan(1.5);
     await expect.poll(() => page.locator("#thumb").evaluate((img: any) => img.naturalWidth as number)).toBeGreaterThan(0);
+    // Seek previews: hovering the strip shows the storyboard tile of that instant (13 tiles, one a second).
+    const seekbar = page.locator("#seekbar");
+    await expect.poll(() => seekbar.getAttribute("data-ready")).toBe("13");
+    const box = (await seekbar.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.55, box.y + box.height / 2);
+    const preview = page.locator("#seek-preview");
+    await preview.waitFor({ state: "visible" });
+    const style = await preview.evaluate((el: any) => ({ image: el.style.backgroundImage as string, position: el.style.backgroundPosition as string, width: el.style.width as string }));
+    expect(style.image).toMatch(/^url\("?blob:/);
+    // 55 % of 13 s is 7.15 s: tile 7, the eighth of the first row of ten (160 px each).
+    expect(style).toMatchObject({ position: "-1120px 0px", width: "160px" });
     await page.screenshot({ path: join(ARTIFACTS, "dashboard-item.png") });
     expect(errors).toEqual([]);
     await page.close();

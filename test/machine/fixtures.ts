@@ -30,6 +30,8 @@ export function output(overrides: Partial<JobOutput> = {}): JobOutput {
     encoder: "libx264",
     thumbnailSeconds: 1.25,
     subtitles: [],
+    storyboardKey: keys.storyboard,
+    storyboardVttKey: keys.storyboardVtt,
     ...overrides,
   };
 }

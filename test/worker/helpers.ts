@@ -153,6 +153,8 @@ export function videoOutput(input: JobInput, overrides: Partial<JobOutput> = {})
     waveformKey: null,
     waveformImageKey: null,
     mezzanineKey: `mezzanine/${input.creatorId}/${input.mediaId}/${input.attemptId}/mezzanine.mp4`,
+    storyboardKey: `${input.creatorId}/thumbnails/media/${input.mediaId}/${input.attemptId}/storyboard.jpg`,
+    storyboardVttKey: `${input.creatorId}/thumbnails/media/${input.mediaId}/${input.attemptId}/storyboard.vtt`,
     durationSeconds: 20.02,
     width: 1920,
     height: 1080,
@@ -178,6 +180,8 @@ export function audioOutput(input: JobInput): JobOutput {
     encoder: null,
     thumbnailSeconds: null,
     subtitles: [],
+    storyboardKey: null,
+    storyboardVttKey: null,
   };
 }
 

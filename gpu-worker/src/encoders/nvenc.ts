@@ -26,6 +26,7 @@ export const nvenc: VideoEncoder = {
         [...(plan.deinterlace ? ["yadif_cuda=mode=send_frame:parity=auto:deint=all"] : []), `fps=${plan.fps}`]
       : // CPU preparation, then one upload; every rung scales on the GPU.
         [...cpuSourceFilters(plan), "hwupload_cuda"],
+  toCpu: ["hwdownload", "format=nv12"],
   // setsar=1: the rung's size already is the display aspect (an anamorphic source's 64:45 would
   // otherwise be kept in the stream and widen the picture a second time).
   scaleFilter: (rung) => `scale_cuda=w=${rung.width}:h=${rung.height}:format=yuv420p,setsar=1`,

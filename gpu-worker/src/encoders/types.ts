@@ -9,6 +9,8 @@ export interface VideoEncoder {
   sourceFilters(plan: VideoPlan): string[];
   /** The per-rung scale filter. */
   scaleFilter(rung: Rung): string;
+  /** Filters that bring a prepared frame back to system memory (for the storyboard's few frames). */
+  toCpu: string[];
   /** Encoder flags for one output (each rung is its own HLS output, so no stream specifiers). */
   encodeArgs(rung: Rung, plan: VideoPlan): string[];
 }

@@ -6,6 +6,7 @@ export const x264: VideoEncoder = {
   name: "libx264",
   decodeArgs: () => [],
   sourceFilters: cpuSourceFilters,
+  toCpu: [],
   scaleFilter: (rung) => `scale=${rung.width}:${rung.height}:flags=bicubic,setsar=1`,
   encodeArgs(rung: Rung, plan: VideoPlan): string[] {
     return [

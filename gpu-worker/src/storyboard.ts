@@ -1,0 +1,67 @@
+/**
+ * Seek previews (what Mux, Cloudflare Stream and PeerTube hand players): one JPEG sprite sheet of
+ * small frames, one every `interval` seconds, and a WebVTT whose cues name each tile with
+ * `storyboard.jpg#xywh=x,y,w,h`. Pure: the plan and the WebVTT; the frames come from the ladder's
+ * own decode (ladder-args).
+ */
+export interface StoryboardPlan {
+  /** Seconds between tiles: whole seconds, chosen so one sheet holds at most MAX_TILES. */
+  interval: number;
+  tiles: number;
+  columns: number;
+  rows: number;
+  tileWidth: number;
+  tileHeight: number;
+}
+
+export const MAX_TILES = 100;
+const COLUMNS = 10;
+/** A tile's long side: what a seek-bar preview shows. */
+const TILE_LONG_SIDE = 160;
+
+const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
+
+export function planStoryboard(durationSeconds: number, width: number, height: number): StoryboardPlan {
+  const interval = Math.max(1, Math.ceil(durationSeconds / MAX_TILES));
+  const tiles = Math.max(1, Math.min(MAX_TILES, Math.ceil(durationSeconds / interval)));
+  const columns = Math.min(COLUMNS, tiles);
+  const scale = TILE_LONG_SIDE / Math.max(width, height);
+  return { interval, tiles, columns, rows: Math.ceil(tiles / columns), tileWidth: even(width * scale), tileHeight: even(height * scale) };
+}
+
+/** The filter chain from the ladder's prepared frames to the one sheet. */
+export function storyboardFilter(p: StoryboardPlan, toCpu: string[] = []): string {
+  return [
+    // One frame per interval (on GPU frames too: fps only drops frames). round=up makes tile k
+    // the frame at k·interval; the default (near) gave the one half an interval later (measured).
+    `fps=1/${p.interval}:round=up`,
+    // NVENC's frames live on the GPU: only these few are brought back.
+    ...toCpu,
+    `scale=${p.tileWidth}:${p.tileHeight}:flags=bicubic`,
+    "setsar=1",
+    // The grid; the sheet is written once, at the end, padded black past the last tile.
+    `tile=${p.columns}x${p.rows}`,
+  ].join(",");
+}
+
+const stamp = (s: number) => {
+  const ms = Math.round(s * 1000);
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const sec = (ms % 60_000) / 1000;
+  return `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}:${sec.toFixed(3).padStart(6, "0")}`;
+};
+
+/** The cues: tile i covers [i·interval, (i+1)·interval), the last one ends with the video. */
+export function storyboardVtt(p: StoryboardPlan, durationSeconds: number, image = "storyboard.jpg"): string {
+  const lines = ["WEBVTT", ""];
+  for (let i = 0; i < p.tiles; i++) {
+    const start = i * p.interval;
+    const end = Math.min((i + 1) * p.interval, durationSeconds);
+    if (end <= start) break;
+    const x = (i % p.columns) * p.tileWidth;
+    const y = Math.floor(i / p.columns) * p.tileHeight;
+    lines.push(`${stamp(start)} --> ${stamp(end)}`, `${image}#xywh=${x},${y},${p.tileWidth},${p.tileHeight}`, "");
+  }
+  return lines.join("\n");
+}
