@@ -1,7 +1,7 @@
 import type { VideoEncoder } from "./encoders/types.ts";
 import { aacArgs, chain, hlsOutputArgs, STEREO_48K } from "./hls-args.ts";
 import { previewRung, type VideoPlan } from "./plan.ts";
-import { storyboardFilter, type StoryboardPlan } from "./storyboard.ts";
+import { storyboardFilter, TILE_PATTERN, type StoryboardPlan } from "./storyboard.ts";
 
 export interface LadderCommand {
   input: string;
@@ -17,8 +17,8 @@ export interface LadderCommand {
    */
   audio: { filter: string | null; stream?: string; fitSeconds?: number; alternates?: { stream: string; filter: string | null }[] } | null;
   base: string[];
-  /** The seek-preview sprite sheet, made from the same decode (one more branch of the split). */
-  storyboard?: { plan: StoryboardPlan; output: string };
+  /** The seek-preview tiles, made from the same decode (one more branch of the split), into `tilesDir`. */
+  storyboard?: { plan: StoryboardPlan; tilesDir: string };
 }
 
 /** Where the i-th other audio track's rendition goes (the default track's is `audio`). */
@@ -89,8 +89,8 @@ export function ladderArgs(cmd: LadderCommand): string[] {
   if (cmd.audio) args.push("-map", "[ap]", ...aacArgs(128));
   args.push(...hlsOutputArgs(`${cmd.hlsDir}/preview`, "preview.m3u8", cmd.segmentSeconds));
   if (sb) {
-    // One JPEG (quality 4 of 2–31: tiles are small), written once when the grid is complete.
-    args.push("-map", "[vsb]", "-frames:v", "1", "-q:v", "4", "-update", "1", "-y", sb.output);
+    // One small PNG per tile (lossless: the sheet is the one JPEG encode), numbered from 1.
+    args.push("-map", "[vsb]", "-c:v", "png", "-f", "image2", "-y", `${sb.tilesDir}/${TILE_PATTERN}`);
   }
   return args;
 }

@@ -25,7 +25,7 @@ import { sourceFormatArgs } from "./containers.ts";
 import { detectInterlace } from "./interlace.ts";
 import { canRemux, mezzanineArgs } from "./stills-args.ts";
 import { makeThumbnail } from "./thumbnail.ts";
-import { planStoryboard, storyboardVtt } from "./storyboard.ts";
+import { planStoryboard, storyboardSheetArgs, storyboardVtt } from "./storyboard.ts";
 
 export interface PipelineJob extends KeyScope {
   input: string;
@@ -162,14 +162,16 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
     const audio = info.audio
       ? { filter: normalisationFilter(loudness, job.loudnessTarget).filter, stream: info.audio.stream, fitSeconds: length, alternates }
       : null;
-    const storyboard = { plan: planStoryboard(length, plan.rungs[0]!.width, plan.rungs[0]!.height), output: at(keys.storyboard) };
-    await mkdir(dirname(storyboard.output), { recursive: true });
+    // Tiles go to a scratch folder beside the outputs (never uploaded), the sheet to its key.
+    const storyboard = { plan: planStoryboard(length, plan.rungs[0]!.width, plan.rungs[0]!.height), tilesDir: join(job.outDir, ".storyboard", job.attemptId) };
+    await mkdir(storyboard.tilesDir, { recursive: true });
+    await mkdir(dirname(at(keys.storyboard)), { recursive: true });
     let encoder: VideoEncoder = await chooseEncoder(job.encoder);
     const encode = (enc: VideoEncoder) =>
       runTool(
         "ffmpeg",
         ladderArgs({ input: job.input, hlsDir, plan, encoder: enc, segmentSeconds: job.segmentSeconds, previewSeconds: job.previewSeconds, audio, base: source, storyboard }),
-        { ...opts, onStdout: progressParser(length, (f) => progress.report("encoding", f)) },
+        { ...opts, onStdout: progressParser(length, (f) => progress.report("encoding", f), { fps: plan.fps }) },
       );
     await step(timings, "ladder", async () => {
       try {
@@ -183,9 +185,15 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
       }
     });
     progress.report("packaging", 0);
-    await nonEmpty(storyboard.output, "storyboard");
-    await writeFile(at(keys.storyboardVtt), storyboardVtt(storyboard.plan, length));
-    files.push({ bucket: "media", key: keys.storyboard, path: storyboard.output }, { bucket: "media", key: keys.storyboardVtt, path: at(keys.storyboardVtt) });
+    const tiles = (await readdir(storyboard.tilesDir)).filter((f) => f.endsWith(".png")).length;
+    if (tiles === 0) throw new PipelineError("ENCODE_FAILED", "FFmpeg finished but wrote no storyboard tiles", true);
+    // The cues follow the tiles really written (fps may give one fewer than planned).
+    const board = { ...storyboard.plan, tiles: Math.min(tiles, storyboard.plan.tiles) };
+    await step(timings, "storyboard", () => runTool("ffmpeg", storyboardSheetArgs(board, storyboard.tilesDir, at(keys.storyboard), base), opts));
+    await nonEmpty(at(keys.storyboard), "storyboard");
+    await rm(storyboard.tilesDir, { recursive: true, force: true });
+    await writeFile(at(keys.storyboardVtt), storyboardVtt(board, length));
+    files.push({ bucket: "media", key: keys.storyboard, path: at(keys.storyboard) }, { bucket: "media", key: keys.storyboardVtt, path: at(keys.storyboardVtt) });
 
     await mkdir(dirname(at(keys.thumbnail)), { recursive: true });
     const thumbnail = await step(timings, "thumbnail", () =>

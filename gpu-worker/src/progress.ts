@@ -32,14 +32,24 @@ export class ProgressTracker {
 /**
  * Reads FFmpeg's `-progress` key=value stream and calls `onFraction` with out_time / duration.
  * (In FFmpeg 5.1 out_time_ms is in microseconds too, like out_time_us.)
+ *
+ * With `fps`, the count of frames of the first video output (`frame=`) against duration × fps is
+ * used instead: out_time is the furthest of all outputs, and the ladder's storyboard sheet (one
+ * frame lasting all its tiles) puts it at the end of the video as soon as it starts (measured).
  */
-export function progressParser(durationSeconds: number, onFraction: (f: number) => void): (chunk: Buffer) => void {
+export function progressParser(durationSeconds: number, onFraction: (f: number) => void, opts: { fps?: number } = {}): (chunk: Buffer) => void {
+  const frames = opts.fps ? durationSeconds * opts.fps : 0;
   let partial = "";
   return (chunk) => {
     const lines = (partial + chunk.toString("utf8")).split("\n");
     partial = lines.pop() ?? "";
     for (const line of lines) {
       const [key, value] = line.split("=", 2);
+      if (frames > 0) {
+        if (key === "frame" && Number(value) >= 0) onFraction(Number(value) / frames);
+        else if (key === "progress" && value?.trim() === "end") onFraction(1);
+        continue;
+      }
       if (key === "out_time_us" || key === "out_time_ms") {
         const us = Number(value);
         if (Number.isFinite(us) && us >= 0 && durationSeconds > 0) onFraction(us / 1e6 / durationSeconds);

@@ -29,7 +29,11 @@ export function planStoryboard(durationSeconds: number, width: number, height: n
   return { interval, tiles, columns, rows: Math.ceil(tiles / columns), tileWidth: even(width * scale), tileHeight: even(height * scale) };
 }
 
-/** The filter chain from the ladder's prepared frames to the one sheet. */
+/**
+ * The filter chain from the ladder's prepared frames to the tiles, one small PNG each. Not the
+ * sheet itself: FFmpeg 5.1 prints no -progress for a process one of whose outputs has no frame
+ * yet, and a `tile` sheet has none until the end (measured: only the final report came).
+ */
 export function storyboardFilter(p: StoryboardPlan, toCpu: string[] = []): string {
   return [
     // One frame per interval (on GPU frames too: fps only drops frames). round=up makes tile k
@@ -39,9 +43,25 @@ export function storyboardFilter(p: StoryboardPlan, toCpu: string[] = []): strin
     ...toCpu,
     `scale=${p.tileWidth}:${p.tileHeight}:flags=bicubic`,
     "setsar=1",
-    // The grid; the sheet is written once, at the end, padded black past the last tile.
-    `tile=${p.columns}x${p.rows}`,
   ].join(",");
+}
+
+/** Where the ladder writes the tiles (image2 numbering from 1), and how the sheet is made of them. */
+export const TILE_PATTERN = "tile_%04d.png";
+
+/** The tiles (our own PNGs) into the one JPEG sheet, in order, padded black past the last one. */
+export function storyboardSheetArgs(p: StoryboardPlan, tilesDir: string, output: string, base: string[]): string[] {
+  return [
+    ...base,
+    "-f", "image2",
+    "-framerate", "1",
+    "-i", `${tilesDir}/${TILE_PATTERN}`,
+    "-vf", `tile=${p.columns}x${p.rows}`,
+    "-frames:v", "1",
+    // JPEG quality 4 of FFmpeg's 2–31: tiles are small, the sheet stays a few tens of KiB.
+    "-q:v", "4",
+    "-y", output,
+  ];
 }
 
 const stamp = (s: number) => {

@@ -7,6 +7,7 @@ import { ladderArgs } from "../src/ladder-args.ts";
 import type { VideoPlan } from "../src/plan.ts";
 import { shownAt, thumbnailArgs } from "../src/stills-args.ts";
 import { seekable } from "../src/thumbnail.ts";
+import { storyboardSheetArgs } from "../src/storyboard.ts";
 
 const plan: VideoPlan = {
   stream: "0:1",
@@ -90,13 +91,16 @@ describe("containers", () => {
 });
 
 describe("the storyboard branch of the ladder", () => {
-  const sb = { plan: { interval: 2, tiles: 30, columns: 10, rows: 3, tileWidth: 160, tileHeight: 90 }, output: "/sb.jpg" };
-  it("is one more output of the split, one JPEG written when the grid is full", () => {
+  const sb = { plan: { interval: 2, tiles: 30, columns: 10, rows: 3, tileWidth: 160, tileHeight: 90 }, tilesDir: "/tiles" };
+  it("is one more output of the split: a PNG per tile, then one sheet of them", () => {
     const args = ladderArgs({ input: "/in.mp4", hlsDir: "/o", plan: { ...plan, deinterlace: false }, encoder: x264, segmentSeconds: 6, previewSeconds: 30, audio: null, base: [], storyboard: sb });
     const graph = args[args.indexOf("-filter_complex") + 1]!;
     expect(graph).toContain("split=3[s0][sp][ssb]");
-    expect(graph).toContain("[ssb]fps=1/2:round=up,scale=160:90:flags=bicubic,setsar=1,tile=10x3[vsb]");
-    expect(args.slice(-10)).toEqual(["-map", "[vsb]", "-frames:v", "1", "-q:v", "4", "-update", "1", "-y", "/sb.jpg"]);
+    expect(graph).toContain("[ssb]fps=1/2:round=up,scale=160:90:flags=bicubic,setsar=1[vsb]");
+    expect(args.slice(-8)).toEqual(["-map", "[vsb]", "-c:v", "png", "-f", "image2", "-y", "/tiles/tile_%04d.png"]);
+    expect(storyboardSheetArgs(sb.plan, "/tiles", "/sb.jpg", ["-hide_banner"])).toEqual([
+      "-hide_banner", "-f", "image2", "-framerate", "1", "-i", "/tiles/tile_%04d.png", "-vf", "tile=10x3", "-frames:v", "1", "-q:v", "4", "-y", "/sb.jpg",
+    ]);
   });
   it("brings only its few frames back from the GPU under NVENC", () => {
     const graph = ladderArgs({ input: "/in.mp4", hlsDir: "/o", plan: { ...plan, deinterlace: false }, encoder: nvenc, segmentSeconds: 6, previewSeconds: 30, audio: null, base: [], storyboard: sb });

@@ -9,6 +9,12 @@ describe("progress", () => {
     feed(Buffer.from("000\nprogress=continue\nout_time_us=N/A\nout_time_us=5000000\nprogress=end\n"));
     expect(seen).toEqual([0.25, 0.5, 1]);
   });
+  it("with a frame rate, counts the first video output's frames instead of out_time (the storyboard's runs ahead)", () => {
+    const seen: number[] = [];
+    const feed = progressParser(10, (f) => seen.push(f), { fps: 25 });
+    feed(Buffer.from("frame=50\nout_time_us=10000000\nprogress=continue\nframe=125\nout_time_us=10000000\nprogress=end\n"));
+    expect(seen).toEqual([0.2, 0.5, 1]);
+  });
   it("maps phases onto one scale and never goes backwards", () => {
     const events: ProgressEvent[] = [];
     const t = new ProgressTracker((e) => events.push(e));

@@ -121,6 +121,21 @@ const RECIPES: Record<string, (out: string) => void> = {
     rmSync(srt);
     rmSync(ass);
   },
+  // A Blu-ray-style PGS track next to an SRT one. FFmpeg cannot author bitmap subtitles, so the
+  // SRT track's CodecID is rewritten to S_HDMV/PGS in place (EBML strings may be NUL-padded): the
+  // packets are not real PGS, which is fine, since a bitmap track is never decoded, only listed.
+  "pgs.mkv": (o) => {
+    const srt = `${o}.srt`;
+    writeFileSync(srt, "1\n00:00:00,500 --> 00:00:02,000\nHello\n");
+    const plain = `${o}.plain.mkv`;
+    ffmpeg([...pattern(640, 360, 3, 25), ...tone(3), "-i", srt, "-i", srt, "-map", "0:v", "-map", "1:a", "-map", "2:s", "-map", "3:s", ...h264, "-c:a", "aac", "-c:s", "srt",
+      "-metadata:s:s:0", "language=eng", "-metadata:s:s:1", "language=deu", plain]);
+    const bytes = readFileSync(plain);
+    const at = bytes.lastIndexOf(Buffer.from("S_TEXT/UTF8"));
+    writeFileSync(o, Buffer.concat([bytes.subarray(0, at), Buffer.from("S_HDMV/PGS\0"), bytes.subarray(at + 11)]));
+    rmSync(plain);
+    rmSync(srt);
+  },
   "subtitled.mp4": (o) => {
     const srt = `${o}.srt`;
     writeFileSync(srt, "1\n00:00:01,000 --> 00:00:02,500\nFrom the phone\n");

@@ -35,6 +35,12 @@ describe("storyboard: a sprite sheet and its WebVTT for seek previews", () => {
     expect(scores.indexOf(Math.max(...scores)), JSON.stringify(scores)).toBe(7);
   });
 
+  it("the ladder still reports its encoding progress as it goes (a sheet output once hid every report but the last)", async () => {
+    const seen: number[] = [];
+    await transcode(fixture("hd.mp4"), { archive: false, onProgress: (e) => e.phase === "encoding" && seen.push(e.percent) });
+    expect(seen.filter((p) => p > 8 && p < 88).length).toBeGreaterThanOrEqual(3);
+  });
+
   it("a long video keeps one sheet of at most 100 tiles", () => {
     expect(planStoryboard(3600, 1920, 1080)).toMatchObject({ interval: 36, tiles: 100, columns: 10, rows: 10, tileWidth: 160, tileHeight: 90 });
     expect(planStoryboard(101, 1080, 1920)).toMatchObject({ interval: 2, tiles: 51, rows: 6, tileWidth: 90, tileHeight: 160 });

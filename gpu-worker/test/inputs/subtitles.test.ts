@@ -42,12 +42,18 @@ describe("text subtitles become WebVTT renditions", () => {
     expect(r.output.subtitles).toMatchObject([{ language: "es", codec: "mov_text", status: "converted" }]);
   });
 
-  it("bitmap subtitles (PGS, DVB, DVD) are classified to be skipped, never converted", async () => {
-    // FFmpeg 5.1 cannot author bitmap subtitles from text, so the classification is checked on
-    // what the probe reads; the pipeline reports kind "bitmap" as status "skipped".
-    const info = await probe(fixture("subtitled.mkv"), { maxDurationSeconds: 60 });
-    expect(info.subtitleTracks.map((t) => t.kind)).toEqual(["text", "text"]);
-    const { TEXT_SUBTITLE_CODECS } = await import("../../src/outputs/subtitles.ts");
-    for (const codec of ["hdmv_pgs_subtitle", "dvb_subtitle", "dvd_subtitle", "xsub"]) expect(TEXT_SUBTITLE_CODECS.has(codec)).toBe(false);
+  it("a bitmap track (PGS) is listed as skipped, never a failure, and the text track beside it is converted", async () => {
+    const src = fixture("pgs.mkv");
+    expect((await probe(src, { maxDurationSeconds: 60 })).subtitleTracks.map((t) => [t.codec, t.kind])).toEqual([
+      ["subrip", "text"],
+      ["hdmv_pgs_subtitle", "bitmap"],
+    ]);
+    const r = await transcode(src, { archive: false });
+    expect(r.output.subtitles).toEqual([
+      { language: "en", name: "en", codec: "subrip", status: "converted" },
+      { language: "de", name: "de", codec: "hdmv_pgs_subtitle", status: "skipped" },
+    ]);
+    const master = readFileSync(r.path(r.output.hlsMasterKey), "utf8");
+    expect(master.split("\n").filter((l) => l.startsWith("#EXT-X-MEDIA:TYPE=SUBTITLES"))).toHaveLength(1);
   });
 });
