@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { asPipelineError } from "./errors.ts";
+import { classify } from "./pipeline/step.ts";
 import { setCommandLogger } from "./ffmpeg/spawn.ts";
 import { DEFAULTS, removeOutputs, runPipeline } from "./pipeline.ts";
 import type { EncoderChoice } from "./encoders/detect.ts";
@@ -72,7 +72,7 @@ try {
   console.log(join(job.outDir, "result.json"));
 } catch (error) {
   if (tty) process.stderr.write("\n");
-  const e = asPipelineError(error);
+  const e = classify("The job", error);
   await removeOutputs(job);
   await writeFile(join(job.outDir, "result.json"), JSON.stringify({ error: e.toJSON() }, null, 2));
   console.error(`failed: ${e.code}: ${e.message}`);

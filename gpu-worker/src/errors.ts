@@ -16,8 +16,4 @@ export class PipelineError extends Error {
   }
 }
 
-export function asPipelineError(error: unknown): PipelineError {
-  if (error instanceof PipelineError) return error;
-  if ((error as Error)?.name === "AbortError") return new PipelineError("CANCELLED", "The job was stopped", true, { cause: error });
-  return new PipelineError("INTERNAL", `Unexpected failure: ${(error as Error)?.message ?? String(error)}`, true, { cause: error });
-}
+// Every other failure is classified in one place: pipeline/step.ts classify().

@@ -28,7 +28,7 @@ describe("interlaced sources", () => {
     expect(x264.sourceFilters({ ...plan, deinterlace: false })).toEqual(["fps=25", "format=yuv420p"]);
   });
   it("are found by a short idet pass over the chosen stream", () => {
-    expect(idetArgs("/in.mp4", ["-f", "mov"], "0:1")).toEqual(["-f", "mov", "-i", "/in.mp4", "-map", "0:1", "-frames:v", "150", "-vf", "idet", "-an", "-f", "null", "-"]);
+    expect(idetArgs("/in.mp4", ["-f", "mov"], "0:1")).toEqual(["-f", "mov", "-i", "/in.mp4", "-map", "0:1", "-frames:v", "60", "-vf", "idet", "-an", "-f", "null", "-"]);
     const line = (t: number, b: number, p: number) => `[Parsed_idet_0 @ 0x1] Multi frame detection: TFF: ${t} BFF: ${b} Progressive: ${p} Undetermined: 0`;
     expect(interlacedFromIdet(line(148, 0, 2))).toBe(true);
     expect(interlacedFromIdet(line(0, 90, 10))).toBe(true);

@@ -2,7 +2,8 @@ import { mkdir, rm } from "node:fs/promises";
 import { extname, join } from "node:path";
 import { jobInput, outputKeys, type JobInput, type JobResult, type Phase } from "../../../src/contract/index.ts";
 import type { EncoderChoice } from "../encoders/detect.ts";
-import { asPipelineError, PipelineError } from "../errors.ts";
+import { PipelineError } from "../errors.ts";
+import { classify } from "../pipeline/step.ts";
 import { DEFAULTS, runPipeline } from "../pipeline.ts";
 import { ProgressTracker } from "../progress.ts";
 import { CallbackSender, type CallbackOptions } from "./callback-sender.ts";
@@ -64,15 +65,12 @@ export async function handleJob(
     { webhookUrl: input.webhookUrl, secret: deps.webhookSecret, mediaId: input.mediaId, attemptId: input.attemptId, jobId: job.id },
     { ...deps.callbacks, log: (e, f) => log(e, f) },
   );
-  // The pipeline and this handler report on the same 0–100 scale; only forward moves leave.
-  let last = -1;
-  const forward = (p: { phase: Phase; percent: number }) => {
-    if (p.percent <= last) return;
-    last = p.percent;
+  // The job's one tracker, shared with the pipeline: one 0–100 scale, only forward moves leave;
+  // the sender alone throttles what goes over the network.
+  const tracker = new ProgressTracker((p) => {
     sender.progress(p.phase, p.percent);
     opts.onProgress?.(p);
-  };
-  const tracker = new ProgressTracker(forward);
+  });
   const scratch = join(deps.scratchRoot, scratchName(job.id));
   const timings: Record<string, number> = {};
   const uploader = new OutputUploader({ media: deps.media, archive: deps.archive }, deps.uploadConcurrency ?? 8, opts.signal);
@@ -118,7 +116,7 @@ export async function handleJob(
         maxDurationSeconds: deps.maxDurationSeconds ?? DEFAULTS.maxDurationSeconds,
         maxPixels: deps.maxPixels,
         signal: opts.signal,
-        onProgress: forward,
+        progress: tracker,
         onProbed: (info) => sender.setDuration(info.durationSeconds),
         log: (line) => log("pipeline.log", { line }),
       });
@@ -144,9 +142,7 @@ export async function handleJob(
     log("job.completed", { ...delivery, timings });
     return { kind: "result", result: { status: "completed", attemptId: input.attemptId, output: result.output }, timings };
   } catch (error) {
-    const raw = opts.signal?.aborted && !(error instanceof PipelineError)
-      ? new PipelineError("CANCELLED", "The job was stopped", true, { cause: error })
-      : asPipelineError(error);
+    const raw = classify("The job", error, opts.signal);
     // Messages reach people (dashboard, API): say "the original", not this machine's scratch path.
     const failure = new PipelineError(raw.code, raw.message.replace(new RegExp(`${escapeRegExp(scratch)}/original[^\\s:]*`, "g"), "the original").replaceAll(scratch, "scratch"), raw.retriable, { cause: raw });
     await uploader.settle();
