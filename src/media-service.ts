@@ -1,4 +1,4 @@
-import type { Actor } from "./machine/index.ts";
+import type { Actor, RefusalCode } from "./machine/index.ts";
 import type { Command, CommandResult } from "./objects/commands.ts";
 import type { MediaObject } from "./objects/media-object.ts";
 import type { CreatorObject } from "./objects/creator-object.ts";
@@ -24,10 +24,23 @@ export async function readStatus(env: Env, mediaId: string, actor: Actor): Promi
 }
 
 /**
- * What a command's outcome means to a caller of the API or of the RPC methods: the item's status,
- * or an AppError. `retryRoute` makes an item that is not failed a 422 (the retry route's contract).
+ * The HTTP answer to each refusal the machine gives: status and the API's error code. A retry of
+ * an item that is not failed is 422 INVALID_STATE (the retry route's contract); any other state
+ * refusal is 409.
  */
-export function statusOrThrow(result: CommandResult, opts: { retryRoute?: boolean } = {}): StatusView {
+const REFUSAL_HTTP: Record<RefusalCode, [404 | 403 | 409 | 422 | 429, string]> = {
+  NOT_FOUND: [404, "NOT_FOUND"],
+  FORBIDDEN: [403, "FORBIDDEN"],
+  RETRY_EXHAUSTED: [422, "RETRY_EXHAUSTED"],
+  INPUT_MISSING: [422, "INPUT_MISSING"],
+  INVALID_STATE: [409, "INVALID_STATE"],
+  NOT_RETRIABLE: [422, "INVALID_STATE"],
+  RATE_LIMITED: [429, "RATE_LIMITED"],
+  INVALID_OUTPUT: [422, "INVALID_OUTPUT"],
+};
+
+/** What a command's outcome means to a caller of the API or of the RPC methods: the item's status, or an AppError. */
+export function statusOrThrow(result: CommandResult): StatusView {
   switch (result.outcome) {
     case "applied":
     case "ignored":
@@ -41,17 +54,9 @@ export function statusOrThrow(result: CommandResult, opts: { retryRoute?: boolea
         status: result.status.status,
       });
     case "refused": {
-      const status = {
-        NOT_FOUND: 404,
-        FORBIDDEN: 403,
-        RETRY_EXHAUSTED: 422,
-        INPUT_MISSING: 422,
-        INVALID_STATE: opts.retryRoute ? 422 : 409,
-        RATE_LIMITED: 429,
-        INVALID_OUTPUT: 422,
-      } as const;
+      const [status, code] = REFUSAL_HTTP[result.code];
       const headers = result.retryAfterSeconds === undefined ? undefined : { "retry-after": String(result.retryAfterSeconds) };
-      throw new AppError(status[result.code], result.code, result.message, result.retryAfterSeconds === undefined ? undefined : { retryAfterSeconds: result.retryAfterSeconds }, headers);
+      throw new AppError(status, code, result.message, result.retryAfterSeconds === undefined ? undefined : { retryAfterSeconds: result.retryAfterSeconds }, headers);
     }
   }
 }

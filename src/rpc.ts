@@ -36,7 +36,7 @@ export class TranscoderRpc extends WorkerEntrypoint<Env> {
     return rpc(async () => {
       ids(mediaId, userId);
       const result = await sendCommand(this.env, mediaId, { type: "RETRY", actor: { kind: "user", userId, role: "creator" } });
-      return statusOrThrow(result, { retryRoute: true });
+      return statusOrThrow(result);
     });
   }
   getTranscodingStatus(mediaId: string, userId: string) {

@@ -6,6 +6,8 @@
  * ready is read afresh every time, so its files appear as soon as the row has them.
  */
 export interface FileKeys {
+  creatorId: string;
+  attemptId: string | null;
   thumbnailKey: string | null;
   waveformKey: string | null;
   waveformImageKey: string | null;

@@ -119,12 +119,13 @@ const VERB: Record<Exclude<LifecycleEvent["type"], "DELETED">, string> = {
 function otherwise(state: LifecycleState) {
   const invalid = (type: keyof typeof VERB, hint = "") =>
     refuse("INVALID_STATE", `Cannot ${VERB[type]} an item that is ${state}${hint}`);
-  const command = (type: "UPLOAD_COMPLETE" | "TRIGGER" | "RETRY", hint?: string) => [notOwner, { actions: invalid(type, hint) }];
+  const command = (type: "UPLOAD_COMPLETE" | "TRIGGER", hint?: string) => [notOwner, { actions: invalid(type, hint) }];
   const callback = (type: Callback["type"]) => [...staleCallback, { actions: invalid(type) }];
   return {
     UPLOAD_COMPLETE: command("UPLOAD_COMPLETE"),
     TRIGGER: command("TRIGGER", state === "failed" ? "; use retry" : ""),
-    RETRY: command("RETRY", "; only a failed item can be retried"),
+    // Its own code: the retry route answers it 422, other refusals of state 409 (media-service).
+    RETRY: [notOwner, { actions: refuse("NOT_RETRIABLE", `Cannot ${VERB.RETRY} an item that is ${state}; only a failed item can be retried`) }],
     CANCEL: [notOwner, notAdmin, { actions: invalid("CANCEL", "; only a job in flight can be cancelled") }],
     PROGRESS: callback("PROGRESS"),
     COMPLETED: callback("COMPLETED"),

@@ -96,7 +96,7 @@ export type LifecycleEvent =
   /** The item was deleted (its row carries deletedAt): it answers to nobody any more. */
   | { type: "DELETED"; at: number };
 
-export type RefusalCode = "NOT_FOUND" | "FORBIDDEN" | "INVALID_STATE" | "RETRY_EXHAUSTED" | "INPUT_MISSING" | "RATE_LIMITED" | "INVALID_OUTPUT";
+export type RefusalCode = "NOT_FOUND" | "FORBIDDEN" | "INVALID_STATE" | "RETRY_EXHAUSTED" | "INPUT_MISSING" | "RATE_LIMITED" | "INVALID_OUTPUT" | "NOT_RETRIABLE";
 export interface Refusal {
   code: RefusalCode;
   message: string;

@@ -7,13 +7,19 @@ import type { AppEnv } from "../http/types.ts";
 import { parseMediaId } from "../http/validate.ts";
 import { creatorUsage, inFlight, item, overview, recentFailures, recentItems } from "../admin/queries.ts";
 import type { Config } from "../config.ts";
-import { FileKeyCache } from "../admin/file-keys.ts";
+import { FileKeyCache, type FileKeys } from "../admin/file-keys.ts";
+import { outputKeys } from "../contract/index.ts";
 
 const read = <T>(config: Config, fn: (db: Db) => Promise<T>): Promise<T> => withDb(config, fn);
 
-/** The parts of a key the HLS route may serve: the attempt's HLS folder, and nothing above it. */
-function hlsRoot(masterKey: string): string {
-  return masterKey.slice(0, masterKey.lastIndexOf("/"));
+/**
+ * The HLS folder the route may serve, from the contract's keys for the row's attempt: only when
+ * the row's master is that attempt's, so a row never points the route anywhere else.
+ */
+function hlsRoot(row: FileKeys, mediaId: string): string | null {
+  if (!row.hlsMasterPlaylistKey || !row.attemptId) return null;
+  const k = outputKeys({ creatorId: row.creatorId, mediaId, attemptId: row.attemptId });
+  return row.hlsMasterPlaylistKey === k.hlsMaster ? k.hlsRoot : null;
 }
 
 const fileKeys = new FileKeyCache();
@@ -70,7 +76,7 @@ export const adminRoutes = new Hono<AppEnv>()
     ]);
     let key: string | null;
     if (named.has(rest)) key = named.get(rest) ?? null;
-    else if (rest.startsWith("hls/") && row.hlsMasterPlaylistKey) key = `${hlsRoot(row.hlsMasterPlaylistKey)}/${rest.slice(4)}`;
+    else if (rest.startsWith("hls/") && hlsRoot(row, id)) key = `${hlsRoot(row, id)}/${rest.slice(4)}`;
     else key = null;
     if (!key) throw new AppError(404, "NOT_FOUND", "This item has no such file");
     const upstream = await new S3ObjectStore(config.s3).get(key, c.req.header("range"));

@@ -94,7 +94,7 @@ export const mediaRoutes = new Hono<AppEnv>()
   .post("/:id/retry-transcoding", authenticate({ roles: ["creator", "admin"], service: true }), async (c) => {
     const id = parseMediaId(c.req.param("id"));
     const result = await sendCommand(c.env, id, { type: "RETRY", actor: c.get("actor") });
-    return c.json(statusOrThrow(result, { retryRoute: true }), 202);
+    return c.json(statusOrThrow(result), 202);
   })
   .post("/:id/cancel-transcoding", authenticate({ roles: ["admin"] }), async (c) => {
     const id = parseMediaId(c.req.param("id"));

@@ -15,22 +15,22 @@ const TABLE: Record<LifecycleState, Record<LifecycleEvent["type"], Expect>> = {
   uploading: {
     UPLOAD_COMPLETE: "→uploaded", TRIGGER: "refused INVALID_STATE", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored", DISPATCH_UNCONFIRMED: "ignored", DELETED: "→deleted",
     PROGRESS: "ignored", COMPLETED: "ignored", FAILED: "ignored",
-    TIMEOUT: "ignored", CANCEL: "refused INVALID_STATE", RETRY: "refused INVALID_STATE",
+    TIMEOUT: "ignored", CANCEL: "refused INVALID_STATE", RETRY: "refused NOT_RETRIABLE",
   },
   uploaded: {
     UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "→transcoding dispatchJob", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored", DISPATCH_UNCONFIRMED: "ignored", DELETED: "→deleted",
     PROGRESS: "ignored", COMPLETED: "ignored", FAILED: "ignored",
-    TIMEOUT: "ignored", CANCEL: "refused INVALID_STATE", RETRY: "refused INVALID_STATE",
+    TIMEOUT: "ignored", CANCEL: "refused INVALID_STATE", RETRY: "refused NOT_RETRIABLE",
   },
   transcoding: {
     UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "refused INVALID_STATE", DISPATCHED: "→transcoding",
     DISPATCH_FAILED: "→uploaded", DISPATCH_UNCONFIRMED: "→transcoding", DELETED: "→deleted cancelJob", PROGRESS: "→transcoding", COMPLETED: "→ready", FAILED: "→failed",
-    TIMEOUT: "→failed cancelJob", CANCEL: "→failed cancelJob", RETRY: "refused INVALID_STATE",
+    TIMEOUT: "→failed cancelJob", CANCEL: "→failed cancelJob", RETRY: "refused NOT_RETRIABLE",
   },
   ready: {
     UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "refused INVALID_STATE", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored", DISPATCH_UNCONFIRMED: "ignored", DELETED: "→deleted",
     PROGRESS: "refused INVALID_STATE", COMPLETED: "refused INVALID_STATE", FAILED: "refused INVALID_STATE",
-    TIMEOUT: "ignored", CANCEL: "refused INVALID_STATE", RETRY: "refused INVALID_STATE",
+    TIMEOUT: "ignored", CANCEL: "refused INVALID_STATE", RETRY: "refused NOT_RETRIABLE",
   },
   failed: {
     UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "refused INVALID_STATE", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored", DISPATCH_UNCONFIRMED: "ignored", DELETED: "→deleted",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FileKeyCache, type FileKeys } from "../../src/admin/file-keys.ts";
 
-const keys = (root: string): FileKeys => ({ thumbnailKey: null, waveformKey: null, waveformImageKey: null, storyboardKey: null, storyboardVttKey: null, hlsMasterPlaylistKey: `${root}/master.m3u8` });
+const keys = (root: string): FileKeys => ({ creatorId: "c", attemptId: "a", thumbnailKey: null, waveformKey: null, waveformImageKey: null, storyboardKey: null, storyboardVttKey: null, hlsMasterPlaylistKey: `${root}/master.m3u8` });
 
 describe("admin file keys remembered for a few seconds", () => {
   it("reads the row once while fresh, again once stale", async () => {
