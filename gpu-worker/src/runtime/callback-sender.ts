@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { SIGNATURE_HEADER, signPayload, type JobError, type JobOutput, type Phase } from "../../../src/contract/index.ts";
-import { sleep } from "./retry.ts";
+import { backoffMs, sleep } from "./retry.ts";
 
 export interface CallbackTarget {
   webhookUrl: string;
@@ -153,7 +153,8 @@ export class CallbackSender {
       const permanent = status !== null && status >= 400 && status < 500 && !RETRY_STATUSES.has(status);
       this.o.log?.("callback.terminal", { status: fields.status, http: status, attempts });
       if (ok || permanent) return { delivered: ok, attempts, status };
-      const backoff = Math.min(60_000, this.o.retryBaseMs * 2 ** (attempts - 1));
+      // Not withRetry: the terminal callback is bounded by a deadline, not a count.
+      const backoff = backoffMs(attempts, this.o.retryBaseMs, 60_000);
       if (Date.now() + backoff > deadline) return { delivered: false, attempts, status };
       await sleep(backoff);
     }

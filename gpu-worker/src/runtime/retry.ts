@@ -22,6 +22,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** The one backoff curve of the worker: baseMs doubling per failed attempt (1, 2, …), capped at maxMs. */
+export function backoffMs(attempt: number, baseMs: number, maxMs = 30_000): number {
+  return Math.min(maxMs, baseMs * 2 ** (Math.max(1, attempt) - 1));
+}
+
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions): Promise<T> {
   let last: unknown;
   for (let attempt = 1; attempt <= opts.attempts; attempt++) {
@@ -30,7 +35,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
     } catch (error) {
       last = error;
       if (opts.signal?.aborted || attempt === opts.attempts || (opts.retriable && !opts.retriable(error))) throw error;
-      const ceiling = Math.min(opts.maxMs ?? 30_000, opts.baseMs * 2 ** (attempt - 1));
+      const ceiling = backoffMs(attempt, opts.baseMs, opts.maxMs);
       // Full jitter: many workers retrying against one recovering store do not line up.
       await sleep(ceiling / 2 + Math.random() * (ceiling / 2), opts.signal);
     }

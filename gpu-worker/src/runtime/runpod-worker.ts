@@ -1,5 +1,5 @@
 import type { Phase } from "../../../src/contract/index.ts";
-import { sleep } from "./retry.ts";
+import { backoffMs, sleep, withRetry } from "./retry.ts";
 
 /**
  * RunPod's serverless worker protocol, read from its Python SDK (runpod-python:
@@ -123,7 +123,7 @@ export class RunpodWorker {
         if (this.stopping) break;
         failures++;
         this.log("worker.take.error", { error: (error as Error).message });
-        await sleep(Math.min(5000, 250 * 2 ** failures)).catch(() => {});
+        await sleep(backoffMs(failures + 1, 250, 5000)).catch(() => {});
         continue;
       }
       if (job) await this.runJob(job);
@@ -159,17 +159,23 @@ export class RunpodWorker {
 
   private async postDone(jobId: string, body: object, attempts: number): Promise<void> {
     const url = this.env.jobDoneUrl.replaceAll("$ID", encodeURIComponent(jobId));
-    for (let i = 1; i <= attempts; i++) {
-      try {
-        const res = await this.call(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    await withRetry(
+      async (attempt) => {
+        let res: Response;
+        try {
+          res = await this.call(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+        } catch (error) {
+          this.log("worker.done.error", { jobId, error: (error as Error).message, attempt });
+          throw error;
+        }
         await res.body?.cancel();
         if (res.ok) return;
-        this.log("worker.done.status", { jobId, status: res.status, attempt: i });
-      } catch (error) {
-        this.log("worker.done.error", { jobId, error: (error as Error).message, attempt: i });
-      }
-      if (i < attempts) await sleep(500 * 2 ** (i - 1));
-    }
+        this.log("worker.done.status", { jobId, status: res.status, attempt });
+        throw new Error(`job-done answered ${res.status}`);
+      },
+      { attempts, baseMs: 500 },
+      // Given up after `attempts`: RunPod times the job out on its side; nothing more to do here.
+    ).catch(() => {});
   }
 
   /** Long-polls the stop channel while a job runs; a stop for this job aborts it (and kills FFmpeg). */
