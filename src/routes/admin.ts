@@ -76,8 +76,10 @@ export const adminRoutes = new Hono<AppEnv>()
     ]);
     let key: string | null;
     if (named.has(rest)) key = named.get(rest) ?? null;
-    else if (rest.startsWith("hls/") && hlsRoot(row, id)) key = `${hlsRoot(row, id)}/${rest.slice(4)}`;
-    else key = null;
+    else {
+      const root = rest.startsWith("hls/") ? hlsRoot(row, id) : null;
+      key = root ? `${root}/${rest.slice(4)}` : null;
+    }
     if (!key) throw new AppError(404, "NOT_FOUND", "This item has no such file");
     const upstream = await new S3ObjectStore(config.s3).get(key, c.req.header("range"));
     if (upstream.status === 404) throw new AppError(404, "NOT_FOUND", "The file is not in storage");

@@ -45,5 +45,3 @@ export function subtitlePlaylist(uri: string, durationSeconds: number): string {
     "",
   ].join("\n");
 }
-
-

@@ -126,6 +126,8 @@ async function convertSubtitles(a: {
     ticks = (start - (a.info.video?.startSeconds ?? 0)) * 90_000;
   }
   const names = renditionNames(tracks, "Subtitles");
+  // Named once over every track, so the master and the result call a track the same.
+  const nameOf = new Map(tracks.map((t, i) => [t, names[i]!]));
   const renditions = await Promise.all(
     text.map(async (t, i) => {
       const dir = join(a.hlsDir, subtitleDir(i));
@@ -134,7 +136,7 @@ async function convertSubtitles(a: {
       await runTool("ffmpeg", subtitleArgs(a.input, a.source, t.stream, vtt), a.opts);
       await writeFile(vtt, withTimestampMap(await readFile(vtt, "utf8"), ticks));
       await writeFile(join(dir, "index.m3u8"), subtitlePlaylist("index.vtt", a.length));
-      return { uri: `${subtitleDir(i)}/index.m3u8`, language: t.language, title: t.title };
+      return { uri: `${subtitleDir(i)}/index.m3u8`, language: t.language, title: nameOf.get(t)! };
     }),
   );
   const report = tracks.map((t, i) => ({

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobResult, originalKey, type JobInputDraft } from "../../../src/contract/index.ts";
 import { doneBody, handleJob, type HandlerDeps } from "../../src/runtime/job-handler.ts";
 import { fixture } from "../support.ts";
-import { faultyProxy, localS3, SECRET, webhookReceiver } from "./support.ts";
+import { faultyProxy, handlerDeps, localS3, SECRET, webhookReceiver } from "./support.ts";
 
 let s3: Awaited<ReturnType<typeof localS3>>;
 let hook: Awaited<ReturnType<typeof webhookReceiver>>;
@@ -21,16 +21,7 @@ afterAll(async () => {
   await s3.stop();
 });
 
-const deps = (over: Partial<HandlerDeps> = {}): HandlerDeps => ({
-  media: s3.store("media"),
-  archive: s3.store("archive"),
-  webhookSecret: SECRET,
-  allowedWebhookOrigins: [new URL(hook.url).origin],
-  scratchRoot,
-  encoder: "x264",
-  callbacks: { retryBaseMs: 10, terminalDeadlineMs: 2000, progressIntervalMs: 0 },
-  ...over,
-});
+const deps = (over: Partial<HandlerDeps> = {}): HandlerDeps => handlerDeps(s3, hook, scratchRoot, over);
 
 /** An item whose original is in the media bucket (unless `upload` is false). */
 async function job(fixtureName: string, upload = true) {

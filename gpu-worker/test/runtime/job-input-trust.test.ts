@@ -7,7 +7,7 @@ import { jobInput, originalKey } from "../../../src/contract/index.ts";
 import { handlerDepsFrom } from "../../src/runtime/config.ts";
 import { handleJob, scratchName, type HandlerDeps } from "../../src/runtime/job-handler.ts";
 import { fixture } from "../support.ts";
-import { localS3, SECRET, webhookReceiver } from "./support.ts";
+import { handlerDeps, localS3, webhookReceiver } from "./support.ts";
 
 let s3: Awaited<ReturnType<typeof localS3>>;
 let hook: Awaited<ReturnType<typeof webhookReceiver>>;
@@ -20,16 +20,8 @@ afterAll(async () => {
   await s3.stop();
 });
 
-const deps = (scratchRoot: string, over: Partial<HandlerDeps> = {}): HandlerDeps => ({
-  media: s3.store("media"),
-  archive: null,
-  webhookSecret: SECRET,
-  allowedWebhookOrigins: [new URL(hook.url).origin],
-  scratchRoot,
-  encoder: "x264",
-  callbacks: { retryBaseMs: 10, terminalDeadlineMs: 1000, progressIntervalMs: 0 },
-  ...over,
-});
+const deps = (scratchRoot: string): HandlerDeps =>
+  handlerDeps(s3, hook, scratchRoot, { archive: null, callbacks: { retryBaseMs: 10, terminalDeadlineMs: 1000, progressIntervalMs: 0 } });
 
 function ids() {
   const creatorId = randomUUID();

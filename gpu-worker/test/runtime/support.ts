@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { callbackPayload, SIGNATURE_HEADER, verifySignature, type CallbackPayload } from "../../../src/contract/index.ts";
 import { startS3, type LocalS3 } from "../../../dev/s3.ts";
+import type { HandlerDeps } from "../../src/runtime/job-handler.ts";
 import { S3Store, type TransferOptions } from "../../src/runtime/s3-store.ts";
 
 export const SECRET = "test-webhook-secret";
@@ -100,4 +101,23 @@ export async function until(check: () => boolean, timeoutMs = 10_000): Promise<v
     if (Date.now() > end) throw new Error("condition not met in time");
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Handler dependencies against the local S3 and a webhook receiver (its origin the only one allowed). */
+export function handlerDeps(
+  s3: Awaited<ReturnType<typeof localS3>>,
+  hook: { url: string },
+  scratchRoot: string,
+  over: Partial<HandlerDeps> = {},
+): HandlerDeps {
+  return {
+    media: s3.store("media"),
+    archive: s3.store("archive"),
+    webhookSecret: SECRET,
+    allowedWebhookOrigins: [new URL(hook.url).origin],
+    scratchRoot,
+    encoder: "x264",
+    callbacks: { retryBaseMs: 10, terminalDeadlineMs: 2000, progressIntervalMs: 0 },
+    ...over,
+  };
 }
