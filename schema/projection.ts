@@ -21,7 +21,7 @@ export function projectionRow(state: Exclude<LifecycleState, "deleted">, c: Life
   const o = c.output;
   return {
     status: state,
-    transcodingAttempts: c.attempts,
+    transcodingAttempts: c.retriesUsed,
     attemptId: c.attemptId,
     runpodJobId: c.jobId,
     transcodingPhase: state === "transcoding" ? c.phase : null,

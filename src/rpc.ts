@@ -1,7 +1,8 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { z } from "zod";
 import { AppError } from "./http/errors.ts";
-import { readStatus, sendCommand, statusOrThrow } from "./media-service.ts";
+import { statusOrThrow } from "./http/command-answer.ts";
+import { readStatus, sendCommand } from "./objects/stubs.ts";
 import type { StatusView } from "./objects/status-view.ts";
 
 const uuid = z.uuid();

@@ -66,7 +66,7 @@ async function act(kind, id, button) {
   try {
     const path = kind === "retry" ? `/api/media/${id}/retry-transcoding` : `/api/media/${id}/cancel-transcoding`;
     const s = await api("POST", path);
-    toast(kind === "retry" ? `Retry started (attempt ${s.attempts + 1})` : "Job cancelled");
+    toast(kind === "retry" ? `Retry started (attempt ${s.retriesUsed + 1})` : "Job cancelled");
     refresh();
   } catch (e) {
     if (e.message !== "unauthorised") toast(e.message, true);
@@ -115,7 +115,7 @@ function overviewView(d) {
       <h2>Recent failures</h2>
       <table id="failures"><thead><tr><th>Item</th><th>Error</th><th>When</th><th></th></tr></thead><tbody>
       ${rows(d.recentFailures, (r) => `<tr data-id="${r.id}"><td>${name(r)}</td><td><span class="code">${esc(r.errorCode)}</span><div class="muted">${esc((r.error ?? "").slice(0, 140))}</div></td><td>${ago(r.finishedAt)}</td>
-        <td>${r.attempts < 1 ? `<button data-act="retry" data-id="${r.id}">Retry</button>` : `<span class="muted" title="The one retry is spent">retried</span>`}</td></tr>`, "No failures.")}
+        <td>${r.retriesUsed < 1 ? `<button data-act="retry" data-id="${r.id}">Retry</button>` : `<span class="muted" title="The one retry is spent">retried</span>`}</td></tr>`, "No failures.")}
       </tbody></table>
     </div>
     <div class="section">
@@ -138,7 +138,7 @@ function overviewView(d) {
   <div class="section">
     <h2>Recently updated</h2>
     <table id="recent"><thead><tr><th>Item</th><th>Status</th><th class="num">Duration</th><th class="num">Attempts</th><th>Updated</th></tr></thead><tbody>
-    ${rows(d.recent, (r) => `<tr data-id="${r.id}"><td>${name(r)}</td><td>${pill(r.status)}</td><td class="num">${secs(r.durationSeconds)}</td><td class="num">${r.attempts}</td><td>${ago(r.updatedAt)}</td></tr>`, "No media yet.")}
+    ${rows(d.recent, (r) => `<tr data-id="${r.id}"><td>${name(r)}</td><td>${pill(r.status)}</td><td class="num">${secs(r.durationSeconds)}</td><td class="num">${r.retriesUsed}</td><td>${ago(r.updatedAt)}</td></tr>`, "No media yet.")}
     </tbody></table>
   </div>`;
 }

@@ -63,7 +63,7 @@ const listColumns = {
   durationSeconds: mediaItems.durationSeconds,
   phase: mediaItems.transcodingPhase,
   percent: mediaItems.transcodingPercent,
-  attempts: mediaItems.transcodingAttempts,
+  retriesUsed: mediaItems.transcodingAttempts,
   errorCode: mediaItems.transcodingErrorCode,
   error: mediaItems.transcodingError,
   startedAt: mediaItems.transcodingStartedAt,

@@ -3,3 +3,4 @@ export * from "./job.ts";
 export * from "./callback.ts";
 export * from "./signature.ts";
 export * from "./keys.ts";
+export * from "./backoff.ts";

@@ -124,7 +124,7 @@ function otherwise(state: LifecycleState) {
   return {
     UPLOAD_COMPLETE: command("UPLOAD_COMPLETE"),
     TRIGGER: command("TRIGGER", state === "failed" ? "; use retry" : ""),
-    // Its own code: the retry route answers it 422, other refusals of state 409 (media-service).
+    // Its own code: the retry route answers it 422, other refusals of state 409 (src/http/command-answer.ts).
     RETRY: [notOwner, { actions: refuse("NOT_RETRIABLE", `Cannot ${VERB.RETRY} an item that is ${state}; only a failed item can be retried`) }],
     CANCEL: [notOwner, notAdmin, { actions: invalid("CANCEL", "; only a job in flight can be cancelled") }],
     PROGRESS: callback("PROGRESS"),
@@ -149,7 +149,7 @@ export const lifecycleMachine = setup({
     isAdmin: ({ event }) => "actor" in event && event.actor.kind === "user" && event.actor.role === "admin",
     objectExists: ({ event }) => event.type === "UPLOAD_COMPLETE" && event.objectExists,
     inputExists: ({ event }) => (event.type === "TRIGGER" || event.type === "RETRY") && event.inputExists,
-    retryLeft: ({ context }) => context.attempts < MAX_RETRIES,
+    retryLeft: ({ context }) => context.retriesUsed < MAX_RETRIES,
     admitted: ({ event }) => (event.type === "TRIGGER" || event.type === "RETRY") && event.admission.ok,
     otherAttempt: ({ context, event }) => "attemptId" in event && event.attemptId !== context.attemptId,
     unwantedJob: ({ context, event }) =>
@@ -196,7 +196,7 @@ export const lifecycleMachine = setup({
         attemptId: e.attemptId,
         jobId: null,
         dispatchedFrom: e.type === "RETRY" ? ("failed" as const) : ("uploaded" as const),
-        attempts: e.type === "RETRY" ? context.attempts + 1 : context.attempts,
+        retriesUsed: e.type === "RETRY" ? context.retriesUsed + 1 : context.retriesUsed,
         phase: null,
         percent: 0,
         error: null,
@@ -213,7 +213,7 @@ export const lifecycleMachine = setup({
     recordUnconfirmedDispatch: assign({ dispatchUnconfirmed: true }),
     undoDispatch: assign(({ context, event }) => ({
       // A dispatch that never reached RunPod spends no attempt.
-      attempts: context.dispatchedFrom === "failed" ? context.attempts - 1 : context.attempts,
+      retriesUsed: context.dispatchedFrom === "failed" ? context.retriesUsed - 1 : context.retriesUsed,
       error: { code: "DISPATCH_FAILED", message: (event as E<"DISPATCH_FAILED">).message, retriable: true } as KeptError,
       deadlineAt: null,
       startedAt: null,
@@ -221,7 +221,7 @@ export const lifecycleMachine = setup({
     // A lost /run answer and then silence for the stall window: RunPod most likely never took the
     // job. Nothing is spent; should the job show up after all, its first progress gets it cancelled.
     giveUpUnconfirmed: assign(({ context, event }) => ({
-      attempts: context.dispatchedFrom === "failed" ? context.attempts - 1 : context.attempts,
+      retriesUsed: context.dispatchedFrom === "failed" ? context.retriesUsed - 1 : context.retriesUsed,
       error: {
         code: "DISPATCH_FAILED",
         message: `RunPod never confirmed the job and nothing was heard from it for ${secs((event as Check).at - lastSign(context))}`,

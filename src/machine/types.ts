@@ -19,7 +19,7 @@ export interface LifecycleContext {
   inputKey: string;
   durationSeconds: number | null;
   /** Retries spent: 0 or 1. A failure does not count; a retry does. */
-  attempts: number;
+  retriesUsed: number;
   attemptId: string | null;
   jobId: string | null;
   /** Where a failed dispatch returns to, so that it spends nothing. */
@@ -44,14 +44,8 @@ export interface LifecycleContext {
   seenEventIds: string[];
 }
 
-export interface LifecycleInput {
-  mediaId: string;
-  creatorId: string;
-  mediaType: MediaType;
-  inputKey: string;
-  durationSeconds: number | null;
-  attempts: number;
-}
+/** What a new item's machine starts from: the upload service's facts and the retries already spent. */
+export type LifecycleInput = Pick<LifecycleContext, "mediaId" | "creatorId" | "mediaType" | "inputKey" | "durationSeconds" | "retriesUsed">;
 
 /** RunPod's view of a job at reconciliation time, gathered by the object before the event. */
 export interface RunpodView {

@@ -10,13 +10,6 @@ export interface LifecycleRecord {
   version: number;
 }
 
-/** A pending write of the projection; only the newest version matters, so one is kept. */
-export interface PendingProjection {
-  version: number;
-  failures: number;
-  retryAt: number;
-}
-
 /**
  * The first record of an object, from the row the upload service wrote. Objects normally meet
  * their item in `uploading` or `uploaded`; a row further on means the object lost its storage,
@@ -29,7 +22,7 @@ export function recordFromRow(row: MediaItemRow): LifecycleRecord {
     mediaType: row.mediaType,
     inputKey: row.r2Key,
     durationSeconds: row.durationSeconds,
-    attempts: row.transcodingAttempts,
+    retriesUsed: row.transcodingAttempts,
   });
   const context: LifecycleContext = { ...initial.context, attemptId: row.attemptId, jobId: row.runpodJobId };
   let value: LifecycleState = row.status;

@@ -7,7 +7,8 @@ import { authenticate } from "../http/auth.ts";
 import { AppError } from "../http/errors.ts";
 import type { AppEnv } from "../http/types.ts";
 import { parseJson, parseMediaId } from "../http/validate.ts";
-import { creatorObject, readStatus, sendCommand, statusOrThrow } from "../media-service.ts";
+import { statusOrThrow } from "../http/command-answer.ts";
+import { creatorObject, readStatus, sendCommand } from "../objects/stubs.ts";
 import type { Admission } from "../machine/index.ts";
 import { mediaItems } from "../../schema/index.ts";
 

@@ -3,7 +3,7 @@ import { callbackPayload, SIGNATURE_HEADER, verifySignature } from "../contract/
 import { AppError } from "../http/errors.ts";
 import type { AppEnv } from "../http/types.ts";
 import { log } from "../log.ts";
-import { sendCommand } from "../media-service.ts";
+import { sendCommand } from "../objects/stubs.ts";
 import { z } from "zod";
 
 export const MAX_CALLBACK_BYTES = 1024 * 1024;

@@ -43,7 +43,7 @@ describe("admin dashboard in Chromium", () => {
     await putObject((await row(badId))!.r2_key, readFileSync(fixture("small.mp4")));
     await failure.locator('button[data-act="retry"]').click();
     await expect.poll(() => page.locator("#toast").textContent()).toContain("Retry started");
-    expect(await waitFor(env.url, me.token, badId, finished)).toMatchObject({ status: "ready", attempts: 1 });
+    expect(await waitFor(env.url, me.token, badId, finished)).toMatchObject({ status: "ready", retriesUsed: 1 });
 
     // The item page plays the master playlist through the Worker's admin route.
     await page.goto(`${env.url}/admin/#/media/${goodId}`);

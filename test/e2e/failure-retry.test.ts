@@ -19,9 +19,9 @@ describe("a corrupt upload, then a good file and the retry", () => {
     // The creator replaces the original (same key), then uses the one retry.
     await putObject(failedRow.r2_key, readFileSync(fixture("small.mp4")));
     const retried = await call(env.url, "POST", `/api/media/${id}/retry-transcoding`, me.token);
-    expect(retried).toMatchObject({ status: "transcoding", attempts: 1, error: null });
+    expect(retried).toMatchObject({ status: "transcoding", retriesUsed: 1, error: null });
     const ready = await waitFor(env.url, me.token, id, finished);
-    expect(ready).toMatchObject({ status: "ready", attempts: 1, readyVariants: ["360p"] });
+    expect(ready).toMatchObject({ status: "ready", retriesUsed: 1, readyVariants: ["360p"] });
     expect(await rowWhen(id, (r) => r.status === "ready")).toMatchObject({ transcoding_attempts: 1, transcoding_error: null });
 
     // The retry is spent.

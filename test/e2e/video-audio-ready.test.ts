@@ -9,7 +9,7 @@ describe("upload → ready through every real part", () => {
     expect(accepted.status).toBe("transcoding");
     const seen = new Set<string>();
     const done = await waitFor(env.url, me.token, id, finished, { onUpdate: (s) => s.phase && seen.add(s.phase) });
-    expect(done).toMatchObject({ status: "ready", attempts: 0, readyVariants: ["1080p", "720p", "480p", "360p"], error: null });
+    expect(done).toMatchObject({ status: "ready", retriesUsed: 0, readyVariants: ["1080p", "720p", "480p", "360p"], error: null });
     expect(done.output).toMatchObject({ width: 1920, height: 1080, encoder: "libx264" });
     expect(done.output.mezzanineKey).toMatch(/^mezzanine\//);
     expect(seen.has("encoding")).toBe(true);

@@ -22,6 +22,6 @@ describe("the GPU worker dies mid-job", () => {
     }
     // With a worker back, the retry goes through.
     await call(env.url, "POST", `/api/media/${id}/retry-transcoding`, me.token);
-    expect(await waitFor(env.url, me.token, id, finished)).toMatchObject({ status: "ready", attempts: 1 });
+    expect(await waitFor(env.url, me.token, id, finished)).toMatchObject({ status: "ready", retriesUsed: 1 });
   });
 });

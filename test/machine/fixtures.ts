@@ -44,7 +44,7 @@ export function snapshotIn(state: LifecycleState, context: Partial<LifecycleCont
     mediaType: "video",
     inputKey: `${creatorId}/originals/x/in.mp4`,
     durationSeconds: 10,
-    attempts: 0,
+    retriesUsed: 0,
     attemptId: state === "uploading" || state === "uploaded" ? null : currentAttempt,
     jobId: state === "transcoding" ? "job-1" : null,
     dispatchedFrom: state === "uploading" || state === "uploaded" ? null : "uploaded",

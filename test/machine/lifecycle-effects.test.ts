@@ -10,7 +10,7 @@ describe("effects through machine.provide", () => {
     const dispatchJob = vi.fn();
     const cancelJob = vi.fn();
     const actor = createActor(lifecycleMachine.provide({ actions: { dispatchJob, cancelJob } }), {
-      input: { mediaId: randomUUID(), creatorId, mediaType: "audio", inputKey: "k", durationSeconds: null, attempts: 0 },
+      input: { mediaId: randomUUID(), creatorId, mediaType: "audio", inputKey: "k", durationSeconds: null, retriesUsed: 0 },
     }).start();
     actor.send({ type: "UPLOAD_COMPLETE", actor: owner, objectExists: true });
     const attemptId = randomUUID();

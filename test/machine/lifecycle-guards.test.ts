@@ -34,34 +34,34 @@ describe("inputs", () => {
   });
 });
 
-describe("attempts", () => {
+describe("retries used", () => {
   it("a trigger mints the attempt, arms the deadline and dispatches it", () => {
     const event = sampleEvent("TRIGGER");
     const { next, actions } = outcomeOf(snapshotIn("uploaded"), event);
-    expect(next.context).toMatchObject({ attemptId: (event as { attemptId: string }).attemptId, attempts: 0, deadlineAt: AT + 610_000, jobId: null });
+    expect(next.context).toMatchObject({ attemptId: (event as { attemptId: string }).attemptId, retriesUsed: 0, deadlineAt: AT + 610_000, jobId: null });
     expect(actions.find((a) => a.type === "dispatchJob")?.params).toEqual({ attemptId: (event as { attemptId: string }).attemptId });
   });
   it("a retry spends the one attempt and clears the error; a second is refused", () => {
     const { next } = outcomeOf(snapshotIn("failed"), sampleEvent("RETRY"));
-    expect(next.context).toMatchObject({ attempts: 1, error: null, output: null });
-    const before = snapshotIn("failed", { attempts: 1 });
+    expect(next.context).toMatchObject({ retriesUsed: 1, error: null, output: null });
+    const before = snapshotIn("failed", { retriesUsed: 1 });
     const second = outcomeOf(before, sampleEvent("RETRY"));
     expect(second.outcome).toMatchObject({ kind: "refused", code: "RETRY_EXHAUSTED" });
-    expect(second.next.context.attempts).toBe(1);
+    expect(second.next.context.retriesUsed).toBe(1);
   });
   it("a failed dispatch spends nothing: back to uploaded, or to failed with the attempt returned", () => {
     const fromUploaded = outcomeOf(snapshotIn("transcoding"), sampleEvent("DISPATCH_FAILED"));
     expect(fromUploaded.outcome).toMatchObject({ to: "uploaded" });
-    expect(fromUploaded.next.context).toMatchObject({ attempts: 0, deadlineAt: null, error: { code: "DISPATCH_FAILED" } });
-    const fromRetry = outcomeOf(snapshotIn("transcoding", { attempts: 1, dispatchedFrom: "failed" }), sampleEvent("DISPATCH_FAILED"));
+    expect(fromUploaded.next.context).toMatchObject({ retriesUsed: 0, deadlineAt: null, error: { code: "DISPATCH_FAILED" } });
+    const fromRetry = outcomeOf(snapshotIn("transcoding", { retriesUsed: 1, dispatchedFrom: "failed" }), sampleEvent("DISPATCH_FAILED"));
     expect(fromRetry.outcome).toMatchObject({ to: "failed" });
-    expect(fromRetry.next.context.attempts).toBe(0);
+    expect(fromRetry.next.context.retriesUsed).toBe(0);
   });
   it("failure, timeout and cancel do not count: only the retry does", () => {
     for (const type of ["FAILED", "TIMEOUT", "CANCEL"] as const) {
       const { next } = outcomeOf(snapshotIn("transcoding"), sampleEvent(type));
       expect(next.value).toBe("failed");
-      expect(next.context.attempts).toBe(0);
+      expect(next.context.retriesUsed).toBe(0);
     }
   });
 });

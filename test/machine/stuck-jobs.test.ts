@@ -74,7 +74,7 @@ describe("a lost /run answer never costs a second job", () => {
     const s = unconfirmed();
     const { outcome, next } = outcomeOf(s, check("NOT_FOUND", AT + POLICY.stallMs + 1));
     expect(outcome).toMatchObject({ to: "uploaded", effects: [] });
-    expect(next.context).toMatchObject({ attempts: 0, error: { code: "DISPATCH_FAILED" } });
+    expect(next.context).toMatchObject({ retriesUsed: 0, error: { code: "DISPATCH_FAILED" } });
   });
   it("progress from a job of an attempt the item no longer wants cancels that job, once", () => {
     const later = snapshotIn("transcoding", { attemptId: randomUUID(), jobId: "job-2" });

@@ -23,7 +23,7 @@ describe("row ↔ context: one mapping, both ways", () => {
     expect(back.value).toBe("ready");
     expect(back.version).toBe(7);
     expect(back.context.output).toEqual(out);
-    expect(back.context).toMatchObject({ attemptId: ready.attemptId, attempts: ready.attempts, mediaId: ready.mediaId });
+    expect(back.context).toMatchObject({ attemptId: ready.attemptId, retriesUsed: ready.retriesUsed, mediaId: ready.mediaId });
   });
 
   it("an audio item without loudness or dimensions keeps its nulls", () => {

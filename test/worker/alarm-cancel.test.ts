@@ -17,7 +17,7 @@ describe("cancel", () => {
     expect((await statusOf(item)).status).toBe("transcoding");
     const res = await api("POST", `/api/media/${item.id}/cancel-transcoding`, { token: await adminToken() });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: "failed", error: { code: "CANCELLED" }, attempts: 0 });
+    expect(res.body).toMatchObject({ status: "failed", error: { code: "CANCELLED" }, retriesUsed: 0 });
     expect(runpod.cancels).toEqual([job.jobId]);
     // Cancelling what is not in flight is a conflict.
     expect((await api("POST", `/api/media/${item.id}/cancel-transcoding`, { token: await adminToken() })).status).toBe(409);
@@ -71,7 +71,7 @@ describe("the stuck-job alarm reconciles through RunPod's /status", () => {
   });
 });
 
-describe("attempts are counted once per retry", () => {
+describe("retries are counted once per retry", () => {
   const endings = {
     failure: async (item: { id: string }, job: ReturnType<FakeRunpod["lastJob"]>) =>
       sendCallback(payloadFor(job, { status: "failed", error: { code: "ENCODE_FAILED", message: "x", retriable: true } })),
@@ -86,13 +86,13 @@ describe("attempts are counted once per retry", () => {
     ["timeout", "cancel"],
     ["cancel", "failure"],
   ] as const;
-  it.each(mixes)("%s then %s: one retry, attempts = 1, then refused", async (firstEnd, secondEnd) => {
+  it.each(mixes)("%s then %s: one retry, retriesUsed = 1, then refused", async (firstEnd, secondEnd) => {
     const { item, job } = await transcodingItem(runpod);
     await endings[firstEnd](item, job);
-    expect(await statusOf(item)).toMatchObject({ status: "failed", attempts: 0 });
+    expect(await statusOf(item)).toMatchObject({ status: "failed", retriesUsed: 0 });
     expect((await api("POST", `/api/media/${item.id}/retry-transcoding`, { token: item.token })).status).toBe(202);
     await endings[secondEnd](item, runpod.lastJob());
-    expect(await statusOf(item)).toMatchObject({ status: "failed", attempts: 1 });
+    expect(await statusOf(item)).toMatchObject({ status: "failed", retriesUsed: 1 });
     const refused = await api("POST", `/api/media/${item.id}/retry-transcoding`, { token: item.token });
     expect(refused.status).toBe(422);
     expect(runpod.runs).toHaveLength(2);

@@ -50,7 +50,7 @@ describe("registration", () => {
     const creatorId = uuid();
     const item = await uploadedItem(creatorId);
     const status = await api("GET", `/api/media/${item.id}/transcoding-status`, { token: item.token });
-    expect(status.body).toMatchObject({ status: "uploaded", attempts: 0, mediaType: "video" });
+    expect(status.body).toMatchObject({ status: "uploaded", retriesUsed: 0, mediaType: "video" });
   });
 });
 
@@ -66,7 +66,7 @@ describe("RPC entrypoint for the upload service", () => {
     const job = runpod.lastJob();
     await sendCallback(payloadFor(job, { status: "failed", error: { code: "ENCODE_FAILED", message: "x", retriable: true } }));
     expect(await svc.getTranscodingStatus(item.id, item.creatorId)).toMatchObject({ status: "failed", error: { code: "ENCODE_FAILED" } });
-    expect(await svc.retryTranscoding(item.id, item.creatorId)).toMatchObject({ status: "transcoding", attempts: 1 });
+    expect(await svc.retryTranscoding(item.id, item.creatorId)).toMatchObject({ status: "transcoding", retriesUsed: 1 });
     expect(await svc.cancelJob(item.id, uuid())).toMatchObject({ status: "failed", error: { code: "CANCELLED" } });
     await expect(svc.retryTranscoding(item.id, item.creatorId)).rejects.toThrow(/^RETRY_EXHAUSTED/);
   });

@@ -78,7 +78,7 @@ describe("callbacks that change nothing", () => {
     const current = runpod.lastJob();
     const late = await sendCallback(payloadFor(job, { status: "completed", output: videoOutput(job.input) }));
     expect(late.body).toMatchObject({ outcome: "ignored", reason: "callback for another attempt" });
-    expect(await statusOf(item)).toMatchObject({ status: "transcoding", attemptId: current.input.attemptId, attempts: 1 });
+    expect(await statusOf(item)).toMatchObject({ status: "transcoding", attemptId: current.input.attemptId, retriesUsed: 1 });
   });
 
   it("completed twice: the second is refused and the first result stands", async () => {

@@ -13,7 +13,7 @@ describe("a lost answer from RunPod's /run never costs a second job", () => {
     runpod.mode = "accept-then-hang";
     const res = await api("POST", `/api/media/${item.id}/transcode`, { token: item.token });
     expect(res.status).toBe(202);
-    expect(res.body).toMatchObject({ status: "transcoding", jobId: null, dispatchUnconfirmed: true, attempts: 0 });
+    expect(res.body).toMatchObject({ status: "transcoding", jobId: null, dispatchUnconfirmed: true, retriesUsed: 0 });
     expect(runpod.runs).toHaveLength(1);
 
     runpod.mode = "ok";
@@ -35,7 +35,7 @@ describe("a lost answer from RunPod's /run never costs a second job", () => {
     await api("POST", `/api/media/${item.id}/transcode`, { token: item.token });
     const orphan = runpod.lastJob();
     await passDeadline(item.id);
-    expect(await statusOf(item)).toMatchObject({ status: "uploaded", attempts: 0, error: { code: "DISPATCH_FAILED" } });
+    expect(await statusOf(item)).toMatchObject({ status: "uploaded", retriesUsed: 0, error: { code: "DISPATCH_FAILED" } });
     await rowWhen(item.id, (r) => r.status === "uploaded" && r.transcodingErrorCode === "DISPATCH_FAILED");
 
     runpod.mode = "ok";
@@ -59,7 +59,7 @@ describe("a lost answer from RunPod's /run never costs a second job", () => {
     const res = await api("POST", `/api/media/${item.id}/transcode`, { token: item.token });
     expect(res.body).toMatchObject({ status: "transcoding", dispatchUnconfirmed: true });
     await passDeadline(item.id);
-    expect(await statusOf(item)).toMatchObject({ status: "uploaded", attempts: 0, error: { code: "DISPATCH_FAILED" } });
+    expect(await statusOf(item)).toMatchObject({ status: "uploaded", retriesUsed: 0, error: { code: "DISPATCH_FAILED" } });
     runpod.mode = "ok";
     expect((await api("POST", `/api/media/${item.id}/transcode`, { token: item.token })).status).toBe(202);
   });

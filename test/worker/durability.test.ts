@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { configFrom } from "../../src/config.ts";
 import { withDb } from "../../src/db/client.ts";
 import { mediaItems } from "../../schema/index.ts";
-import { api, fakeRunpod, payloadFor, row, rowWhen, sendCallback, setDatabase, storedRecord, stub, uploadedItem, uuid, videoOutput, type FakeRunpod } from "./helpers.ts";
+import { api, fakeRunpod, payloadFor, pendingProjection, row, rowWhen, sendCallback, setDatabase, storedRecord, stub, uploadedItem, uuid, videoOutput, type FakeRunpod } from "./helpers.ts";
 
 let runpod: FakeRunpod;
 beforeEach(() => {
@@ -90,10 +90,7 @@ describe("durability", () => {
   });
 });
 
-async function readPending(id: string) {
-  const { runInDurableObject } = await import("cloudflare:test");
-  return runInDurableObject(stub(id), (_o, state) => state.storage.get<{ version: number; failures: number }>("projection"));
-}
+const readPending = pendingProjection;
 
 async function eventually<T>(fn: () => Promise<T>, check: (v: T) => boolean, ms = 10_000) {
   const until = Date.now() + ms;

@@ -5,8 +5,10 @@ import { vi } from "vitest";
 import { signPayload, SIGNATURE_HEADER, type CallbackPayload, type JobInput, type JobOutput } from "../../src/contract/index.ts";
 import { configFrom } from "../../src/config.ts";
 import { withDb } from "../../src/db/client.ts";
-import { mediaObject } from "../../src/media-service.ts";
+import { mediaObject } from "../../src/objects/stubs.ts";
 import type { LifecycleRecord } from "../../src/objects/record.ts";
+import type { OutboxState } from "../../src/objects/outbox.ts";
+import { PROJECTION_KEY, type ProjectionDue } from "../../src/objects/projection-outbox.ts";
 import { mediaItems } from "../../schema/index.ts";
 
 export const uuid = () => crypto.randomUUID();
@@ -261,4 +263,12 @@ export async function passDeadline(id: string, opts: { byMs?: number; clocks?: (
   // The alarm armed at trigger is still set (for the old deadline): run it now.
   if (await runDurableObjectAlarm(stub(id))) return;
   await eventually(() => storedRecord(id), (rec) => rec.value !== "transcoding");
+}
+
+/** The projection write the object still owes Postgres (its outbox's head), or undefined when none is due. */
+export async function pendingProjection(id: string): Promise<{ version: number; failures: number } | undefined> {
+  return runInDurableObject(stub(id), async (_o, state) => {
+    const head = (await state.storage.get<OutboxState<ProjectionDue>>(PROJECTION_KEY))?.entries[0];
+    return head ? { version: head.payload.version, failures: head.failures } : undefined;
+  });
 }

@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { api, fakeRunpod, payloadFor, row, rowWhen, sendCallback, setDatabase, storedRecord, stub, tokenFor, uploadedItem, uuid, videoOutput, type FakeRunpod } from "./helpers.ts";
+import { api, fakeRunpod, payloadFor, pendingProjection, row, rowWhen, sendCallback, setDatabase, storedRecord, stub, tokenFor, uploadedItem, uuid, videoOutput, type FakeRunpod } from "./helpers.ts";
 
 let runpod: FakeRunpod;
 beforeEach(() => {
@@ -11,7 +11,7 @@ afterEach(async () => {
   await setDatabase(true);
 });
 
-const readPending = (id: string) => runInDurableObject(stub(id), (_o, state) => state.storage.get<{ version: number; failures: number }>("projection"));
+const readPending = pendingProjection;
 
 describe("a Postgres that stops answering (connections open, queries never answered)", () => {
   it("an item's first load is bounded: 503 within the query timeout, and the item works once Postgres answers", async () => {

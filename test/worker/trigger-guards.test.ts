@@ -64,13 +64,13 @@ describe("trigger guards", () => {
     expect(res.body.error.code).toBe("DISPATCH_FAILED");
     expect(res.body.error.message).toMatch(/answered 500/);
     const status = await api("GET", `/api/media/${item.id}/transcoding-status`, { token: item.token });
-    expect(status.body).toMatchObject({ status: "uploaded", attempts: 0, error: { code: "DISPATCH_FAILED" } });
+    expect(status.body).toMatchObject({ status: "uploaded", retriesUsed: 0, error: { code: "DISPATCH_FAILED" } });
     await rowWhen(item.id, (r) => r.status === "uploaded" && r.transcodingErrorCode === "DISPATCH_FAILED");
 
     runpod.mode = "ok";
     const again = await api("POST", `/api/media/${item.id}/transcode`, { token: item.token });
     expect(again.status).toBe(202);
-    expect(again.body).toMatchObject({ status: "transcoding", attempts: 0, error: null });
+    expect(again.body).toMatchObject({ status: "transcoding", retriesUsed: 0, error: null });
     await rowWhen(item.id, (r) => r.status === "transcoding" && r.transcodingErrorCode === null);
   });
 });

@@ -14,7 +14,7 @@ describe.each(["video", "audio"] as const)("%s lifecycle (design.md §4)", (medi
     const item = await uploadedItem(uuid(), mediaType);
     const trig = await api("POST", `/api/media/${item.id}/transcode`, { token: item.token });
     expect(trig.status).toBe(202);
-    expect(trig.body).toMatchObject({ status: "transcoding", attempts: 0 });
+    expect(trig.body).toMatchObject({ status: "transcoding", retriesUsed: 0 });
 
     const job = runpod.lastJob();
     expect(runpod.runs[0]!.auth).toBe("Bearer runpod-test-key");
@@ -30,7 +30,7 @@ describe.each(["video", "audio"] as const)("%s lifecycle (design.md §4)", (medi
     expect(done).toMatchObject({ status: 200, body: { outcome: "applied", status: "ready" } });
 
     const status = await api("GET", `/api/media/${item.id}/transcoding-status`, { token: item.token });
-    expect(status.body).toMatchObject({ status: "ready", percent: 100, attempts: 0, error: null, readyVariants: output.readyVariants, loudness: output.loudness });
+    expect(status.body).toMatchObject({ status: "ready", percent: 100, retriesUsed: 0, error: null, readyVariants: output.readyVariants, loudness: output.loudness });
     expect(status.body.output.hlsMasterKey).toBe(output.hlsMasterKey);
 
     const r = await rowWhen(item.id, (r) => r.status === "ready");
@@ -49,7 +49,7 @@ describe.each(["video", "audio"] as const)("%s lifecycle (design.md §4)", (medi
     expect(r!.transcodingFinishedAt).toBeInstanceOf(Date);
   });
 
-  it("failure, retry, success: attempts = 1; a second retry is refused and changes nothing", async () => {
+  it("failure, retry, success: retriesUsed = 1; a second retry is refused and changes nothing", async () => {
     const item = await uploadedItem(uuid(), mediaType);
     await api("POST", `/api/media/${item.id}/transcode`, { token: item.token });
     const first = runpod.lastJob();
@@ -59,7 +59,7 @@ describe.each(["video", "audio"] as const)("%s lifecycle (design.md §4)", (medi
 
     const retry = await api("POST", `/api/media/${item.id}/retry-transcoding`, { token: item.token });
     expect(retry.status).toBe(202);
-    expect(retry.body).toMatchObject({ status: "transcoding", attempts: 1, error: null });
+    expect(retry.body).toMatchObject({ status: "transcoding", retriesUsed: 1, error: null });
     const second = runpod.lastJob();
     expect(second.input.attemptId).not.toBe(first.input.attemptId);
 
@@ -74,7 +74,7 @@ describe.each(["video", "audio"] as const)("%s lifecycle (design.md §4)", (medi
     expect(again.body.error.requestId).toBeTruthy();
   });
 
-  it("a second failure after the retry leaves the retry spent: 422, attempts stay 1", async () => {
+  it("a second failure after the retry leaves the retry spent: 422, retriesUsed stays 1", async () => {
     const item = await uploadedItem(uuid(), mediaType);
     await api("POST", `/api/media/${item.id}/transcode`, { token: item.token });
     const fail = (job: ReturnType<FakeRunpod["lastJob"]>) =>

@@ -23,6 +23,8 @@ export interface CallbackOptions {
   retryBaseMs?: number;
   requestTimeoutMs?: number;
   log?: (event: string, fields: Record<string, unknown>) => void;
+  /** Told of each progress as it leaves (throttled here, the worker side's one throttle): RunPod's own status follows it. */
+  onProgressSent?: (p: { phase: Phase; percent: number }) => void;
   fetch?: typeof fetch;
 }
 
@@ -49,7 +51,7 @@ export class CallbackSender {
   private durationSeconds: number | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
-  private readonly o: Required<Omit<CallbackOptions, "log" | "fetch">> & Pick<CallbackOptions, "log"> & { fetch: typeof fetch };
+  private readonly o: Required<Omit<CallbackOptions, "log" | "fetch" | "onProgressSent">> & Pick<CallbackOptions, "log" | "onProgressSent"> & { fetch: typeof fetch };
 
   constructor(
     private readonly target: CallbackTarget,
@@ -62,6 +64,7 @@ export class CallbackSender {
       retryBaseMs: opts.retryBaseMs ?? 500,
       requestTimeoutMs: opts.requestTimeoutMs ?? 10_000,
       log: opts.log,
+      onProgressSent: opts.onProgressSent,
       fetch: opts.fetch ?? fetch,
     };
   }
@@ -114,6 +117,7 @@ export class CallbackSender {
     this.last = next;
     this.lastSentAt = Date.now();
     const body = JSON.stringify({ ...this.envelope(), status: "progress", ...next, durationSeconds: this.durationSeconds });
+    this.o.onProgressSent?.(next);
     // Chained so that callbacks leave (and normally arrive) in order.
     this.chain = this.chain.then(async () => {
       const status = await this.post(body);

@@ -8,7 +8,7 @@ import { DEFAULTS, runPipeline } from "../pipeline.ts";
 import { ProgressTracker } from "../progress.ts";
 import { CallbackSender, type CallbackOptions } from "./callback-sender.ts";
 import { OutputUploader } from "./output-uploader.ts";
-import type { DoneBody } from "./runpod-worker.ts";
+import type { DoneBody, RunpodJob } from "./runpod-worker.ts";
 import { StoreError, type S3Store } from "./s3-store.ts";
 
 export interface HandlerDeps {
@@ -31,11 +31,6 @@ export interface HandlerDeps {
   uploadConcurrency?: number;
   callbacks?: CallbackOptions;
   log?: (event: string, fields: Record<string, unknown>) => void;
-}
-
-export interface RunpodJob {
-  id: string;
-  input: unknown;
 }
 
 export type HandlerOutcome =
@@ -63,14 +58,11 @@ export async function handleJob(
     deps.log?.(event, { jobId: job.id, mediaId: input.mediaId, attemptId: input.attemptId, ...fields });
   const sender = new CallbackSender(
     { webhookUrl: input.webhookUrl, secret: deps.webhookSecret, mediaId: input.mediaId, attemptId: input.attemptId, jobId: job.id },
-    { ...deps.callbacks, log: (e, f) => log(e, f) },
+    { ...deps.callbacks, log: (e, f) => log(e, f), onProgressSent: opts.onProgress },
   );
   // The job's one tracker, shared with the pipeline: one 0–100 scale, only forward moves leave;
-  // the sender alone throttles what goes over the network.
-  const tracker = new ProgressTracker((p) => {
-    sender.progress(p.phase, p.percent);
-    opts.onProgress?.(p);
-  });
+  // the sender alone throttles what goes over the network (and tells the caller what left).
+  const tracker = new ProgressTracker((p) => sender.progress(p.phase, p.percent));
   const scratch = join(deps.scratchRoot, scratchName(job.id));
   const timings: Record<string, number> = {};
   const uploader = new OutputUploader({ media: deps.media, archive: deps.archive }, deps.uploadConcurrency ?? 8, opts.signal);

@@ -1,3 +1,8 @@
+import { backoffMs } from "../../../src/contract/index.ts";
+
+/** The curve is the contract's, shared with the control plane. */
+export { backoffMs };
+
 /** Retries `fn` with exponential backoff and jitter while `retriable(error)` says so. */
 export interface RetryOptions {
   attempts: number;
@@ -22,10 +27,6 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** The one backoff curve of the worker: baseMs doubling per failed attempt (1, 2, …), capped at maxMs. */
-export function backoffMs(attempt: number, baseMs: number, maxMs = 30_000): number {
-  return Math.min(maxMs, baseMs * 2 ** (Math.max(1, attempt) - 1));
-}
 
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions): Promise<T> {
   let last: unknown;

@@ -38,7 +38,8 @@ export function workerEnvFrom(env: NodeJS.ProcessEnv): WorkerEnv {
   };
 }
 
-export interface TakenJob {
+/** A job as RunPod hands it out (`/job-take`) and as the job handler receives it. */
+export interface RunpodJob {
   id: string;
   input: unknown;
 }
@@ -50,13 +51,11 @@ export interface DoneBody {
 }
 
 export type JobRunner = (
-  job: TakenJob,
+  job: RunpodJob,
   ctx: { signal: AbortSignal; onProgress: (p: { phase: Phase; percent: number }) => void },
 ) => Promise<DoneBody>;
 
 export interface WorkerOptions {
-  /** Progress to RunPod at most this often (the signed callbacks carry the fine-grained progress). */
-  progressIntervalMs?: number;
   takeTimeoutMs?: number;
   log?: (event: string, fields: Record<string, unknown>) => void;
   fetch?: typeof fetch;
@@ -103,14 +102,14 @@ export class RunpodWorker {
   private async takeLoop(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
-      let job: TakenJob | null = null;
+      let job: RunpodJob | null = null;
       try {
         const res = await this.call(withQuery(this.env.jobTakeUrl, `job_in_progress=${this.current ? 1 : 0}`), {
           signal: this.pollAbort.signal,
           timeoutMs: this.opts.takeTimeoutMs ?? 90_000,
         });
         if (res.status === 200) {
-          const body = (await res.json()) as Partial<TakenJob> | Partial<TakenJob>[];
+          const body = (await res.json()) as Partial<RunpodJob> | Partial<RunpodJob>[];
           const first = Array.isArray(body) ? body[0] : body;
           if (first && typeof first.id === "string" && first.input !== undefined) job = { id: first.id, input: first.input };
           else this.log("worker.take.malformed", { body: JSON.stringify(body).slice(0, 200) });
@@ -130,18 +129,13 @@ export class RunpodWorker {
     }
   }
 
-  private async runJob(job: TakenJob): Promise<void> {
+  private async runJob(job: RunpodJob): Promise<void> {
     const abort = new AbortController();
     this.current = { id: job.id, abort };
     this.log("worker.job.taken", { jobId: job.id });
     const stopWatch = this.watchStop(job.id, abort);
-    let lastProgressAt = 0;
-    const onProgress = (p: { phase: Phase; percent: number }) => {
-      const now = Date.now();
-      if (now - lastProgressAt < (this.opts.progressIntervalMs ?? 5000)) return;
-      lastProgressAt = now;
-      void this.postDone(job.id, { status: "IN_PROGRESS", output: p }, 1);
-    };
+    // Already throttled by the job's callback sender: each one that left is told to RunPod too.
+    const onProgress = (p: { phase: Phase; percent: number }) => void this.postDone(job.id, { status: "IN_PROGRESS", output: p }, 1);
     let body: DoneBody;
     try {
       body = await this.runner(job, { signal: abort.signal, onProgress });

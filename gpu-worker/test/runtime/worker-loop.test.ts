@@ -13,7 +13,6 @@ afterEach(async () => {
 async function setup(runner: JobRunner, opts: { longPollMs?: number } = {}) {
   const standin = await startRunpodStandin({ apiKey: API_KEY, workerKey: WORKER_KEY, longPollMs: opts.longPollMs ?? 300 });
   const worker = new RunpodWorker(workerEnvFrom({ ...standin.workerEnv(`pod-${crypto.randomUUID()}`), RUNPOD_PING_INTERVAL: "100" }), runner, {
-    progressIntervalMs: 0,
     log: process.env.DEBUG_WORKER ? (e, f) => console.log(e, f) : undefined,
   });
   void worker.start();
