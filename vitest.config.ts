@@ -12,6 +12,8 @@ export default defineConfig({
           DATABASE_URL: inject("databaseUrl"),
           DB_WS_PROXY: inject("dbWsProxy"),
           S3_ENDPOINT: inject("s3Endpoint"),
+          // The archive bucket on the same s3rver (a deletion removes the mezzanine there).
+          ARCHIVE_ENDPOINT: inject("s3Endpoint"),
           S3_ACCESS_KEY_ID: "S3RVER",
           S3_SECRET_ACCESS_KEY: "S3RVER",
           CONTROL_URL: inject("controlUrl"),
@@ -23,6 +25,7 @@ export default defineConfig({
           WEBHOOK_BASE_URL: "http://control.test",
           JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789",
           SERVICE_TOKEN: "test-service-token",
+          PLAYBACK_SIGNING_SECRET: "test-playback-secret-0123456789abcdef",
           DISPATCH_TIMEOUT_MS: "300",
           STUCK_JOB_FLOOR_SECONDS: "900",
           // Small enough that a hanging Postgres is noticed within a test.
@@ -33,6 +36,11 @@ export default defineConfig({
           LIMIT_JOBS_IN_FLIGHT: "2",
           LIMIT_JOBS_PER_DAY: "4",
           LIMIT_UPLOAD_BYTES_PER_DAY: "1000",
+          // Two real subscribers (test/support/global-setup.ts); retries fast enough to watch.
+          PLATFORM_WEBHOOK_URLS: inject("platformWebhookUrls"),
+          PLATFORM_WEBHOOK_RETRY_BASE_SECONDS: "0.2",
+          PLATFORM_WEBHOOK_RETRY_MAX_SECONDS: "1",
+          PLATFORM_WEBHOOK_TIMEOUT_SECONDS: "2",
         },
       },
     })),

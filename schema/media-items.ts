@@ -89,6 +89,8 @@ export const mediaItems = pgTable(
     index("media_items_in_flight_idx").on(t.transcodingStartedAt).where(sql`${t.status} = 'transcoding'`),
     // A creator's library.
     index("media_items_creator_created_idx").on(t.creatorId, t.createdAt.desc()),
+    // GET /api/media for an administrator: everything not deleted, newest first (keyset pages).
+    index("media_items_created_idx").on(t.createdAt.desc(), t.id.desc()).where(sql`${t.deletedAt} IS NULL`),
   ],
 );
 

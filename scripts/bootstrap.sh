@@ -28,6 +28,11 @@ command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || apt_install ffm
 if [ "$want_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then apt_install chromium; fi
 
 [ -f .dev.vars ] || { cp .dev.vars.example .dev.vars; echo "› created .dev.vars from .dev.vars.example"; }
+# Secrets added since a .dev.vars was made: appended from the example, existing values kept.
+while IFS= read -r line; do
+  case "$line" in ''|'#'*) continue ;; esac
+  grep -q "^${line%%=*}=" .dev.vars || { echo "$line" >> .dev.vars; echo "› added ${line%%=*} to .dev.vars"; }
+done < .dev.vars.example
 
 # The Worker's Env and runtime types: generated from wrangler.toml (offline, ~13,600 lines, mostly
 # the Workers runtime's own declarations), never committed. Again whenever wrangler.toml changes.

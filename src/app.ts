@@ -5,6 +5,7 @@ import { notFound, onError } from "./http/errors.ts";
 import type { AppEnv } from "./http/types.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { mediaRoutes } from "./routes/media.ts";
+import { playRoutes } from "./routes/play.ts";
 import { webhookRoutes } from "./routes/webhook.ts";
 
 export function createApp() {
@@ -19,6 +20,7 @@ export function createApp() {
   app.route("/api/media", mediaRoutes);
   app.route("/api/transcoding/webhook", webhookRoutes);
   app.route("/api/admin", adminRoutes);
+  app.route("/play", playRoutes);
   app.onError(onError);
   app.notFound(notFound);
   return app;

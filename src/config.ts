@@ -1,4 +1,14 @@
+import { z } from "zod";
 import { setLogLevel } from "./log.ts";
+
+/** One subscriber of the platform's webhooks: where to POST, and its Standard Webhooks secret. */
+export interface PlatformWebhook {
+  url: string;
+  secret: string;
+}
+
+/** `PLATFORM_WEBHOOK_URLS`: a JSON object from each subscriber URL to its own `whsec_…` secret. */
+const platformWebhookUrls = z.record(z.url({ protocol: /^https?$/ }), z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, "must be a whsec_ secret (base64)"));
 
 /** Typed view of the Worker's bindings; every knob has one name (design.md §6) and one parse. */
 export interface Config {
@@ -20,6 +30,8 @@ export interface Config {
    */
   deletionCheckMs: number;
   s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; mediaBucket: string };
+  /** The mezzanine archive (B2); null when none is configured. The control plane only deletes there. */
+  archive: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; bucket: string } | null;
   stuckJob: {
     /** A job that has sent nothing for this long (and RunPod does not report queued) is stuck. */
     stallSeconds: number;
@@ -31,6 +43,12 @@ export interface Config {
     /** Assumed for RunPod's own execution timeout, which is set at dispatch before anyone knows the duration. */
     unknownDurationSeconds: number;
   };
+  /** Key of viewers' playback tokens (the Worker's own; null: playback is off). */
+  playbackSigningSecret: string | null;
+  /** Subscribers told of every state change (empty: nobody). */
+  platformWebhooks: PlatformWebhook[];
+  /** Retries of a delivery: exponential from baseMs to maxMs, for giveUpAfterMs (24 h by default); each try waits timeoutMs. */
+  platformWebhookRetry: { baseMs: number; maxMs: number; giveUpAfterMs: number; timeoutMs: number };
   /** Per-creator limits on GPU spending (a CreatorObject counts them). */
   limits: { jobsInFlight: number; jobsPerDay: number; uploadBytesPerDay: number };
 }
@@ -81,6 +99,15 @@ function parseConfig(env: Env): Config {
       secretAccessKey: env.S3_SECRET_ACCESS_KEY,
       mediaBucket: env.MEDIA_BUCKET || "media",
     },
+    archive: env.ARCHIVE_ENDPOINT
+      ? {
+          endpoint: env.ARCHIVE_ENDPOINT.replace(/\/+$/, ""),
+          region: env.ARCHIVE_REGION || env.S3_REGION || "auto",
+          accessKeyId: env.ARCHIVE_ACCESS_KEY_ID || env.S3_ACCESS_KEY_ID,
+          secretAccessKey: env.ARCHIVE_SECRET_ACCESS_KEY || env.S3_SECRET_ACCESS_KEY,
+          bucket: env.ARCHIVE_BUCKET || "archive",
+        }
+      : null,
     stuckJob: {
       stallSeconds: num(env.STALL_WINDOW_SECONDS, 600),
       queueCeilingSeconds: num(env.QUEUE_CEILING_SECONDS, 3600),
@@ -89,12 +116,33 @@ function parseConfig(env: Env): Config {
       // The upload service may not know the duration yet; assume an hour-long source.
       unknownDurationSeconds: num(env.STUCK_JOB_UNKNOWN_DURATION_SECONDS, 3600),
     },
+    playbackSigningSecret: env.PLAYBACK_SIGNING_SECRET || null,
+    platformWebhooks: parsePlatformWebhooks(env.PLATFORM_WEBHOOK_URLS),
+    platformWebhookRetry: {
+      baseMs: num(env.PLATFORM_WEBHOOK_RETRY_BASE_SECONDS, 5) * 1000,
+      maxMs: num(env.PLATFORM_WEBHOOK_RETRY_MAX_SECONDS, 3600) * 1000,
+      giveUpAfterMs: num(env.PLATFORM_WEBHOOK_RETRY_HOURS, 24) * 3_600_000,
+      timeoutMs: num(env.PLATFORM_WEBHOOK_TIMEOUT_SECONDS, 10) * 1000,
+    },
     limits: {
       jobsInFlight: num(env.LIMIT_JOBS_IN_FLIGHT, 3),
       jobsPerDay: num(env.LIMIT_JOBS_PER_DAY, 50),
       uploadBytesPerDay: num(env.LIMIT_UPLOAD_BYTES_PER_DAY, 200 * 1024 ** 3),
     },
   };
+}
+
+function parsePlatformWebhooks(value: string | undefined): PlatformWebhook[] {
+  if (!value?.trim()) return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    throw new Error("PLATFORM_WEBHOOK_URLS must be a JSON object of subscriber URL → whsec_ secret");
+  }
+  const parsed = platformWebhookUrls.safeParse(json);
+  if (!parsed.success) throw new Error(`PLATFORM_WEBHOOK_URLS: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  return Object.entries(parsed.data).map(([url, secret]) => ({ url, secret }));
 }
 
 /** The longest a job of this duration may run: max(floor, duration × factor); an hour assumed when unknown. */

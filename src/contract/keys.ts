@@ -27,6 +27,17 @@ export function outputKeys({ creatorId, mediaId, attemptId }: KeyScope) {
 }
 
 /**
+ * Every folder an item's files live in, across all its attempts: the media bucket's and the
+ * archive's. Deleting an item deletes these; a test checks that each key above falls in one.
+ */
+export function itemPrefixes(creatorId: string, mediaId: string): { media: string[]; archive: string[] } {
+  return {
+    media: [`${creatorId}/originals/${mediaId}/`, `${creatorId}/hls/${mediaId}/`, `${creatorId}/thumbnails/media/${mediaId}/`, `${creatorId}/waveforms/${mediaId}/`],
+    archive: [`mezzanine/${creatorId}/${mediaId}/`],
+  };
+}
+
+/**
  * The output fields of a completed job that name a key other than the contract's for this item
  * and attempt (a field may be null where it does not apply, never another key). Empty: all good.
  */

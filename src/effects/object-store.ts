@@ -6,7 +6,21 @@ export interface ObjectStore {
   exists(key: string): Promise<boolean>;
   presignPut(key: string, contentType: string, expiresSeconds: number): Promise<string>;
   get(key: string, range?: string | null): Promise<Response>;
+  /** Deletes every object under the prefix, a page at a time; resolves to how many went. */
+  deletePrefix(prefix: string): Promise<number>;
 }
+
+/** One bucket over the S3 API. */
+export interface BucketConfig {
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  bucket: string;
+}
+
+const DELETE_CONCURRENCY = 8;
+const xmlText = (s: string) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
 
 export class ObjectStoreError extends Error {
   override name = "ObjectStoreError";
@@ -17,7 +31,9 @@ const encodeKey = (key: string) => key.split("/").map(encodeURIComponent).join("
 
 export class S3ObjectStore implements ObjectStore {
   private readonly client: AwsClient;
-  constructor(private readonly config: Config["s3"]) {
+  private readonly bucket: string;
+  constructor(private readonly config: Config["s3"] | BucketConfig) {
+    this.bucket = "bucket" in config ? config.bucket : config.mediaBucket;
     this.client = new AwsClient({
       accessKeyId: config.accessKeyId,
       secretAccessKey: config.secretAccessKey,
@@ -27,7 +43,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   private url(key: string) {
-    return `${this.config.endpoint}/${this.config.mediaBucket}/${encodeKey(key)}`;
+    return `${this.config.endpoint}/${this.bucket}/${encodeKey(key)}`;
   }
 
   async exists(key: string): Promise<boolean> {
@@ -53,5 +69,35 @@ export class S3ObjectStore implements ObjectStore {
 
   async get(key: string, range?: string | null): Promise<Response> {
     return this.client.fetch(this.url(key), { headers: range ? { range } : {}, signal: AbortSignal.timeout(30_000) });
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      // Always the first page: what was deleted is gone, so an interrupted run resumes where it stopped.
+      const list = new URL(`${this.config.endpoint}/${this.bucket}/`);
+      list.searchParams.set("list-type", "2");
+      list.searchParams.set("prefix", prefix);
+      list.searchParams.set("max-keys", "1000");
+      const res = await this.call(list.href, "GET");
+      const xml = await res.text();
+      const keys = [...xml.matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => xmlText(m[1]!)).filter((k) => k.startsWith(prefix));
+      if (!keys.length) return deleted;
+      for (let i = 0; i < keys.length; i += DELETE_CONCURRENCY) {
+        await Promise.all(keys.slice(i, i + DELETE_CONCURRENCY).map((k) => this.call(this.url(k), "DELETE")));
+      }
+      deleted += keys.length;
+    }
+  }
+
+  private async call(url: string, method: string): Promise<Response> {
+    let res: Response;
+    try {
+      res = await this.client.fetch(url, { method, signal: AbortSignal.timeout(30_000) });
+    } catch (cause) {
+      throw new ObjectStoreError(`Object storage unreachable: ${(cause as Error).message}`, { cause });
+    }
+    if (!res.ok && !(method === "DELETE" && res.status === 404)) throw new ObjectStoreError(`Object storage answered ${res.status} to ${method}`);
+    return res;
   }
 }

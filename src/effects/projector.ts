@@ -1,4 +1,4 @@
-import { and, eq, isNull, lt } from "drizzle-orm";
+import { and, eq, isNull, lt, sql } from "drizzle-orm";
 import { mediaItems, type MediaItemRow } from "../../schema/index.ts";
 import { withDb } from "../db/client.ts";
 import type { Config } from "../config.ts";
@@ -14,6 +14,8 @@ export interface Projector {
    * repeated write never overwrites a newer one, and none resurrects a deleted row.
    */
   write(mediaId: string, version: number, row: ProjectionRow): Promise<"written" | "stale" | "deleted">;
+  /** Sets deletedAt (once) and marks the mezzanine deleted: lists and the dashboard stop showing the item. */
+  markDeleted(mediaId: string): Promise<void>;
 }
 
 export class PostgresProjector implements Projector {
@@ -30,6 +32,15 @@ export class PostgresProjector implements Projector {
     return withDb(this.config, async (db) => {
       const [row] = await db.select({ deletedAt: mediaItems.deletedAt }).from(mediaItems).where(eq(mediaItems.id, mediaId)).limit(1);
       return row ? row.deletedAt !== null : null;
+    });
+  }
+
+  markDeleted(mediaId: string) {
+    return withDb(this.config, async (db) => {
+      await db
+        .update(mediaItems)
+        .set({ deletedAt: new Date(), updatedAt: new Date(), mezzanineStatus: sql`case when ${mediaItems.mezzanineKey} is null then ${mediaItems.mezzanineStatus} else 'deleted'::mezzanine_status end` })
+        .where(and(eq(mediaItems.id, mediaId), isNull(mediaItems.deletedAt)));
     });
   }
 

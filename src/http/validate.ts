@@ -23,3 +23,10 @@ export async function parseJson<T extends z.ZodType>(req: Request, schema: T): P
   }
   return parsed.data;
 }
+
+/** Validates query parameters against a zod schema (strings, coerced by the schema); failures are 400. */
+export function parseQuery<T extends z.ZodType>(query: Record<string, string>, schema: T): z.infer<T> {
+  const parsed = schema.safeParse(query);
+  if (!parsed.success) throw new AppError(400, "INVALID_QUERY", "The query parameters do not match the schema", z.treeifyError(parsed.error));
+  return parsed.data;
+}

@@ -101,7 +101,7 @@ const staleCallback = [
   { guard: "duplicateEvent", actions: ignore("duplicate event") },
 ] as const;
 
-const VERB: Record<Exclude<LifecycleEvent["type"], "DELETED">, string> = {
+const VERB: Record<Exclude<LifecycleEvent["type"], "DELETED" | "DELETE">, string> = {
   UPLOAD_COMPLETE: "complete the upload of",
   TRIGGER: "start transcoding",
   RETRY: "retry",
@@ -135,6 +135,7 @@ function otherwise(state: LifecycleState) {
     DISPATCH_FAILED: { actions: ignore("dispatch result for a finished attempt") },
     DISPATCH_UNCONFIRMED: { actions: ignore("dispatch result for a finished attempt") },
     DELETED: { target: "#mediaLifecycle.deleted" },
+    DELETE: [notOwner, { target: "#mediaLifecycle.deleted" }],
   };
 }
 
@@ -396,6 +397,7 @@ export const lifecycleMachine = setup({
           { target: "failed", actions: ["recordCancel", cancel] },
         ],
         DELETED: { target: "deleted", actions: cancel },
+        DELETE: [notOwner, { target: "deleted", actions: cancel }],
       },
     },
     ready: { on: otherwise("ready") },
@@ -431,6 +433,7 @@ export const lifecycleMachine = setup({
         DISPATCH_FAILED: { actions: ignore("the item was deleted") },
         DISPATCH_UNCONFIRMED: { actions: ignore("the item was deleted") },
         DELETED: { actions: ignore("already deleted") },
+        DELETE: { actions: refuse("NOT_FOUND", "No such media item") },
       },
     },
   },

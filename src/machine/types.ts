@@ -88,7 +88,9 @@ export type LifecycleEvent =
   | { type: "TIMEOUT"; at: number; runpod: RunpodView; policy: StuckJobPolicy }
   | { type: "CANCEL"; actor: Actor; at: number }
   /** The item was deleted (its row carries deletedAt): it answers to nobody any more. */
-  | { type: "DELETED"; at: number };
+  | { type: "DELETED"; at: number }
+  /** Its owner or an administrator deletes the item through the API: it ends, and its files go. */
+  | { type: "DELETE"; actor: Actor; at: number };
 
 export type RefusalCode = "NOT_FOUND" | "FORBIDDEN" | "INVALID_STATE" | "RETRY_EXHAUSTED" | "INPUT_MISSING" | "RATE_LIMITED" | "INVALID_OUTPUT" | "NOT_RETRIABLE";
 export interface Refusal {

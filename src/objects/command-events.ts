@@ -22,7 +22,8 @@ export async function eventFor(rec: LifecycleRecord, command: Command, facts: Ev
     case "CALLBACK":
       return { event: callbackEvent(command.payload, at, facts.config), admitted: null };
     case "CANCEL":
-      return { event: { type: "CANCEL", actor: command.actor, at }, admitted: null };
+    case "DELETE":
+      return { event: { type: command.type, actor: command.actor, at }, admitted: null };
     case "UPLOAD_COMPLETE":
       return {
         event: { type: "UPLOAD_COMPLETE", actor: command.actor, objectExists: rec.value === "uploading" ? await facts.inputExists(rec) : false },

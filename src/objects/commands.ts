@@ -4,7 +4,7 @@ import type { StatusView } from "./status-view.ts";
 
 /** What the Worker asks of an item's object. */
 export type Command =
-  | { type: "UPLOAD_COMPLETE" | "TRIGGER" | "RETRY" | "CANCEL"; actor: Actor }
+  | { type: "UPLOAD_COMPLETE" | "TRIGGER" | "RETRY" | "CANCEL" | "DELETE"; actor: Actor }
   | { type: "CALLBACK"; payload: CallbackPayload };
 
 export type CommandResult =

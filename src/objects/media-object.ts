@@ -14,14 +14,21 @@ import { effectTable, idsOf, releaseSlot, type EffectDeps, type EffectTable } fr
 import { Outbox, outboxDueAt, type OutboxState, type OutboxStore } from "./outbox.ts";
 import { PROJECTION_KEY, PROJECTION_RETRY, projectionAfter, type ProjectionDue } from "./projection-outbox.ts";
 import { recordFromRow, type LifecycleRecord } from "./record.ts";
+import { PURGE_KEY, PURGE_RETRY, purgeAfter, type PurgeTask } from "./purge-outbox.ts";
+import { deliveryLog, redeliver, sendWebhook, WEBHOOK_LOG_SIZE, WEBHOOK_TRIES_KEPT, WEBHOOKS_KEY, webhooksAfter, type DeliveryLogRow, type PlatformEvent } from "./webhook-outbox.ts";
 import { RecordStore } from "./record-store.ts";
 import { statusView } from "./status-view.ts";
+import { playbackFiles, type PlaybackFiles } from "./playback-files.ts";
+import { outputKeys } from "../contract/index.ts";
 
-/** What an item's object keeps: the lifecycle record and what it still owes Postgres. */
+/** What an item's object keeps: the lifecycle record, what it still owes Postgres, and what it owes the platform's subscribers. */
 interface Stored extends Record<string, unknown> {
   lifecycle: LifecycleRecord;
   [PROJECTION_KEY]: OutboxState<ProjectionDue>;
+  [WEBHOOKS_KEY]: OutboxState<PlatformEvent>;
+  [PURGE_KEY]: OutboxState<PurgeTask>;
 }
+type OutboxKey = typeof PROJECTION_KEY | typeof WEBHOOKS_KEY | typeof PURGE_KEY;
 
 type Applied = { rec: LifecycleRecord; result: CommandResult };
 
@@ -39,6 +46,9 @@ export class MediaObject extends DurableObject<Env> {
   private readonly effects: EffectTable;
   private readonly store: RecordStore<Stored>;
   private readonly projection: Outbox<ProjectionDue>;
+  private readonly webhooks: Outbox<PlatformEvent>;
+  private readonly purge: Outbox<PurgeTask>;
+  private readonly archive: ObjectStore | null;
   private queue: Promise<unknown> = Promise.resolve();
   /** The alarm as last set or read; undefined until read. */
   private alarmAt: number | null | undefined = undefined;
@@ -58,12 +68,30 @@ export class MediaObject extends DurableObject<Env> {
       background: (work) => ctx.waitUntil(work),
     };
     this.effects = effectTable(this.deps);
-    this.store = new RecordStore<Stored>(ctx.storage, ["lifecycle", PROJECTION_KEY]);
+    this.archive = this.config.archive ? new S3ObjectStore(this.config.archive) : null;
+    this.store = new RecordStore<Stored>(ctx.storage, ["lifecycle", PROJECTION_KEY, WEBHOOKS_KEY, PURGE_KEY]);
     this.projection = new Outbox<ProjectionDue>({
       name: "projection",
       store: this.outboxStore(PROJECTION_KEY),
       policy: PROJECTION_RETRY,
       send: () => this.project(),
+      logSize: 0,
+      triesKept: 1,
+    });
+    const { platformWebhooks, platformWebhookRetry: retry } = this.config;
+    this.webhooks = new Outbox<PlatformEvent>({
+      name: "webhooks",
+      store: this.outboxStore(WEBHOOKS_KEY),
+      policy: { baseMs: retry.baseMs, maxMs: retry.maxMs, giveUpAfterMs: retry.giveUpAfterMs },
+      send: (entry) => timed("webhook.deliver", { mediaId: entry.payload.data.mediaId, messageId: entry.id, type: entry.payload.type }, () => sendWebhook(platformWebhooks, entry, retry.timeoutMs), (d) => ({ delivered: d.ok, status: d.status ?? null })),
+      logSize: WEBHOOK_LOG_SIZE,
+      triesKept: WEBHOOK_TRIES_KEPT,
+    });
+    this.purge = new Outbox<PurgeTask>({
+      name: "purge",
+      store: this.outboxStore(PURGE_KEY),
+      policy: PURGE_RETRY,
+      send: (entry) => this.purgeOne(entry.payload),
       logSize: 0,
       triesKept: 1,
     });
@@ -110,7 +138,12 @@ export class MediaObject extends DurableObject<Env> {
       }
       // One Postgres write per command, carrying the newest state (a dispatch's DISPATCHED
       // included); progress is left to the alarm, which writes it at most once a second.
-      if (applied.rec.version !== rec.version && event.type !== "PROGRESS") this.ctx.waitUntil(this.flushProjection());
+      if (applied.rec.version !== rec.version && event.type !== "PROGRESS") this.ctx.waitUntil(this.flush([this.projection]));
+      // A deletion answers once the row says so (lists stop showing it); the files go after.
+      if (event.type === "DELETE" && applied.rec.value === "deleted") {
+        await this.purge.flush(["postgres"]);
+        this.ctx.waitUntil(this.flush([this.purge]));
+      }
       return applied.result;
     });
   }
@@ -140,8 +173,42 @@ export class MediaObject extends DurableObject<Env> {
         await this.apply(rec, { type: "TIMEOUT", at: Date.now(), runpod, policy: { stallMs: stallSeconds * 1000, queueCeilingMs: queueCeilingSeconds * 1000 } });
       }
     });
-    await this.flushProjection();
-    await this.armAlarm();
+    await this.flush([this.projection, this.webhooks, this.purge]);
+  }
+
+  /**
+   * The files a viewer may fetch, for a ready item only (null otherwise: not ready, deleted, unknown).
+   * From the stored record alone: a segment request costs no Postgres read.
+   */
+  async playback(mediaId: string): Promise<PlaybackFiles | null> {
+    const rec = (await this.store.read()).lifecycle ?? (await this.serial(() => this.load(mediaId)).catch(() => null));
+    if (!rec || rec.value !== "ready" || !rec.context.output || !rec.context.attemptId) return null;
+    return playbackFiles(rec.context.output, outputKeys({ creatorId: rec.context.creatorId, mediaId, attemptId: rec.context.attemptId }).hlsRoot);
+  }
+
+  /** The item's webhook deliveries (queued, then settled newest first), for the dashboard. */
+  async webhookLog(mediaId: string): Promise<DeliveryLogRow[] | null> {
+    return this.serial(async () => {
+      const stored = await this.store.read();
+      if (stored.lifecycle?.context.mediaId !== mediaId && !(await this.load(mediaId).catch(() => null))) return null;
+      return deliveryLog((await this.store.read())[WEBHOOKS_KEY]);
+    });
+  }
+
+  /** Queues a logged message again, same webhook-id, to one subscriber (or each it went to); false if there is no such message. */
+  async redeliverWebhook(mediaId: string, messageId: string, subscriber: string | null): Promise<boolean> {
+    const queued = await this.serial(async () => {
+      if (!(await this.store.read()).lifecycle) return false;
+      let found = false;
+      await this.store.update((now) => {
+        const next = redeliver(now[WEBHOOKS_KEY], messageId, subscriber, Date.now());
+        found = next !== null;
+        return next ? { [WEBHOOKS_KEY]: next } : {};
+      });
+      return found;
+    });
+    if (queued) this.ctx.waitUntil(this.flush([this.webhooks]));
+    return queued;
   }
 
   // ---- load ---------------------------------------------------------------------------------
@@ -218,8 +285,21 @@ export class MediaObject extends DurableObject<Env> {
 
     const nextRec: LifecycleRecord = { value: next.value as LifecycleRecord["value"], context: next.context, version: rec.version + 1 };
     const at = Date.now();
-    await this.store.update((now) => ({ lifecycle: nextRec, [PROJECTION_KEY]: projectionAfter(now[PROJECTION_KEY], nextRec, event, at) }));
+    // The record and every message it owes change in one write, before anyone is answered.
+    let told = false;
+    await this.store.update((now) => {
+      const webhooks = webhooksAfter(now[WEBHOOKS_KEY], this.config.platformWebhooks, rec, nextRec, event, at);
+      told = webhooks !== now[WEBHOOKS_KEY];
+      return {
+        lifecycle: nextRec,
+        [PROJECTION_KEY]: projectionAfter(now[PROJECTION_KEY], nextRec, event, at),
+        [WEBHOOKS_KEY]: webhooks,
+        [PURGE_KEY]: purgeAfter(now[PURGE_KEY], rec, nextRec, event, at, this.archive !== null),
+      };
+    });
     await this.armAlarm();
+    // Subscribers are told at once, off the answer's path (the alarm retries what fails).
+    if (told) this.ctx.waitUntil(this.flush([this.webhooks]));
     if (outcome.kind === "applied") log("info", "transition", { ...idsOf(nextRec), event: event.type, from: rec.value, to: nextRec.value, version: nextRec.version });
 
     let current: Applied = {
@@ -241,7 +321,7 @@ export class MediaObject extends DurableObject<Env> {
 
   // ---- outboxes and the alarm ---------------------------------------------------------------
 
-  private outboxStore<K extends typeof PROJECTION_KEY>(key: K): OutboxStore<Stored[K] extends OutboxState<infer T> ? T : never> {
+  private outboxStore<K extends OutboxKey>(key: K): OutboxStore<Stored[K] extends OutboxState<infer T> ? T : never> {
     return {
       read: async () => (await this.store.read())[key] as never,
       update: async (change) => {
@@ -250,8 +330,8 @@ export class MediaObject extends DurableObject<Env> {
     };
   }
 
-  private async flushProjection(): Promise<void> {
-    await this.projection.flush();
+  private async flush(outboxes: Outbox<any>[]): Promise<void> {
+    await Promise.all(outboxes.map((o) => o.flush()));
     await this.armAlarm();
   }
 
@@ -276,11 +356,24 @@ export class MediaObject extends DurableObject<Env> {
     return { ok: true as const };
   }
 
+  /** One task of a deletion: the row's deletedAt, or one folder of one bucket. */
+  private async purgeOne(task: PurgeTask) {
+    const rec = (await this.store.read()).lifecycle;
+    const mediaId = rec?.context.mediaId ?? "";
+    if (task.kind === "row") {
+      await timed("postgres.mark_deleted", { mediaId }, () => this.projector.markDeleted(mediaId));
+    } else {
+      const store = task.bucket === "media" ? this.s3 : this.archive;
+      if (store) await timed("s3.delete_prefix", { mediaId, bucket: task.bucket, prefix: task.prefix }, () => store.deletePrefix(task.prefix), (n) => ({ deleted: n }));
+    }
+    return { ok: true as const };
+  }
+
   /** The one alarm, recomputed from what is stored: never from memory. */
   private async armAlarm(): Promise<void> {
     const stored = await this.store.read();
     const rec = stored.lifecycle;
-    const times = [rec?.value === "transcoding" ? rec.context.deadlineAt : null, outboxDueAt(stored[PROJECTION_KEY])].filter(
+    const times = [rec?.value === "transcoding" ? rec.context.deadlineAt : null, outboxDueAt(stored[PROJECTION_KEY]), outboxDueAt(stored[WEBHOOKS_KEY]), outboxDueAt(stored[PURGE_KEY])].filter(
       (t): t is number => typeof t === "number",
     );
     const want = times.length ? Math.min(...times) : null;

@@ -110,8 +110,9 @@ export class Outbox<T> {
 
   constructor(private readonly o: OutboxOptions<T>) {}
 
-  /** Tries every lane's head now (and what follows it, while it succeeds). */
-  flush(): Promise<void> {
+  /** Tries every lane's head now (and what follows it, while it succeeds); `only` names the lanes to try, alone. */
+  flush(only?: string[]): Promise<void> {
+    if (only) return (async () => void (await Promise.all(only.map((lane) => this.drainLane(lane)))))();
     if (this.flushing) {
       this.again = true;
       return this.flushing;

@@ -9,6 +9,10 @@ import { creatorUsage, inFlight, item, overview, recentFailures, recentItems } f
 import type { Config } from "../config.ts";
 import { FileKeyCache, type FileKeys } from "../admin/file-keys.ts";
 import { outputKeys } from "../contract/index.ts";
+import { mediaObject } from "../objects/stubs.ts";
+import type { DeliveryLogRow } from "../objects/webhook-outbox.ts";
+import { parseJson } from "../http/validate.ts";
+import { z } from "zod";
 
 const read = <T>(config: Config, fn: (db: Db) => Promise<T>): Promise<T> => withDb(config, fn);
 
@@ -23,6 +27,7 @@ function hlsRoot(row: FileKeys, mediaId: string): string | null {
 }
 
 const fileKeys = new FileKeyCache();
+const redeliverBody = z.object({ subscriber: z.url().optional() });
 
 /** The decoded path under `files/`: 400 for a malformed escape, a dot segment, an empty segment or a control byte. */
 export function filePath(encoded: string): string {
@@ -58,6 +63,23 @@ export const adminRoutes = new Hono<AppEnv>()
     if (!row) throw new AppError(404, "NOT_FOUND", "No such media item");
     c.header("cache-control", "no-store");
     return c.json(row);
+  })
+  // The item's webhook deliveries to the platform: what was sent, each try's answer, what is queued.
+  .get("/media/:id/webhooks", async (c) => {
+    const id = parseMediaId(c.req.param("id"));
+    const deliveries = (await mediaObject(c.env, id).webhookLog(id)) as DeliveryLogRow[] | null;
+    if (!deliveries) throw new AppError(404, "NOT_FOUND", "No such media item");
+    c.header("cache-control", "no-store");
+    return c.json({ mediaId: id, subscribers: c.get("config").platformWebhooks.map((s) => s.url), deliveries });
+  })
+  .post("/media/:id/webhooks/:messageId/redeliver", async (c) => {
+    const id = parseMediaId(c.req.param("id"));
+    const messageId = c.req.param("messageId");
+    if (!/^msg_[0-9a-f]{32}$/.test(messageId)) throw new AppError(400, "INVALID_ID", "messageId must be a msg_ id from the delivery log");
+    const body = c.req.header("content-type")?.includes("json") ? await parseJson(c.req.raw, redeliverBody) : {};
+    const queued = await mediaObject(c.env, id).redeliverWebhook(id, messageId, body.subscriber ?? null);
+    if (!queued) throw new AppError(404, "NOT_FOUND", "No such message in this item's delivery log");
+    return c.json({ queued: true, messageId }, 202);
   })
   // The item's HLS tree, its thumbnail and waveform, for admins (the player and the page).
   .get("/media/:id/files/*", async (c) => {

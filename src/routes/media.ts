@@ -6,11 +6,13 @@ import { S3ObjectStore } from "../effects/object-store.ts";
 import { authenticate } from "../http/auth.ts";
 import { AppError } from "../http/errors.ts";
 import type { AppEnv } from "../http/types.ts";
-import { parseJson, parseMediaId } from "../http/validate.ts";
+import { parseJson, parseMediaId, parseQuery } from "../http/validate.ts";
 import { statusOrThrow } from "../http/command-answer.ts";
 import { creatorObject, readStatus, sendCommand } from "../objects/stubs.ts";
 import type { Admission } from "../machine/index.ts";
 import { mediaItems } from "../../schema/index.ts";
+import { decodeCursor, listMedia } from "../db/list-media.ts";
+import { signPlaybackToken } from "../http/playback-token.ts";
 
 const MAX_ORIGINAL_BYTES = 20 * 1024 ** 3;
 const UPLOAD_URL_TTL_SECONDS = 3600;
@@ -37,7 +39,37 @@ export function safeFilename(name: string): string {
   return (cleaned || "original").slice(-200);
 }
 
+const MAX_PLAYBACK_SECONDS = 7 * 86_400;
+const playbackTokenBody = z.object({
+  /** The token's life; an hour unless told (a minute to a week). */
+  expiresInSeconds: z.number().int().min(60).max(MAX_PLAYBACK_SECONDS).default(3600),
+  /** Who will watch (the Access Service's id for them): carried in the token, for its logs. */
+  viewerId: z.string().min(1).max(128).regex(/^[\w.@:-]+$/).optional(),
+});
+
+const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().max(200).optional(),
+  status: z.enum(["uploading", "uploaded", "transcoding", "ready", "failed"]).optional(),
+  mediaType: z.enum(["video", "audio"]).optional(),
+  /** An administrator may narrow the list to one creator. */
+  creatorId: z.uuid().optional(),
+});
+
 export const mediaRoutes = new Hono<AppEnv>()
+  // A creator's own items, or (an administrator) everyone's: newest first, a page at a time.
+  .get("/", authenticate({ roles: ["creator", "admin"] }), async (c) => {
+    const q = parseQuery(c.req.query(), listQuery);
+    const actor = c.get("actor");
+    if (actor.kind !== "user") throw new AppError(403, "FORBIDDEN", "Only a user has a media list");
+    const cursor = q.cursor === undefined ? null : decodeCursor(q.cursor);
+    if (q.cursor !== undefined && !cursor) throw new AppError(400, "INVALID_QUERY", "cursor is not one this API gave out");
+    if (q.creatorId && actor.role !== "admin") throw new AppError(403, "FORBIDDEN", "Only an administrator may list another creator's media");
+    const creatorId = actor.role === "admin" ? (q.creatorId ?? null) : actor.userId;
+    const page = await withDb(c.get("config"), (db) => listMedia(db, { creatorId, status: q.status, mediaType: q.mediaType, limit: q.limit, cursor }));
+    c.header("cache-control", "private, no-store");
+    return c.json(page);
+  })
   .post("/", authenticate({ roles: ["creator", "admin"] }), async (c) => {
     const body = await parseJson(c.req.raw, registerBody);
     const actor = c.get("actor");
@@ -100,6 +132,40 @@ export const mediaRoutes = new Hono<AppEnv>()
   .post("/:id/cancel-transcoding", authenticate({ roles: ["admin"] }), async (c) => {
     const id = parseMediaId(c.req.param("id"));
     return c.json(statusOrThrow(await sendCommand(c.env, id, { type: "CANCEL", actor: c.get("actor") })));
+  })
+  // Deleting ends the item for good: its job is cancelled, its files go from every bucket, its row
+  // says deletedAt; from then on every route answers 404 for it.
+  .delete("/:id", authenticate({ roles: ["creator", "admin"] }), async (c) => {
+    const id = parseMediaId(c.req.param("id"));
+    statusOrThrow(await sendCommand(c.env, id, { type: "DELETE", actor: c.get("actor") }));
+    return c.body(null, 204);
+  })
+  // A short-lived signed URL for viewers of one item (a Mux signed playback id, a Cloudflare Stream signed URL).
+  .post("/:id/playback-token", authenticate({ roles: ["creator", "admin"], service: true }), async (c) => {
+    const id = parseMediaId(c.req.param("id"));
+    const body = c.req.header("content-length") === "0" || !c.req.header("content-type") ? playbackTokenBody.parse({}) : await parseJson(c.req.raw, playbackTokenBody);
+    const secret = c.get("config").playbackSigningSecret;
+    if (!secret) throw new AppError(503, "UNAVAILABLE", "Playback is not configured (PLAYBACK_SIGNING_SECRET)");
+    const status = statusOrThrow(await readStatus(c.env, id, c.get("actor")));
+    const expiresAt = Date.now() + body.expiresInSeconds * 1000;
+    const token = await signPlaybackToken(secret, { mediaId: id, expiresAt, viewerId: body.viewerId ?? null });
+    const base = `${new URL(c.req.url).origin}/play/${token}`;
+    return c.json(
+      {
+        mediaId: id,
+        status: status.status,
+        token,
+        expiresAt: new Date(Math.floor(expiresAt / 1000) * 1000).toISOString(),
+        urls: {
+          hls: `${base}/master.m3u8`,
+          preview: status.mediaType === "video" ? `${base}/preview/preview.m3u8` : null,
+          thumbnail: `${base}/thumbnail.jpg`,
+          storyboard: status.mediaType === "video" ? `${base}/storyboard.vtt` : null,
+          waveform: status.mediaType === "audio" ? `${base}/waveform.json` : null,
+        },
+      },
+      201,
+    );
   })
   .get("/:id/transcoding-status", authenticate({ roles: ["creator", "admin"], service: true }), async (c) => {
     const id = parseMediaId(c.req.param("id"));

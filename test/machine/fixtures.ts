@@ -95,5 +95,7 @@ export function sampleEvent(type: LifecycleEvent["type"], actor: Actor = owner):
       return { type, actor: actor === owner ? admin : actor, at: AT + 30_000 };
     case "DELETED":
       return { type, at: AT + 40_000 };
+    case "DELETE":
+      return { type, actor, at: AT + 40_000 };
   }
 }

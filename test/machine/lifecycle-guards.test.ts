@@ -5,7 +5,7 @@ import { outcomeOf } from "./outcome.ts";
 
 describe("who may act", () => {
   it("another creator's item does not exist for them", () => {
-    for (const [state, type] of [["uploaded", "TRIGGER"], ["failed", "RETRY"], ["uploading", "UPLOAD_COMPLETE"], ["ready", "TRIGGER"]] as const) {
+    for (const [state, type] of [["uploaded", "TRIGGER"], ["failed", "RETRY"], ["uploading", "UPLOAD_COMPLETE"], ["ready", "TRIGGER"], ["ready", "DELETE"], ["transcoding", "DELETE"]] as const) {
       const { outcome } = outcomeOf(snapshotIn(state), sampleEvent(type, stranger));
       expect(outcome).toMatchObject({ kind: "refused", code: "NOT_FOUND" });
     }

@@ -6,41 +6,41 @@ import { outcomeOf } from "./outcome.ts";
 type Expect = string; // "→state [effects]" | "ignored" | "refused CODE"
 
 const EVENTS: LifecycleEvent["type"][] = [
-  "UPLOAD_COMPLETE", "TRIGGER", "DISPATCHED", "DISPATCH_FAILED", "DISPATCH_UNCONFIRMED", "PROGRESS", "COMPLETED", "FAILED", "TIMEOUT", "CANCEL", "RETRY", "DELETED",
+  "UPLOAD_COMPLETE", "TRIGGER", "DISPATCHED", "DISPATCH_FAILED", "DISPATCH_UNCONFIRMED", "PROGRESS", "COMPLETED", "FAILED", "TIMEOUT", "CANCEL", "RETRY", "DELETED", "DELETE",
 ];
 
 /** design.md §4, every (state, event) pair, with the owner (or an admin for CANCEL) acting. */
 const TABLE: Record<LifecycleState, Record<LifecycleEvent["type"], Expect>> = {
   // No attempt exists yet, so any callback belongs to another attempt: acknowledged, not applied.
   uploading: {
-    UPLOAD_COMPLETE: "→uploaded", TRIGGER: "refused INVALID_STATE", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored", DISPATCH_UNCONFIRMED: "ignored", DELETED: "→deleted",
+    UPLOAD_COMPLETE: "→uploaded", TRIGGER: "refused INVALID_STATE", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored", DISPATCH_UNCONFIRMED: "ignored", DELETED: "→deleted", DELETE: "→deleted",
     PROGRESS: "ignored", COMPLETED: "ignored", FAILED: "ignored",
     TIMEOUT: "ignored", CANCEL: "refused INVALID_STATE", RETRY: "refused NOT_RETRIABLE",
   },
   uploaded: {
-    UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "→transcoding dispatchJob", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored", DISPATCH_UNCONFIRMED: "ignored", DELETED: "→deleted",
+    UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "→transcoding dispatchJob", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored", DISPATCH_UNCONFIRMED: "ignored", DELETED: "→deleted", DELETE: "→deleted",
     PROGRESS: "ignored", COMPLETED: "ignored", FAILED: "ignored",
     TIMEOUT: "ignored", CANCEL: "refused INVALID_STATE", RETRY: "refused NOT_RETRIABLE",
   },
   transcoding: {
     UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "refused INVALID_STATE", DISPATCHED: "→transcoding",
-    DISPATCH_FAILED: "→uploaded", DISPATCH_UNCONFIRMED: "→transcoding", DELETED: "→deleted cancelJob", PROGRESS: "→transcoding", COMPLETED: "→ready", FAILED: "→failed",
+    DISPATCH_FAILED: "→uploaded", DISPATCH_UNCONFIRMED: "→transcoding", DELETED: "→deleted cancelJob", DELETE: "→deleted cancelJob", PROGRESS: "→transcoding", COMPLETED: "→ready", FAILED: "→failed",
     TIMEOUT: "→failed cancelJob", CANCEL: "→failed cancelJob", RETRY: "refused NOT_RETRIABLE",
   },
   ready: {
-    UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "refused INVALID_STATE", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored", DISPATCH_UNCONFIRMED: "ignored", DELETED: "→deleted",
+    UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "refused INVALID_STATE", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored", DISPATCH_UNCONFIRMED: "ignored", DELETED: "→deleted", DELETE: "→deleted",
     PROGRESS: "refused INVALID_STATE", COMPLETED: "refused INVALID_STATE", FAILED: "refused INVALID_STATE",
     TIMEOUT: "ignored", CANCEL: "refused INVALID_STATE", RETRY: "refused NOT_RETRIABLE",
   },
   failed: {
-    UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "refused INVALID_STATE", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored", DISPATCH_UNCONFIRMED: "ignored", DELETED: "→deleted",
+    UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "refused INVALID_STATE", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored", DISPATCH_UNCONFIRMED: "ignored", DELETED: "→deleted", DELETE: "→deleted",
     PROGRESS: "refused INVALID_STATE", COMPLETED: "refused INVALID_STATE", FAILED: "refused INVALID_STATE",
     TIMEOUT: "ignored", CANCEL: "refused INVALID_STATE", RETRY: "→transcoding dispatchJob",
   },
   // A deleted item exists for nobody: commands answer as for an unknown item, callbacks are acknowledged.
   deleted: {
     UPLOAD_COMPLETE: "refused NOT_FOUND", TRIGGER: "refused NOT_FOUND", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored", DISPATCH_UNCONFIRMED: "ignored",
-    PROGRESS: "ignored", COMPLETED: "ignored", FAILED: "ignored", DELETED: "ignored",
+    PROGRESS: "ignored", COMPLETED: "ignored", FAILED: "ignored", DELETED: "ignored", DELETE: "refused NOT_FOUND",
     TIMEOUT: "ignored", CANCEL: "refused NOT_FOUND", RETRY: "refused NOT_FOUND",
   },
 };

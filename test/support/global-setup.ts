@@ -6,6 +6,7 @@ import { applyMigrations, useLocalProxy } from "../../dev/db.ts";
 import { startPostgres } from "../../dev/postgres.ts";
 import { startS3 } from "../../dev/s3.ts";
 import { startWsProxy, targetOf } from "../../dev/ws-proxy.ts";
+import { startWebhookReceiver, type ReceiverMode } from "../../dev/webhook-receiver.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -13,6 +14,7 @@ declare module "vitest" {
     dbWsProxy: string;
     s3Endpoint: string;
     controlUrl: string;
+    platformWebhookUrls: string;
   }
 }
 
@@ -29,10 +31,19 @@ export default async function setup(project: TestProject) {
   const s3Dir = `${process.cwd()}/.scratch/test-s3-${process.pid}`;
   const s3 = await startS3({ dataDir: s3Dir, buckets: ["media", "archive"] });
 
+  // Two platform subscribers: `a` stays up; tests take `b` down, make it fail, or lose its acknowledgements.
+  const hooks = await startWebhookReceiver(["a", "b"]);
+
   const control = http.createServer((req, res) => {
-    if (req.url === "/db/down") proxy.setDown(true);
-    else if (req.url === "/db/up") (proxy.setDown(false), proxy.setHang(false));
-    else if (req.url === "/db/hang") proxy.setHang(true);
+    const url = new URL(req.url ?? "/", "http://control");
+    if (url.pathname === "/db/down") proxy.setDown(true);
+    else if (url.pathname === "/db/up") (proxy.setDown(false), proxy.setHang(false));
+    else if (url.pathname === "/db/hang") proxy.setHang(true);
+    else if (url.pathname === "/hooks/mode") hooks.setMode(url.searchParams.get("subscriber")!, url.searchParams.get("mode") as ReceiverMode, url.searchParams.get("creatorId") ?? undefined);
+    else if (url.pathname === "/hooks/received") {
+      const mediaId = url.searchParams.get("mediaId") ?? undefined;
+      return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(hooks.received({ mediaId })));
+    }
     res.end("ok");
   });
   await new Promise<void>((resolve) => control.listen(0, "127.0.0.1", resolve));
@@ -40,10 +51,12 @@ export default async function setup(project: TestProject) {
   project.provide("databaseUrl", pg.url);
   project.provide("dbWsProxy", proxy.address);
   project.provide("s3Endpoint", s3.endpoint);
+  project.provide("platformWebhookUrls", hooks.config());
   project.provide("controlUrl", `http://127.0.0.1:${(control.address() as AddressInfo).port}`);
 
   return async () => {
     control.close();
+    await hooks.close();
     await s3.stop();
     await proxy.close();
     await pg.stop();

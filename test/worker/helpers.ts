@@ -2,7 +2,8 @@ import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare
 import { eq } from "drizzle-orm";
 import { SignJWT } from "jose";
 import { vi } from "vitest";
-import { signPayload, SIGNATURE_HEADER, type CallbackPayload, type JobInput, type JobOutput } from "../../src/contract/index.ts";
+import { AwsClient } from "aws4fetch";
+import { outputKeys, signPayload, SIGNATURE_HEADER, type CallbackPayload, type JobInput, type JobOutput } from "../../src/contract/index.ts";
 import { configFrom } from "../../src/config.ts";
 import { withDb } from "../../src/db/client.ts";
 import { mediaObject } from "../../src/objects/stubs.ts";
@@ -72,8 +73,8 @@ export async function uploadedItem(creatorId: string, mediaType: "video" | "audi
 }
 
 /** An uploaded item triggered into `transcoding`, with the job the fake RunPod received. */
-export async function transcodingItem(runpod: FakeRunpod) {
-  const item = await uploadedItem(uuid());
+export async function transcodingItem(runpod: FakeRunpod, creatorId = uuid()) {
+  const item = await uploadedItem(creatorId);
   await api("POST", `/api/media/${item.id}/transcode`, { token: item.token });
   return { item, job: runpod.lastJob() };
 }
@@ -271,4 +272,70 @@ export async function pendingProjection(id: string): Promise<{ version: number; 
     const head = (await state.storage.get<OutboxState<ProjectionDue>>(PROJECTION_KEY))?.entries[0];
     return head ? { version: head.payload.version, failures: head.failures } : undefined;
   });
+}
+
+// ---- the platform's subscribers (a real receiver, test/support/global-setup.ts) -------------
+
+export interface ReceivedHook {
+  subscriber: "a" | "b";
+  id: string;
+  timestamp: number;
+  verified: boolean;
+  type: string | null;
+  mediaId: string | null;
+  answered: number;
+  body: string;
+}
+
+/** What the receiver recorded for this item (every try, in arrival order), verified there with the `standardwebhooks` library. */
+export async function receivedHooks(mediaId: string): Promise<ReceivedHook[]> {
+  return (await fetch(`${env.CONTROL_URL}/hooks/received?mediaId=${mediaId}`)).json();
+}
+
+/** Subscriber `b`, for one creator's items: up, down (connections dropped), failing (500) or losing its first acknowledgement of each message. */
+export async function setSubscriber(creatorId: string, mode: "up" | "down" | "fail" | "ack-lost-once") {
+  await fetch(`${env.CONTROL_URL}/hooks/mode?subscriber=b&mode=${mode}&creatorId=${creatorId}`);
+}
+
+/** Waits until the subscriber has acknowledged these event types for the item (in any order), then returns what it received. */
+export async function hooksWhen(mediaId: string, subscriber: "a" | "b", types: string[], timeoutMs = 15_000): Promise<ReceivedHook[]> {
+  const acked = (hooks: ReceivedHook[]) => hooks.filter((h) => h.subscriber === subscriber && h.answered < 300);
+  const got = await eventually(
+    () => receivedHooks(mediaId),
+    (hooks) => types.every((t) => acked(hooks).some((h) => h.type === t)),
+    timeoutMs,
+  );
+  return got.filter((h) => h.subscriber === subscriber);
+}
+
+/** An item taken through upload, trigger, three progress reports and completion. */
+export async function readyItem(runpod: FakeRunpod, creatorId = uuid()) {
+  const { item, job } = await transcodingItem(runpod, creatorId);
+  for (const percent of [10, 50, 90]) await sendCallback(payloadFor(job, { status: "progress", phase: "encoding", percent }));
+  await sendCallback(payloadFor(job, { status: "completed", output: videoOutput(job.input) }));
+  return { item, job };
+}
+
+// ---- buckets --------------------------------------------------------------------------------
+
+const aws = () => new AwsClient({ accessKeyId: "S3RVER", secretAccessKey: "S3RVER", service: "s3", region: "us-east-1" });
+const objectUrl = (bucket: "media" | "archive", key: string) => `${env.S3_ENDPOINT}/${bucket}/${key.split("/").map(encodeURIComponent).join("/")}`;
+
+export async function putObject(bucket: "media" | "archive", key: string, body: string | Uint8Array = "x", contentType = "application/octet-stream") {
+  const res = await aws().fetch(objectUrl(bucket, key), { method: "PUT", body, headers: { "content-type": contentType } });
+  if (!res.ok) throw new Error(`PUT ${key}: ${res.status}`);
+}
+
+export async function objectExists(bucket: "media" | "archive", key: string): Promise<boolean> {
+  const res = await aws().fetch(objectUrl(bucket, key), { method: "HEAD" });
+  return res.ok;
+}
+
+/** A ready item's files as a job leaves them: the master, a rung with segments, stills, the mezzanine in the archive. */
+export async function writeOutputs(input: JobInput, segments = 3): Promise<{ media: string[]; archive: string[] }> {
+  const k = outputKeys(input);
+  const media = [k.hlsMaster, `${k.hlsRoot}/360p/index.m3u8`, ...Array.from({ length: segments }, (_, i) => `${k.hlsRoot}/360p/seg_${String(i).padStart(3, "0")}.m4s`), k.thumbnail, k.storyboard, k.storyboardVtt, k.waveform];
+  const archive = [k.mezzanine];
+  await Promise.all([...media.map((key) => putObject("media", key)), ...archive.map((key) => putObject("archive", key))]);
+  return { media, archive };
 }

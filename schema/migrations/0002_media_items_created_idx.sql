@@ -1,0 +1,1 @@
+CREATE INDEX "media_items_created_idx" ON "media_items" USING btree ("created_at" DESC NULLS LAST,"id" DESC NULLS LAST) WHERE "media_items"."deleted_at" IS NULL;

@@ -1,0 +1,68 @@
+import { Hono } from "hono";
+import { S3ObjectStore } from "../effects/object-store.ts";
+import { AppError } from "../http/errors.ts";
+import { verifyPlaybackToken } from "../http/playback-token.ts";
+import type { AppEnv } from "../http/types.ts";
+import { mediaObject } from "../objects/stubs.ts";
+import type { PlaybackFiles } from "../objects/playback-files.ts";
+import { filePath } from "./admin.ts";
+import { rewritePlaylist } from "./playlist-rewrite.ts";
+
+const TYPES: Record<string, string> = {
+  m3u8: "application/vnd.apple.mpegurl",
+  m4s: "video/iso.segment",
+  mp4: "video/mp4",
+  ts: "video/mp2t",
+  aac: "audio/aac",
+  vtt: "text/vtt; charset=utf-8",
+  jpg: "image/jpeg",
+  png: "image/png",
+  json: "application/json",
+};
+/** Segments and stills never change (the attempt is in the key): an edge may keep them for a year. */
+const IMMUTABLE = "public, max-age=31536000, immutable";
+/** Playlists are the gate: cached briefly, and never past the token's life. */
+const PLAYLIST_MAX_AGE_SECONDS = 10;
+
+/**
+ * Viewers' playback: `/play/:token/master.m3u8` and everything under it, the preview, and the
+ * item's stills, served from the media bucket for a ready item's current attempt. The token is
+ * the only credential (players cannot send headers), so every playlist is rewritten to carry it.
+ */
+export const playRoutes = new Hono<AppEnv>().get("/:token/*", async (c) => {
+  const config = c.get("config");
+  if (!config.playbackSigningSecret) throw new AppError(503, "UNAVAILABLE", "Playback is not configured (PLAYBACK_SIGNING_SECRET)");
+  const token = c.req.param("token");
+  const grant = await verifyPlaybackToken(config.playbackSigningSecret, token);
+  if (!grant) throw new AppError(403, "FORBIDDEN", "The playback token is invalid or has expired");
+  const prefix = `/play/${token}/`;
+  const rest = filePath(c.req.path.slice(prefix.length));
+  const files = (await mediaObject(c.env, grant.mediaId).playback(grant.mediaId)) as PlaybackFiles | null;
+  if (!files) throw new AppError(404, "NOT_FOUND", "No such media item, or it is not ready");
+  const key = rest in files.named ? files.named[rest as keyof PlaybackFiles["named"]] : `${files.hlsRoot}/${rest}`;
+  if (!key) throw new AppError(404, "NOT_FOUND", "This item has no such file");
+
+  const ext = rest.slice(rest.lastIndexOf(".") + 1).toLowerCase();
+  const playlist = ext === "m3u8";
+  const upstream = await new S3ObjectStore(config.s3).get(key, playlist ? null : c.req.header("range"));
+  if (upstream.status === 404) throw new AppError(404, "NOT_FOUND", "The file is not in storage");
+  if (!upstream.ok && upstream.status !== 206) {
+    await upstream.body?.cancel();
+    if (upstream.status === 416) return new Response(null, { status: 416, headers: { "content-range": upstream.headers.get("content-range") ?? "" } });
+    throw new AppError(502, "STORAGE_ERROR", `Object storage answered ${upstream.status}`);
+  }
+  const headers = new Headers({ "content-type": TYPES[ext] ?? upstream.headers.get("content-type") ?? "application/octet-stream", "access-control-allow-origin": "*" });
+  if (playlist) {
+    const text = rewritePlaylist(await upstream.text(), rest, prefix);
+    const left = Math.max(0, Math.floor((grant.expiresAt - Date.now()) / 1000));
+    headers.set("cache-control", `public, max-age=${Math.min(PLAYLIST_MAX_AGE_SECONDS, left)}`);
+    return new Response(text, { status: 200, headers });
+  }
+  for (const h of ["content-length", "content-range", "etag", "last-modified"]) {
+    const v = upstream.headers.get(h);
+    if (v) headers.set(h, v);
+  }
+  headers.set("accept-ranges", "bytes");
+  headers.set("cache-control", IMMUTABLE);
+  return new Response(upstream.body, { status: upstream.status, headers });
+});

@@ -1,0 +1,36 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { adminToken, api, fakeRunpod, hooksWhen, readyItem, receivedHooks, setSubscriber, uuid, type FakeRunpod } from "../helpers.ts";
+
+let runpod: FakeRunpod;
+beforeEach(() => {
+  runpod = fakeRunpod();
+});
+afterEach(() => runpod.restore());
+
+describe("outbound webhooks: a subscriber that is down", () => {
+  it("loses nothing: retried from the alarm with backoff, delivered in order once it is back; the other subscriber is not held up", async () => {
+    const creatorId = uuid();
+    await setSubscriber(creatorId, "down");
+    const { item } = await readyItem(runpod, creatorId);
+    const order = ["media.uploaded", "media.transcoding", "media.progress", "media.ready"];
+    // The subscriber that is up has everything while the other is still down.
+    await hooksWhen(item.id, "a", order);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await receivedHooks(item.id)).filter((h) => h.subscriber === "b")).toEqual([]);
+    const admin = await adminToken();
+    const pending = await api("GET", `/api/admin/media/${item.id}/webhooks`, { token: admin });
+    const forB = pending.body.deliveries.filter((d: any) => d.subscriber.endsWith("/hooks/b"));
+    expect(forB[0]).toMatchObject({ type: "media.uploaded", outcome: "pending" });
+    expect(forB[0].failures).toBeGreaterThanOrEqual(2);
+    expect(forB[0].attempts.at(-1).error).toBeTruthy();
+
+    await setSubscriber(creatorId, "up");
+    const hooks = await hooksWhen(item.id, "b", order);
+    expect(hooks.map((h) => h.type)).toEqual(order);
+    expect(hooks.every((h) => h.verified)).toBe(true);
+    const log = await api("GET", `/api/admin/media/${item.id}/webhooks`, { token: admin });
+    const delivered = log.body.deliveries.filter((d: any) => d.subscriber.endsWith("/hooks/b"));
+    expect(delivered.map((d: any) => d.outcome)).toEqual(["delivered", "delivered", "delivered", "delivered"]);
+    expect(delivered.at(-1).failures).toBeGreaterThanOrEqual(2);
+  });
+});
