@@ -25,6 +25,8 @@ export default defineConfig({
           WEBHOOK_BASE_URL: "http://control.test",
           JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789",
           SERVICE_TOKEN: "test-service-token",
+          // 64 KiB parts: a 1 MB fixture is a many-part upload (s3rver, unlike R2, takes parts under 5 MiB).
+          UPLOAD_PART_SIZE_BYTES: "65536",
           PLAYBACK_SIGNING_SECRET: "test-playback-secret-0123456789abcdef",
           DISPATCH_TIMEOUT_MS: "300",
           STUCK_JOB_FLOOR_SECONDS: "900",
@@ -35,7 +37,7 @@ export default defineConfig({
           // Small enough to reach in a test; each test uses fresh creators, so they never meet.
           LIMIT_JOBS_IN_FLIGHT: "2",
           LIMIT_JOBS_PER_DAY: "4",
-          LIMIT_UPLOAD_BYTES_PER_DAY: "1000",
+          LIMIT_UPLOAD_BYTES_PER_DAY: "10000000",
           // Two real subscribers (test/support/global-setup.ts); retries fast enough to watch.
           PLATFORM_WEBHOOK_URLS: inject("platformWebhookUrls"),
           PLATFORM_WEBHOOK_RETRY_BASE_SECONDS: "0.2",

@@ -1,6 +1,7 @@
-import { readFile, stat } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import { SignJWT } from "jose";
+import { uploadAll, type ApiCall, type PartsOptions } from "./multipart-client.ts";
 
 /** A tiny API client for the local stack: what an upload service or a creator's app would do. */
 /** The issuer and audience in wrangler.toml: what the identity service would put in its tokens. */
@@ -49,14 +50,36 @@ export function mediaTypeOf(path: string): "video" | "audio" {
   return (TYPES[extname(path).toLowerCase()] ?? "video/mp4").startsWith("audio/") ? "audio" : "video";
 }
 
-/** Registers a file, PUTs it to the presigned URL, and marks the upload complete. Returns the id. */
-export async function upload(base: string, token: string, path: string, mediaType = mediaTypeOf(path)): Promise<string> {
+/** The API as the multipart client wants it: answers with their status, never throwing on one. */
+export const apiOf = (base: string, token: string): ApiCall => async (method, path, body) => {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+};
+
+/** Reads [start, end) of a file. */
+export const fileRange = (path: string) => async (start: number, end: number) => {
+  const handle = await open(path, "r");
+  try {
+    const buf = new Uint8Array(end - start);
+    await handle.read(buf, 0, buf.length, start);
+    return buf;
+  } finally {
+    await handle.close();
+  }
+};
+
+/** Registers a file, uploads it in parts (resumable multipart), and completes. Returns the id. */
+export async function upload(base: string, token: string, path: string, mediaType = mediaTypeOf(path), opts: PartsOptions = {}): Promise<string> {
   const contentType = TYPES[extname(path).toLowerCase()] ?? (mediaType === "audio" ? "audio/mp4" : "video/mp4");
   const { size } = await stat(path);
   const reg = await call(base, "POST", "/api/media", token, { mediaType, filename: basename(path), size, contentType });
-  const put = await fetch(reg.upload.url, { method: "PUT", headers: reg.upload.headers, body: await readFile(path) });
-  if (!put.ok) throw new Error(`upload to object storage failed: ${put.status} ${await put.text()}`);
-  await call(base, "POST", `/api/media/${reg.id}/upload-complete`, token);
+  const done = await uploadAll(apiOf(base, token), reg.id, fileRange(path), opts);
+  if (done.status !== 200) throw new Error(`upload-complete: ${done.status} ${JSON.stringify(done.body)}`);
   return reg.id;
 }
 

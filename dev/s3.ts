@@ -1,5 +1,6 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import S3rver from "s3rver";
 
 /** A local S3 API server holding both buckets (media stands in for R2, archive for B2). */
@@ -9,6 +10,51 @@ export interface LocalS3 {
   stop(): Promise<void>;
 }
 
+/** Browsers PUT upload parts straight to the bucket (the dashboard's uploader): they need CORS. R2's bucket gets the same rule (docs/deploy.md). */
+const CORS = `<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>PUT</AllowedMethod><AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3600</MaxAgeSeconds></CORSRule></CORSConfiguration>`;
+
+type Ctx = { method: string; path: string; query: Record<string, string | string[] | undefined>; status: number; body: unknown; type: string };
+
+/**
+ * What s3rver 3.7 lacks of multipart uploads: ListParts and AbortMultipartUpload, answered from
+ * the folder where s3rver keeps an upload's parts (`<bucket>/._S3rver_uploads/<uploadId>/<n>`
+ * with `<n>.md5`), and NoSuchUpload for a part sent to an upload that is gone (s3rver would make
+ * it again), so the same resume and abort code runs against R2 and here. Local only: these
+ * answers do not check signatures.
+ */
+function multipartGapFill(root: string) {
+  return async (ctx: Ctx, next: () => Promise<void>) => {
+    const uploadId = typeof ctx.query.uploadId === "string" ? ctx.query.uploadId : null;
+    const listing = ctx.method === "GET" && uploadId && ctx.query.partNumber === undefined;
+    const aborting = ctx.method === "DELETE" && uploadId;
+    const part = ctx.method === "PUT" && uploadId && ctx.query.partNumber !== undefined;
+    if (!listing && !aborting && !part) return next();
+    const [, bucket, ...key] = ctx.path.split("/");
+    const dir = join(root, bucket!, "._S3rver_uploads", uploadId!.replace(/[^a-f0-9]/g, ""));
+    if (!existsSync(dir)) {
+      ctx.status = 404;
+      ctx.type = "application/xml";
+      ctx.body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message></Error>`;
+      return;
+    }
+    if (part) return next();
+    if (aborting) {
+      rmSync(dir, { recursive: true, force: true });
+      ctx.status = 204;
+      ctx.body = null;
+      return;
+    }
+    const parts = readdirSync(dir)
+      .filter((f) => /^\d+$/.test(f) && existsSync(join(dir, `${f}.md5`)))
+      .map(Number)
+      .sort((a, b) => a - b)
+      .map((n) => `<Part><PartNumber>${n}</PartNumber><ETag>"${readFileSync(join(dir, `${n}.md5`), "utf8").trim()}"</ETag><Size>${statSync(join(dir, String(n))).size}</Size></Part>`);
+    ctx.status = 200;
+    ctx.type = "application/xml";
+    ctx.body = `<?xml version="1.0" encoding="UTF-8"?><ListPartsResult><Bucket>${bucket}</Bucket><Key>${key.join("/")}</Key><UploadId>${uploadId}</UploadId><IsTruncated>false</IsTruncated>${parts.join("")}</ListPartsResult>`;
+  };
+}
+
 export async function startS3(opts: { dataDir: string; buckets: string[]; port?: number }): Promise<LocalS3> {
   mkdirSync(opts.dataDir, { recursive: true });
   const server = new S3rver({
@@ -16,10 +62,11 @@ export async function startS3(opts: { dataDir: string; buckets: string[]; port?:
     port: opts.port ?? 0,
     directory: opts.dataDir,
     silent: true,
-    configureBuckets: opts.buckets.map((name) => ({ name, configs: [] })),
-    // Browsers (the dashboard player, direct uploads) need CORS.
+    configureBuckets: opts.buckets.map((name) => ({ name, configs: [CORS] })),
     allowMismatchedSignatures: false,
   });
+  // Ahead of s3rver's own routes, which refuse these two.
+  (server as unknown as { middleware: unknown[] }).middleware.unshift(multipartGapFill(opts.dataDir));
   const { port } = (await server.run()) as AddressInfo;
   return { endpoint: `http://127.0.0.1:${port}`, port, stop: () => server.close() };
 }

@@ -51,9 +51,10 @@ export async function startWebhookReceiver(subscribers: string[], opts: { port?:
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
       const headers = { "webhook-id": String(req.headers["webhook-id"] ?? ""), "webhook-timestamp": String(req.headers["webhook-timestamp"] ?? ""), "webhook-signature": String(req.headers["webhook-signature"] ?? "") };
-      let payload: { type?: string; timestamp?: string; data?: { mediaId?: string; creatorId?: string } } | null = null;
+      type Payload = { type?: string; timestamp?: string; data?: { mediaId?: string; creatorId?: string } };
+      let payload: Payload | null;
       try {
-        payload = verifier.verify(body, headers) as typeof payload;
+        payload = verifier.verify(body, headers) as Payload;
       } catch {
         payload = null;
       }

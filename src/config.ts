@@ -43,6 +43,8 @@ export interface Config {
     /** Assumed for RunPod's own execution timeout, which is set at dispatch before anyone knows the duration. */
     unknownDurationSeconds: number;
   };
+  /** Multipart uploads: the part size clients get (larger for huge files), and how long an unfinished upload lives. */
+  upload: { partSizeBytes: number; ttlMs: number; partUrlTtlSeconds: number };
   /** Key of viewers' playback tokens (the Worker's own; null: playback is off). */
   playbackSigningSecret: string | null;
   /** Subscribers told of every state change (empty: nobody). */
@@ -115,6 +117,11 @@ function parseConfig(env: Env): Config {
       realtimeFactor: num(env.STUCK_JOB_REALTIME_FACTOR, 3),
       // The upload service may not know the duration yet; assume an hour-long source.
       unknownDurationSeconds: num(env.STUCK_JOB_UNKNOWN_DURATION_SECONDS, 3600),
+    },
+    upload: {
+      partSizeBytes: num(env.UPLOAD_PART_SIZE_BYTES, 16 * 1024 ** 2),
+      ttlMs: num(env.UPLOAD_TTL_HOURS, 24) * 3_600_000,
+      partUrlTtlSeconds: num(env.UPLOAD_PART_URL_TTL_SECONDS, 3600),
     },
     playbackSigningSecret: env.PLAYBACK_SIGNING_SECRET || null,
     platformWebhooks: parsePlatformWebhooks(env.PLATFORM_WEBHOOK_URLS),

@@ -1,4 +1,5 @@
 import { open } from "node:fs/promises";
+import { isPlaylist, SNIFF_BYTES } from "../../src/contract/index.ts";
 import { PipelineError } from "./errors.ts";
 
 /**
@@ -23,19 +24,16 @@ const IMAGE_CODECS = new Set(["png", "mjpeg", "jpegls", "bmp", "tiff", "webp", "
 export const PROBE_WHITELIST = [...MEDIA_DEMUXERS, ...IMAGE_DEMUXERS].join(",");
 
 /**
- * Text a playlist starts with. Checked on the first bytes before FFmpeg sees the file, so that
- * the creator is told what was wrong instead of "invalid data".
+ * Refuses an upload whose first bytes are a playlist or concat list (the contract's rule, which
+ * the control plane also applies at upload): checked before FFmpeg sees the file, so that the
+ * creator is told what was wrong instead of "invalid data".
  */
-const PLAYLIST_STARTS = [/^#EXTM3U/i, /^#EXTINF/i, /^ffconcat\b/i, /^\[playlist\]/i, /^<\?xml[\s\S]{0,400}<(smil|asx|MPD|playlist)\b/i, /^<(asx|smil|MPD)\b/i, /^file\s+'/i];
-
-/** Refuses an upload whose first bytes are a playlist or concat list. */
 export async function refusePlaylists(path: string): Promise<void> {
   const handle = await open(path, "r");
   try {
-    const buf = Buffer.alloc(4096);
+    const buf = Buffer.alloc(SNIFF_BYTES);
     const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-    const head = buf.subarray(0, bytesRead).toString("utf8").replace(/^\uFEFF/, "").trimStart();
-    if (PLAYLIST_STARTS.some((re) => re.test(head))) {
+    if (isPlaylist(buf.subarray(0, bytesRead))) {
       throw new PipelineError(
         "INPUT_UNREADABLE",
         "The file is a playlist (HLS, DASH, concat or similar), not media: playlists are not accepted. Upload the video or audio file itself",

@@ -4,3 +4,4 @@ export * from "./callback.ts";
 export * from "./signature.ts";
 export * from "./keys.ts";
 export * from "./backoff.ts";
+export * from "./sniff.ts";

@@ -4,10 +4,26 @@ import type { Config } from "../config.ts";
 /** The media bucket over the S3 API: R2 in production, a local S3 server on a developer's machine. */
 export interface ObjectStore {
   exists(key: string): Promise<boolean>;
-  presignPut(key: string, contentType: string, expiresSeconds: number): Promise<string>;
   get(key: string, range?: string | null): Promise<Response>;
   /** Deletes every object under the prefix, a page at a time; resolves to how many went. */
   deletePrefix(prefix: string): Promise<number>;
+  deleteObject(key: string): Promise<void>;
+  /** The object's size in bytes, or null when there is none. */
+  size(key: string): Promise<number | null>;
+  /** The first bytes of the object (for sniffing what it is). */
+  head(key: string, bytes: number): Promise<Uint8Array>;
+  createMultipart(key: string, contentType: string): Promise<string>;
+  presignPart(key: string, uploadId: string, partNumber: number, expiresSeconds: number): Promise<string>;
+  /** The parts uploaded so far (every page of them); null when the upload is gone (completed or aborted). */
+  listParts(key: string, uploadId: string): Promise<UploadedPart[] | null>;
+  completeMultipart(key: string, uploadId: string, parts: UploadedPart[]): Promise<void>;
+  abortMultipart(key: string, uploadId: string): Promise<void>;
+}
+
+export interface UploadedPart {
+  partNumber: number;
+  size: number;
+  etag: string;
 }
 
 /** One bucket over the S3 API. */
@@ -58,13 +74,68 @@ export class S3ObjectStore implements ObjectStore {
     return true;
   }
 
-  async presignPut(key: string, contentType: string, expiresSeconds: number): Promise<string> {
+  async size(key: string): Promise<number | null> {
+    const res = await this.call(this.url(key), "HEAD", { allow: [404] });
+    return res.status === 404 ? null : Number(res.headers.get("content-length"));
+  }
+
+  async head(key: string, bytes: number): Promise<Uint8Array> {
+    const res = await this.call(this.url(key), "GET", { headers: { range: `bytes=0-${bytes - 1}` } });
+    return new Uint8Array(await res.arrayBuffer()).subarray(0, bytes);
+  }
+
+  async deleteObject(key: string): Promise<void> {
+    await this.call(this.url(key), "DELETE");
+  }
+
+  async createMultipart(key: string, contentType: string): Promise<string> {
+    const res = await this.call(`${this.url(key)}?uploads`, "POST", { headers: { "content-type": contentType } });
+    const id = /<UploadId>([^<]+)<\/UploadId>/.exec(await res.text())?.[1];
+    if (!id) throw new ObjectStoreError("CreateMultipartUpload answered without an UploadId");
+    return xmlText(id);
+  }
+
+  async presignPart(key: string, uploadId: string, partNumber: number, expiresSeconds: number): Promise<string> {
     const url = new URL(this.url(key));
+    url.searchParams.set("partNumber", String(partNumber));
+    url.searchParams.set("uploadId", uploadId);
     url.searchParams.set("X-Amz-Expires", String(expiresSeconds));
-    const signed = await this.client.sign(new Request(url, { method: "PUT", headers: { "content-type": contentType } }), {
-      aws: { signQuery: true },
-    });
+    // Query-signed: the browser PUTs the bytes with no credentials of its own. The signature binds
+    // this part of this upload of this key, and nothing else.
+    const signed = await this.client.sign(new Request(url, { method: "PUT" }), { aws: { signQuery: true } });
     return signed.url;
+  }
+
+  async listParts(key: string, uploadId: string): Promise<UploadedPart[] | null> {
+    const parts: UploadedPart[] = [];
+    let marker = 0;
+    for (;;) {
+      const url = new URL(this.url(key));
+      url.searchParams.set("uploadId", uploadId);
+      if (marker) url.searchParams.set("part-number-marker", String(marker));
+      const res = await this.call(url.href, "GET", { allow: [404] });
+      if (res.status === 404) return (await res.body?.cancel(), null);
+      const xml = await res.text();
+      for (const m of xml.matchAll(/<Part>([\s\S]*?)<\/Part>/g)) {
+        const field = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(m[1]!)?.[1] ?? "";
+        parts.push({ partNumber: Number(field("PartNumber")), size: Number(field("Size")), etag: xmlText(field("ETag")) });
+      }
+      if (!/<IsTruncated>true<\/IsTruncated>/.test(xml)) return parts;
+      marker = Number(/<NextPartNumberMarker>(\d+)<\/NextPartNumberMarker>/.exec(xml)?.[1] ?? 0);
+      if (!marker) return parts;
+    }
+  }
+
+  async completeMultipart(key: string, uploadId: string, parts: UploadedPart[]): Promise<void> {
+    const body = `<CompleteMultipartUpload>${parts.map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>${p.etag.replace(/&/g, "&amp;").replace(/</g, "&lt;")}</ETag></Part>`).join("")}</CompleteMultipartUpload>`;
+    const res = await this.call(`${this.url(key)}?uploadId=${encodeURIComponent(uploadId)}`, "POST", { body, headers: { "content-type": "application/xml" } });
+    // S3 may answer 200 and still fail, with an <Error> in the body.
+    const text = await res.text();
+    if (/<Error>/.test(text)) throw new ObjectStoreError(`CompleteMultipartUpload failed: ${/<Message>([^<]*)/.exec(text)?.[1] ?? text.slice(0, 200)}`);
+  }
+
+  async abortMultipart(key: string, uploadId: string): Promise<void> {
+    await this.call(`${this.url(key)}?uploadId=${encodeURIComponent(uploadId)}`, "DELETE", { allow: [404] });
   }
 
   async get(key: string, range?: string | null): Promise<Response> {
@@ -90,14 +161,18 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  private async call(url: string, method: string): Promise<Response> {
+  private async call(url: string, method: string, opts: { headers?: Record<string, string>; body?: string; allow?: number[] } = {}): Promise<Response> {
     let res: Response;
     try {
-      res = await this.client.fetch(url, { method, signal: AbortSignal.timeout(30_000) });
+      res = await this.client.fetch(url, { method, headers: opts.headers, body: opts.body, signal: AbortSignal.timeout(30_000) });
     } catch (cause) {
       throw new ObjectStoreError(`Object storage unreachable: ${(cause as Error).message}`, { cause });
     }
-    if (!res.ok && !(method === "DELETE" && res.status === 404)) throw new ObjectStoreError(`Object storage answered ${res.status} to ${method}`);
+    const allowed = opts.allow?.includes(res.status) || (method === "DELETE" && res.status === 404);
+    if (!res.ok && !allowed) {
+      await res.body?.cancel();
+      throw new ObjectStoreError(`Object storage answered ${res.status} to ${method}`);
+    }
     return res;
   }
 }

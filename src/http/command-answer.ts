@@ -1,6 +1,7 @@
 import type { RefusalCode } from "../machine/index.ts";
 import type { CommandResult } from "../objects/commands.ts";
 import type { StatusView } from "../objects/status-view.ts";
+import type { UploadAnswer } from "../objects/media-object.ts";
 import { AppError } from "./errors.ts";
 
 /**
@@ -17,14 +18,22 @@ const REFUSAL_HTTP: Record<RefusalCode, [404 | 403 | 409 | 422 | 429, string]> =
   NOT_RETRIABLE: [422, "INVALID_STATE"],
   RATE_LIMITED: [429, "RATE_LIMITED"],
   INVALID_OUTPUT: [422, "INVALID_OUTPUT"],
+  UPLOAD_REJECTED: [422, "UPLOAD_REJECTED"],
 };
 
 /** What a command's outcome means to a caller of the API or of the RPC methods: the item's status, or an AppError. */
 export function statusOrThrow(result: CommandResult): StatusView {
+  if (result.outcome === "applied" || result.outcome === "ignored") return result.status;
+  return failWith(result);
+}
+
+/** The same for an upload operation: its answer, or an AppError. */
+export function uploadOrThrow(result: UploadAnswer): Extract<UploadAnswer, { outcome: "applied" }> {
+  return result.outcome === "applied" ? result : failWith(result);
+}
+
+function failWith(result: Exclude<CommandResult, { outcome: "applied" | "ignored" }>): never {
   switch (result.outcome) {
-    case "applied":
-    case "ignored":
-      return result.status;
     case "unknown":
       throw new AppError(404, "NOT_FOUND", "No such media item");
     case "unavailable":

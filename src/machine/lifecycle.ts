@@ -22,7 +22,8 @@ type E<T extends LifecycleEvent["type"]> = Extract<LifecycleEvent, { type: T }>;
 type Callback = E<"PROGRESS"> | E<"COMPLETED"> | E<"FAILED">;
 type Check = E<"TIMEOUT">;
 
-const mayAct = (actor: Actor, creatorId: string) =>
+/** Whether this actor may act on an item of this creator (its owner, an administrator, the service). */
+export const mayAct = (actor: Actor, creatorId: string) =>
   actor.kind === "service" || actor.role === "admin" || actor.userId === creatorId;
 
 function remember(seen: string[], id: string, limit = SEEN_EVENT_LIMIT): string[] {
@@ -77,6 +78,11 @@ const cancelOrphan = {
   params: ({ event }: { event: LifecycleEvent }) => ({ attemptId: (event as Callback).attemptId, jobId: (event as Callback).jobId }),
 } as const;
 const refuse = (code: Refusal["code"], message: string) => ({ type: "refuse", params: { code, message } }) as const;
+/** The upload's bytes failed the checks at completion (size, first bytes): the reason is the event's. */
+const uploadRejected = {
+  type: "refuse",
+  params: ({ event }: { event: LifecycleEvent }) => ({ code: "UPLOAD_REJECTED" as const, message: (event as E<"UPLOAD_COMPLETE">).rejected ?? "" }),
+} as const;
 const rateLimited = {
   type: "refuse",
   params: ({ event }: { event: LifecycleEvent }) => {
@@ -149,6 +155,7 @@ export const lifecycleMachine = setup({
     mayAct: ({ context, event }) => "actor" in event && mayAct(event.actor, context.creatorId),
     isAdmin: ({ event }) => "actor" in event && event.actor.kind === "user" && event.actor.role === "admin",
     objectExists: ({ event }) => event.type === "UPLOAD_COMPLETE" && event.objectExists,
+    uploadRejected: ({ event }) => event.type === "UPLOAD_COMPLETE" && !!event.rejected,
     inputExists: ({ event }) => (event.type === "TRIGGER" || event.type === "RETRY") && event.inputExists,
     retryLeft: ({ context }) => context.retriesUsed < MAX_RETRIES,
     admitted: ({ event }) => (event.type === "TRIGGER" || event.type === "RETRY") && event.admission.ok,
@@ -317,6 +324,7 @@ export const lifecycleMachine = setup({
         ...otherwise("uploading"),
         UPLOAD_COMPLETE: [
           notOwner,
+          { guard: "uploadRejected", actions: uploadRejected },
           {
             guard: not("objectExists"),
             actions: refuse("INPUT_MISSING", "The original has not been uploaded to storage yet"),

@@ -65,7 +65,8 @@ export interface StuckJobPolicy {
 }
 
 export type LifecycleEvent =
-  | { type: "UPLOAD_COMPLETE"; actor: Actor; objectExists: boolean }
+  /** `rejected`: why the uploaded bytes were refused at completion (size against the declared, first bytes against the type). */
+  | { type: "UPLOAD_COMPLETE"; actor: Actor; objectExists: boolean; rejected?: string | null }
   | { type: "TRIGGER"; actor: Actor; inputExists: boolean; admission: Admission; attemptId: string; at: number; deadlineAt: number }
   | { type: "RETRY"; actor: Actor; inputExists: boolean; admission: Admission; attemptId: string; at: number; deadlineAt: number }
   | { type: "DISPATCHED"; attemptId: string; jobId: string }
@@ -92,7 +93,7 @@ export type LifecycleEvent =
   /** Its owner or an administrator deletes the item through the API: it ends, and its files go. */
   | { type: "DELETE"; actor: Actor; at: number };
 
-export type RefusalCode = "NOT_FOUND" | "FORBIDDEN" | "INVALID_STATE" | "RETRY_EXHAUSTED" | "INPUT_MISSING" | "RATE_LIMITED" | "INVALID_OUTPUT" | "NOT_RETRIABLE";
+export type RefusalCode = "NOT_FOUND" | "FORBIDDEN" | "INVALID_STATE" | "RETRY_EXHAUSTED" | "INPUT_MISSING" | "RATE_LIMITED" | "INVALID_OUTPUT" | "NOT_RETRIABLE" | "UPLOAD_REJECTED";
 export interface Refusal {
   code: RefusalCode;
   message: string;

@@ -1,6 +1,6 @@
 import type { CallbackPayload } from "../contract/index.ts";
 import { stuckJobBudgetMs, type Config } from "../config.ts";
-import type { Admission, LifecycleEvent } from "../machine/index.ts";
+import type { Actor, Admission, LifecycleEvent } from "../machine/index.ts";
 import type { Command } from "./commands.ts";
 import type { LifecycleRecord } from "./record.ts";
 
@@ -8,6 +8,8 @@ import type { LifecycleRecord } from "./record.ts";
 export interface EventFacts {
   config: Config;
   inputExists(rec: LifecycleRecord): Promise<boolean>;
+  /** Completes the item's upload for this actor and checks the bytes (see MediaObject.finishUpload). */
+  finishUpload(rec: LifecycleRecord, actor: Actor): Promise<{ objectExists: boolean; rejected: string | null }>;
   /** Takes one of the creator's job slots for this attempt, or says why not. */
   admit(rec: LifecycleRecord, attemptId: string): Promise<Admission>;
 }
@@ -25,10 +27,7 @@ export async function eventFor(rec: LifecycleRecord, command: Command, facts: Ev
     case "DELETE":
       return { event: { type: command.type, actor: command.actor, at }, admitted: null };
     case "UPLOAD_COMPLETE":
-      return {
-        event: { type: "UPLOAD_COMPLETE", actor: command.actor, objectExists: rec.value === "uploading" ? await facts.inputExists(rec) : false },
-        admitted: null,
-      };
+      return { event: { type: "UPLOAD_COMPLETE", actor: command.actor, ...(await facts.finishUpload(rec, command.actor)) }, admitted: null };
     case "TRIGGER":
     case "RETRY": {
       const expected = command.type === "TRIGGER" ? "uploaded" : "failed";

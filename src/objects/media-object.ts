@@ -6,7 +6,7 @@ import { ObjectStoreError, S3ObjectStore, type ObjectStore } from "../effects/ob
 import { PostgresProjector, type Projector } from "../effects/projector.ts";
 import { RunpodDispatcher, type Dispatcher } from "../effects/runpod.ts";
 import { log, timed } from "../log.ts";
-import { lifecycleMachine, outcomeOf, type Actor, type Admission, type LifecycleEvent, type RunpodView } from "../machine/index.ts";
+import { lifecycleMachine, mayAct, outcomeOf, type Actor, type Admission, type LifecycleEvent, type RunpodView } from "../machine/index.ts";
 import { projectionRow } from "../../schema/projection.ts";
 import { eventFor } from "./command-events.ts";
 import type { Command, CommandResult } from "./commands.ts";
@@ -15,11 +15,13 @@ import { Outbox, outboxDueAt, type OutboxState, type OutboxStore } from "./outbo
 import { PROJECTION_KEY, PROJECTION_RETRY, projectionAfter, type ProjectionDue } from "./projection-outbox.ts";
 import { recordFromRow, type LifecycleRecord } from "./record.ts";
 import { PURGE_KEY, PURGE_RETRY, purgeAfter, type PurgeTask } from "./purge-outbox.ts";
+import { checkParts, planParts, UPLOAD_KEY, uploadView, type UploadSession, type UploadView } from "./upload-session.ts";
 import { deliveryLog, redeliver, sendWebhook, WEBHOOK_LOG_SIZE, WEBHOOK_TRIES_KEPT, WEBHOOKS_KEY, webhooksAfter, type DeliveryLogRow, type PlatformEvent } from "./webhook-outbox.ts";
 import { RecordStore } from "./record-store.ts";
 import { statusView } from "./status-view.ts";
 import { playbackFiles, type PlaybackFiles } from "./playback-files.ts";
-import { outputKeys } from "../contract/index.ts";
+import { outputKeys, sniffRejection, SNIFF_BYTES } from "../contract/index.ts";
+import { sizeTolerance as sizeToleranceOf } from "./upload-session.ts";
 
 /** What an item's object keeps: the lifecycle record, what it still owes Postgres, and what it owes the platform's subscribers. */
 interface Stored extends Record<string, unknown> {
@@ -27,6 +29,7 @@ interface Stored extends Record<string, unknown> {
   [PROJECTION_KEY]: OutboxState<ProjectionDue>;
   [WEBHOOKS_KEY]: OutboxState<PlatformEvent>;
   [PURGE_KEY]: OutboxState<PurgeTask>;
+  [UPLOAD_KEY]: UploadSession;
 }
 type OutboxKey = typeof PROJECTION_KEY | typeof WEBHOOKS_KEY | typeof PURGE_KEY;
 
@@ -69,7 +72,7 @@ export class MediaObject extends DurableObject<Env> {
     };
     this.effects = effectTable(this.deps);
     this.archive = this.config.archive ? new S3ObjectStore(this.config.archive) : null;
-    this.store = new RecordStore<Stored>(ctx.storage, ["lifecycle", PROJECTION_KEY, WEBHOOKS_KEY, PURGE_KEY]);
+    this.store = new RecordStore<Stored>(ctx.storage, ["lifecycle", PROJECTION_KEY, WEBHOOKS_KEY, PURGE_KEY, UPLOAD_KEY]);
     this.projection = new Outbox<ProjectionDue>({
       name: "projection",
       store: this.outboxStore(PROJECTION_KEY),
@@ -117,6 +120,7 @@ export class MediaObject extends DurableObject<Env> {
           eventFor(loaded, command, {
             config: this.config,
             inputExists: (r) => timed("s3.head", idsOf(r), () => this.s3.exists(r.context.inputKey), (exists) => ({ exists })),
+            finishUpload: (r, actor) => this.finishUpload(r, actor),
             admit: (r, attemptId) =>
               timed("creator.admit", idsOf(r), async () => (await this.deps.creator(r).admitJob(attemptId)) as Admission, (a) => ({ ok: a.ok })),
           }),
@@ -143,6 +147,7 @@ export class MediaObject extends DurableObject<Env> {
       if (event.type === "DELETE" && applied.rec.value === "deleted") {
         await this.purge.flush(["postgres"]);
         this.ctx.waitUntil(this.flush([this.purge]));
+        this.ctx.waitUntil(this.endUpload(true));
       }
       return applied.result;
     });
@@ -172,8 +177,126 @@ export class MediaObject extends DurableObject<Env> {
         const { stallSeconds, queueCeilingSeconds } = this.config.stuckJob;
         await this.apply(rec, { type: "TIMEOUT", at: Date.now(), runpod, policy: { stallMs: stallSeconds * 1000, queueCeilingMs: queueCeilingSeconds * 1000 } });
       }
+      // An upload left unfinished past its TTL is aborted (S3 drops its parts); the item may start another.
+      const session = (await this.store.read())[UPLOAD_KEY];
+      if (session && Date.now() >= session.expiresAt) await this.endUpload(true);
     });
     await this.flush([this.projection, this.webhooks, this.purge]);
+  }
+
+  // ---- resumable uploads ----------------------------------------------------------------------
+
+  /** Starts the item's multipart upload, or answers the one in progress (a client resuming). */
+  async startUpload(mediaId: string, actor: Actor): Promise<UploadAnswer> {
+    return this.withUploading(mediaId, actor, async (rec) => {
+      const live = (await this.store.read())[UPLOAD_KEY];
+      if (live && live.expiresAt > Date.now()) return { outcome: "applied", upload: uploadView(live) };
+      const declared = await timed("postgres.declared_size", idsOf(rec), () => this.projector.load(mediaId));
+      if (!declared) return { outcome: "unknown" };
+      const { partSize, partCount } = planParts(declared.originalSize, this.config.upload.partSizeBytes);
+      const uploadId = await timed("s3.create_multipart", idsOf(rec), () => this.s3.createMultipart(rec.context.inputKey, declared.contentType));
+      const now = Date.now();
+      const session: UploadSession = {
+        uploadId,
+        key: rec.context.inputKey,
+        size: declared.originalSize,
+        contentType: declared.contentType,
+        mediaType: rec.context.mediaType,
+        partSize,
+        partCount,
+        createdAt: now,
+        expiresAt: now + this.config.upload.ttlMs,
+      };
+      await this.store.update(() => ({ [UPLOAD_KEY]: session }));
+      await this.armAlarm();
+      return { outcome: "applied", upload: uploadView(session) };
+    });
+  }
+
+  /** The upload and the parts already in storage: what a client that crashed needs to go on. */
+  async uploadStatus(mediaId: string, actor: Actor): Promise<UploadAnswer> {
+    return this.withSession(mediaId, actor, async (rec, session) => {
+      const parts = await timed("s3.list_parts", idsOf(rec), () => this.s3.listParts(session.key, session.uploadId));
+      if (!parts) return { outcome: "refused", code: "INVALID_STATE", message: "The upload is no longer open; start another", status: null };
+      return { outcome: "applied", upload: uploadView(session, parts) };
+    });
+  }
+
+  /** Presigned PUT URLs for these parts, each bound to this upload of this key and part number. */
+  async partUrls(mediaId: string, actor: Actor, partNumbers: number[]): Promise<UploadAnswer> {
+    return this.withSession(mediaId, actor, async (_rec, session) => {
+      const beyond = partNumbers.find((n) => n > session.partCount);
+      if (beyond) return { outcome: "refused", code: "INVALID_STATE", message: `Part ${beyond} is beyond this upload's ${session.partCount} parts`, status: null };
+      const ttl = Math.max(1, Math.min(this.config.upload.partUrlTtlSeconds, Math.floor((session.expiresAt - Date.now()) / 1000)));
+      const parts = await Promise.all(partNumbers.map(async (partNumber) => ({ partNumber, url: await this.s3.presignPart(session.key, session.uploadId, partNumber, ttl) })));
+      return { outcome: "applied", upload: uploadView(session), parts, urlsExpireAt: new Date(Date.now() + ttl * 1000).toISOString() };
+    });
+  }
+
+  private withUploading(mediaId: string, actor: Actor, fn: (rec: LifecycleRecord) => Promise<UploadAnswer>): Promise<UploadAnswer> {
+    return this.withRecord<UploadAnswer>(mediaId, async (rec) => {
+      if (!mayAct(actor, rec.context.creatorId)) return { outcome: "unknown" };
+      if (rec.value !== "uploading") return { outcome: "refused", code: "INVALID_STATE", message: `The item is ${rec.value}: its original can no longer be uploaded or replaced`, status: view(rec) };
+      try {
+        return await fn(rec);
+      } catch (error) {
+        if (error instanceof ObjectStoreError) return { outcome: "unavailable", message: "Object storage is unavailable; try again" };
+        throw error;
+      }
+    });
+  }
+
+  private withSession(mediaId: string, actor: Actor, fn: (rec: LifecycleRecord, s: UploadSession) => Promise<UploadAnswer>): Promise<UploadAnswer> {
+    return this.withUploading(mediaId, actor, async (rec) => {
+      const session = (await this.store.read())[UPLOAD_KEY];
+      if (!session || session.expiresAt <= Date.now()) return { outcome: "refused", code: "INVALID_STATE", message: "No upload is open for this item; start one (POST …/upload)", status: view(rec) };
+      return fn(rec, session);
+    });
+  }
+
+  /**
+   * The facts of UPLOAD_COMPLETE (only for someone who may act, on an item still uploading):
+   * completes the multipart upload when its parts make the declared file, then checks the
+   * assembled object's size and first bytes. A refusal before completing leaves the upload open
+   * (upload the missing parts and complete again); one after deletes the object and closes it.
+   */
+  private async finishUpload(rec: LifecycleRecord, actor: Actor): Promise<{ objectExists: boolean; rejected: string | null }> {
+    if (rec.value !== "uploading" || !mayAct(actor, rec.context.creatorId)) return { objectExists: false, rejected: null };
+    const session = (await this.store.read())[UPLOAD_KEY];
+    const key = rec.context.inputKey;
+    if (session) {
+      const parts = await timed("s3.list_parts", idsOf(rec), () => this.s3.listParts(session.key, session.uploadId));
+      // Gone: completed by an earlier try whose answer was lost; the object speaks for itself below.
+      // Nothing sent yet: the original is simply not there (INPUT_MISSING), not a bad upload.
+      if (parts && !parts.length) return { objectExists: false, rejected: null };
+      if (parts) {
+        const check = checkParts(parts, session);
+        if (!check.ok) return { objectExists: false, rejected: check.message };
+        await timed("s3.complete_multipart", { ...idsOf(rec), parts: parts.length }, () => this.s3.completeMultipart(session.key, session.uploadId, parts));
+      }
+    }
+    const size = await timed("s3.size", idsOf(rec), () => this.s3.size(key));
+    if (size === null) return { objectExists: false, rejected: null };
+    const declared = session?.size ?? null;
+    let rejected: string | null = null;
+    if (declared !== null && Math.abs(size - declared) > sizeToleranceOf(declared)) rejected = `The upload is ${size} bytes but ${declared} were declared`;
+    rejected ??= sniffRejection(await this.s3.head(key, SNIFF_BYTES), rec.context.mediaType);
+    if (rejected) {
+      await timed("s3.delete", idsOf(rec), () => this.s3.deleteObject(key));
+      await this.endUpload(false);
+      return { objectExists: false, rejected: `${rejected}. Start a new upload (POST /api/media/${rec.context.mediaId}/upload)` };
+    }
+    await this.endUpload(false);
+    return { objectExists: true, rejected: null };
+  }
+
+  /** Forgets the upload; `abort` also tells storage to drop its parts. */
+  private async endUpload(abort: boolean): Promise<void> {
+    const session = (await this.store.read())[UPLOAD_KEY];
+    if (!session) return;
+    if (abort) await timed("s3.abort_multipart", { uploadId: session.uploadId }, () => this.s3.abortMultipart(session.key, session.uploadId)).catch(() => {});
+    await this.store.update(() => ({ [UPLOAD_KEY]: null }));
+    await this.armAlarm();
   }
 
   /**
@@ -219,7 +342,7 @@ export class MediaObject extends DurableObject<Env> {
    * noticeSoftDelete), which the upload service may set at any time; callbacks skip that read:
    * the projection finds a deletion when it writes.
    */
-  private withRecord(mediaId: string, fn: (rec: LifecycleRecord) => Promise<CommandResult>): Promise<CommandResult> {
+  private withRecord<R extends { outcome: string } = CommandResult>(mediaId: string, fn: (rec: LifecycleRecord) => Promise<R>): Promise<R | Extract<CommandResult, { outcome: "unknown" | "unavailable" }>> {
     return this.serial(async () => {
       let rec: LifecycleRecord | null;
       try {
@@ -373,7 +496,7 @@ export class MediaObject extends DurableObject<Env> {
   private async armAlarm(): Promise<void> {
     const stored = await this.store.read();
     const rec = stored.lifecycle;
-    const times = [rec?.value === "transcoding" ? rec.context.deadlineAt : null, outboxDueAt(stored[PROJECTION_KEY]), outboxDueAt(stored[WEBHOOKS_KEY]), outboxDueAt(stored[PURGE_KEY])].filter(
+    const times = [rec?.value === "transcoding" ? rec.context.deadlineAt : null, outboxDueAt(stored[PROJECTION_KEY]), outboxDueAt(stored[WEBHOOKS_KEY]), outboxDueAt(stored[PURGE_KEY]), rec?.value === "uploading" ? (stored[UPLOAD_KEY]?.expiresAt ?? null) : null].filter(
       (t): t is number => typeof t === "number",
     );
     const want = times.length ? Math.min(...times) : null;
@@ -387,3 +510,8 @@ export class MediaObject extends DurableObject<Env> {
 }
 
 const view = (rec: LifecycleRecord) => statusView(rec.value, rec.context, rec.version);
+
+/** An upload operation's answer: the upload (and part URLs), or why not, as any command says it. */
+export type UploadAnswer =
+  | { outcome: "applied"; upload: UploadView; parts?: { partNumber: number; url: string }[]; urlsExpireAt?: string }
+  | Exclude<CommandResult, { outcome: "applied" | "ignored" | "dispatch_failed" }>;

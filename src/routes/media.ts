@@ -2,20 +2,21 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { mediaType, originalKey } from "../contract/index.ts";
 import { withDb } from "../db/client.ts";
-import { S3ObjectStore } from "../effects/object-store.ts";
 import { authenticate } from "../http/auth.ts";
 import { AppError } from "../http/errors.ts";
 import type { AppEnv } from "../http/types.ts";
 import { parseJson, parseMediaId, parseQuery } from "../http/validate.ts";
-import { statusOrThrow } from "../http/command-answer.ts";
-import { creatorObject, readStatus, sendCommand } from "../objects/stubs.ts";
+import { statusOrThrow, uploadOrThrow } from "../http/command-answer.ts";
+import { creatorObject, mediaObject, readStatus, sendCommand } from "../objects/stubs.ts";
 import type { Admission } from "../machine/index.ts";
 import { mediaItems } from "../../schema/index.ts";
 import { decodeCursor, listMedia } from "../db/list-media.ts";
 import { signPlaybackToken } from "../http/playback-token.ts";
 
 const MAX_ORIGINAL_BYTES = 20 * 1024 ** 3;
-const UPLOAD_URL_TTL_SECONDS = 3600;
+/** Part URLs are asked for in batches of at most this many. */
+const MAX_PARTS_PER_REQUEST = 100;
+const partsBody = z.object({ partNumbers: z.array(z.number().int().min(1).max(10_000)).min(1).max(MAX_PARTS_PER_REQUEST) });
 
 /** No control bytes (NUL cannot be stored in Postgres text at all; the rest has no place in a name). */
 const printable = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
@@ -101,20 +102,25 @@ export const mediaRoutes = new Hono<AppEnv>()
       await creator.refundUpload(id).catch(() => {});
       throw error;
     }
-    const uploadUrl = await new S3ObjectStore(config.s3).presignPut(key, body.contentType, UPLOAD_URL_TTL_SECONDS);
-    return c.json(
-      {
-        id,
-        status: "uploading",
-        upload: {
-          method: "PUT",
-          url: uploadUrl,
-          headers: { "content-type": body.contentType },
-          expiresAt: new Date(Date.now() + UPLOAD_URL_TTL_SECONDS * 1000).toISOString(),
-        },
-      },
-      201,
-    );
+    const { upload } = uploadOrThrow(await mediaObject(c.env, id).startUpload(id, actor));
+    return c.json({ id, status: "uploading", upload }, 201);
+  })
+  // The resumable upload: start it again (after its TTL, or a refused completion), or see what is there.
+  .post("/:id/upload", authenticate({ roles: ["creator", "admin"], service: true }), async (c) => {
+    const id = parseMediaId(c.req.param("id"));
+    return c.json(uploadOrThrow(await mediaObject(c.env, id).startUpload(id, c.get("actor"))).upload);
+  })
+  .get("/:id/upload", authenticate({ roles: ["creator", "admin"], service: true }), async (c) => {
+    const id = parseMediaId(c.req.param("id"));
+    c.header("cache-control", "no-store");
+    return c.json(uploadOrThrow(await mediaObject(c.env, id).uploadStatus(id, c.get("actor"))).upload);
+  })
+  // Presigned URLs for a batch of parts; the client PUTs each part's bytes to its URL, in any order.
+  .post("/:id/upload/parts", authenticate({ roles: ["creator", "admin"], service: true }), async (c) => {
+    const id = parseMediaId(c.req.param("id"));
+    const body = await parseJson(c.req.raw, partsBody);
+    const answer = uploadOrThrow(await mediaObject(c.env, id).partUrls(id, c.get("actor"), [...new Set(body.partNumbers)]));
+    return c.json({ uploadId: answer.upload.uploadId, partSize: answer.upload.partSize, parts: answer.parts ?? [], expiresAt: answer.urlsExpireAt });
   })
   .post("/:id/upload-complete", authenticate({ roles: ["creator", "admin"], service: true }), async (c) => {
     const id = parseMediaId(c.req.param("id"));

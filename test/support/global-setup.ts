@@ -1,6 +1,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { applyMigrations, useLocalProxy } from "../../dev/db.ts";
 import { startPostgres } from "../../dev/postgres.ts";
@@ -30,12 +32,18 @@ export default async function setup(project: TestProject) {
   await applyMigrations(pg.url);
   const s3Dir = `${process.cwd()}/.scratch/test-s3-${process.pid}`;
   const s3 = await startS3({ dataDir: s3Dir, buckets: ["media", "archive"] });
+  mkdirSync(join(s3Dir, ".."), { recursive: true });
 
   // Two platform subscribers: `a` stays up; tests take `b` down, make it fail, or lose its acknowledgements.
   const hooks = await startWebhookReceiver(["a", "b"]);
 
+  // A real file for the upload tests, made by FFmpeg (2 s of noisy 320×240 at 4 Mb/s, about 1 MB).
+  const fixture = join(s3Dir, "..", `upload-fixture-${process.pid}.mp4`);
+  execFileSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25,noise=alls=40:allf=t", "-f", "lavfi", "-i", "sine=frequency=440", "-t", "2", "-c:v", "libx264", "-b:v", "4M", "-minrate", "4M", "-maxrate", "4M", "-bufsize", "1M", "-c:a", "aac", "-shortest", "-movflags", "+faststart", fixture]);
+
   const control = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://control");
+    if (url.pathname === "/fixture/clip.mp4") return void res.writeHead(200, { "content-type": "video/mp4" }).end(readFileSync(fixture));
     if (url.pathname === "/db/down") proxy.setDown(true);
     else if (url.pathname === "/db/up") (proxy.setDown(false), proxy.setHang(false));
     else if (url.pathname === "/db/hang") proxy.setHang(true);
@@ -61,5 +69,6 @@ export default async function setup(project: TestProject) {
     await proxy.close();
     await pg.stop();
     rmSync(s3Dir, { recursive: true, force: true });
+    rmSync(fixture, { force: true });
   };
 }

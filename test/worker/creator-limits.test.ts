@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { adminToken, api, fakeRunpod, payloadFor, rowWhen, sendCallback, tokenFor, uuid, videoOutput, type FakeRunpod } from "./helpers.ts";
+import { uploadAll } from "../../dev/multipart-client.ts";
+import { adminToken, api, apiAs, fakeRunpod, SMALL_MP4, payloadFor, rowWhen, sendCallback, tokenFor, uuid, videoOutput, type FakeRunpod } from "./helpers.ts";
 
-// vitest.config.ts: LIMIT_JOBS_IN_FLIGHT 2, LIMIT_JOBS_PER_DAY 4, LIMIT_UPLOAD_BYTES_PER_DAY 1000.
+// vitest.config.ts: LIMIT_JOBS_IN_FLIGHT 2, LIMIT_JOBS_PER_DAY 4, LIMIT_UPLOAD_BYTES_PER_DAY 10 MB (the upload tests send a 1 MB file).
 let runpod: FakeRunpod;
 beforeEach(() => {
   runpod = fakeRunpod();
@@ -16,9 +17,7 @@ async function creatorWith(n: number) {
   for (let i = 0; i < n; i++) {
     const reg = await api("POST", "/api/media", { token, body: { mediaType: "video", filename: `c${i}.mp4`, size: 11, contentType: "video/mp4" } });
     expect(reg.status).toBe(201);
-    const put = await fetch(reg.body.upload.url, { method: "PUT", headers: reg.body.upload.headers, body: "hello media" });
-    expect(put.ok).toBe(true);
-    expect((await api("POST", `/api/media/${reg.body.id}/upload-complete`, { token })).status).toBe(200);
+    expect((await uploadAll(apiAs(token), reg.body.id, async () => SMALL_MP4)).status).toBe(200);
     ids.push(reg.body.id);
   }
   return { creatorId, token, ids };
@@ -75,13 +74,13 @@ describe("per-creator limits on GPU spending", () => {
   it("bytes uploaded per day: a registration past the allowance is 429 and creates nothing", async () => {
     const token = await tokenFor(uuid());
     const register = (size: number) => api("POST", "/api/media", { token, body: { mediaType: "video", filename: "big.mp4", size, contentType: "video/mp4" } });
-    expect((await register(600)).status).toBe(201);
-    const over = await register(600);
+    expect((await register(6_000_000)).status).toBe(201);
+    const over = await register(6_000_000);
     expect(over.status).toBe(429);
     expect(over.body.error.code).toBe("RATE_LIMITED");
     expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(86_000);
-    expect((await register(400)).status).toBe(201); // what still fits
-    const tooBig = await register(5000);
+    expect((await register(4_000_000)).status).toBe(201); // what still fits
+    const tooBig = await register(50_000_000);
     expect(tooBig.body.error.message).toContain("larger than the creator's daily allowance");
   });
 
@@ -91,7 +90,7 @@ describe("per-creator limits on GPU spending", () => {
     await trigger(c.ids[1]!, c.token);
     await rowWhen(c.ids[1]!, (r) => r.status === "transcoding");
     const res = await api("GET", "/api/admin/overview", { token: await adminToken() });
-    expect(res.body.limits).toEqual({ jobsInFlight: 2, jobsPerDay: 4, uploadBytesPerDay: 1000 });
+    expect(res.body.limits).toEqual({ jobsInFlight: 2, jobsPerDay: 4, uploadBytesPerDay: 10_000_000 });
     expect(res.body.creators.find((r: { creatorId: string }) => r.creatorId === c.creatorId)).toEqual({
       creatorId: c.creatorId,
       jobsInFlight: 2,

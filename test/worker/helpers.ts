@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { SignJWT } from "jose";
 import { vi } from "vitest";
 import { AwsClient } from "aws4fetch";
+import { uploadAll, type ApiCall } from "../../dev/multipart-client.ts";
 import { outputKeys, signPayload, SIGNATURE_HEADER, type CallbackPayload, type JobInput, type JobOutput } from "../../src/contract/index.ts";
 import { configFrom } from "../../src/config.ts";
 import { withDb } from "../../src/db/client.ts";
@@ -54,7 +55,13 @@ export async function api<T = any>(method: string, path: string, opts: { token?:
   return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
 }
 
-/** Registers an item, PUTs real bytes to the presigned URL (s3rver), and marks the upload complete. */
+/** 11 bytes that open like an MP4 (an `ftyp` box): what the upload's first-bytes check accepts. */
+export const SMALL_MP4 = new TextEncoder().encode("\u0000\u0000\u0000\u0018ftypiso");
+
+/** The API for the multipart client, as this token. */
+export const apiAs = (token: string): ApiCall => (method, path, body) => api(method, path, { token, body });
+
+/** Registers an item, uploads its bytes in one part to s3rver (the multipart API), and completes. */
 export async function uploadedItem(creatorId: string, mediaType: "video" | "audio" = "video", opts: { skipUpload?: boolean } = {}) {
   const token = await tokenFor(creatorId);
   const reg = await api("POST", "/api/media", {
@@ -64,9 +71,7 @@ export async function uploadedItem(creatorId: string, mediaType: "video" | "audi
   if (reg.status !== 201) throw new Error(`register: ${reg.status} ${JSON.stringify(reg.body)}`);
   const id: string = reg.body.id;
   if (!opts.skipUpload) {
-    const put = await fetch(reg.body.upload.url, { method: "PUT", headers: reg.body.upload.headers, body: "hello media" });
-    if (!put.ok) throw new Error(`upload PUT: ${put.status} ${await put.text()}`);
-    const done = await api("POST", `/api/media/${id}/upload-complete`, { token });
+    const done = await uploadAll(apiAs(token), id, async () => SMALL_MP4);
     if (done.status !== 200) throw new Error(`upload-complete: ${done.status} ${JSON.stringify(done.body)}`);
   }
   return { id, token, creatorId, mediaType };
@@ -339,3 +344,22 @@ export async function writeOutputs(input: JobInput, segments = 3): Promise<{ med
   await Promise.all([...media.map((key) => putObject("media", key)), ...archive.map((key) => putObject("archive", key))]);
   return { media, archive };
 }
+
+/** The real 1 MB MP4 that global setup made with FFmpeg. */
+export async function uploadFixture(): Promise<Uint8Array> {
+  return new Uint8Array(await (await fetch(`${env.CONTROL_URL}/fixture/clip.mp4`)).arrayBuffer());
+}
+
+/** Registers an item declaring `size` bytes (the fixture's unless told) and answers its id and upload. */
+export async function registered(token: string, size: number, filename = "clip.mp4", mediaType: "video" | "audio" = "video") {
+  const reg = await api("POST", "/api/media", { token, body: { mediaType, filename, size, contentType: `${mediaType}/mp4` } });
+  if (reg.status !== 201) throw new Error(`register: ${reg.status} ${JSON.stringify(reg.body)}`);
+  return reg.body as { id: string; upload: { uploadId: string; partSize: number; partCount: number; size: number; expiresAt: string } };
+}
+
+export async function storedBytes(key: string): Promise<Uint8Array> {
+  const res = await aws().fetch(objectUrl("media", key));
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+export const sha256 = async (b: Uint8Array) => [...new Uint8Array(await crypto.subtle.digest("SHA-256", b))].map((x) => x.toString(16).padStart(2, "0")).join("");

@@ -1,4 +1,7 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { configFrom } from "../../src/config.ts";
+import { withDb } from "../../src/db/client.ts";
+import { mediaItems } from "../../schema/index.ts";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { api, fakeRunpod, payloadFor, pendingProjection, row, rowWhen, sendCallback, setDatabase, storedRecord, stub, tokenFor, uploadedItem, uuid, videoOutput, type FakeRunpod } from "./helpers.ts";
 
@@ -15,8 +18,11 @@ const readPending = pendingProjection;
 
 describe("a Postgres that stops answering (connections open, queries never answered)", () => {
   it("an item's first load is bounded: 503 within the query timeout, and the item works once Postgres answers", async () => {
-    const token = await tokenFor(uuid());
-    const reg = await api("POST", "/api/media", { token, body: { mediaType: "video", filename: "a.mp4", size: 10, contentType: "video/mp4" } });
+    // A row the upload service wrote itself: its object has never loaded it.
+    const creatorId = uuid();
+    const token = await tokenFor(creatorId);
+    const reg = { body: { id: uuid() } };
+    await withDb(configFrom(env), (db) => db.insert(mediaItems).values({ id: reg.body.id, creatorId, mediaType: "video", status: "uploading", r2Key: `${creatorId}/originals/${reg.body.id}/a.mp4`, originalFilename: "a.mp4", originalSize: 10, contentType: "video/mp4" }));
     await setDatabase("hang");
     const started = Date.now();
     const res = await api("GET", `/api/media/${reg.body.id}/transcoding-status`, { token });
