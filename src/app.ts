@@ -7,6 +7,8 @@ import { adminRoutes } from "./routes/admin.ts";
 import { mediaRoutes } from "./routes/media.ts";
 import { playRoutes } from "./routes/play.ts";
 import { webhookRoutes } from "./routes/webhook.ts";
+import { Scalar } from "@scalar/hono-api-reference";
+import { openApiDocument } from "./openapi/document.ts";
 
 export function createApp() {
   const app = new Hono<AppEnv>();
@@ -17,6 +19,14 @@ export function createApp() {
     c.header("x-request-id", c.get("requestId"));
   });
   app.get("/health", (c) => c.json({ ok: true }));
+  let doc: ReturnType<typeof openApiDocument> | null = null;
+  app.get("/api/openapi.json", (c) => {
+    doc ??= openApiDocument(new URL(c.req.url).origin);
+    c.header("cache-control", "public, max-age=300");
+    return c.json(doc);
+  });
+  // The reference page (Scalar); its script comes from Scalar's CDN, the document from here.
+  app.get("/api/docs", Scalar({ url: "/api/openapi.json", pageTitle: "Media transcoder API" }));
   app.route("/api/media", mediaRoutes);
   app.route("/api/transcoding/webhook", webhookRoutes);
   app.route("/api/admin", adminRoutes);

@@ -27,7 +27,7 @@ function hlsRoot(row: FileKeys, mediaId: string): string | null {
 }
 
 const fileKeys = new FileKeyCache();
-const redeliverBody = z.object({ subscriber: z.url().optional() });
+export const redeliverBody = z.object({ subscriber: z.url().optional() });
 
 /** The decoded path under `files/`: 400 for a malformed escape, a dot segment, an empty segment or a control byte. */
 export function filePath(encoded: string): string {

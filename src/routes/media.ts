@@ -16,13 +16,13 @@ import { signPlaybackToken } from "../http/playback-token.ts";
 const MAX_ORIGINAL_BYTES = 20 * 1024 ** 3;
 /** Part URLs are asked for in batches of at most this many. */
 const MAX_PARTS_PER_REQUEST = 100;
-const partsBody = z.object({ partNumbers: z.array(z.number().int().min(1).max(10_000)).min(1).max(MAX_PARTS_PER_REQUEST) });
+export const partsBody = z.object({ partNumbers: z.array(z.number().int().min(1).max(10_000)).min(1).max(MAX_PARTS_PER_REQUEST) }).meta({ example: { partNumbers: [1, 2, 3, 4] } });
 
 /** No control bytes (NUL cannot be stored in Postgres text at all; the rest has no place in a name). */
 const printable = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
 
 // Lengths are the columns' (schema/media-items.ts): a value the row cannot hold is the client's error, not an outage.
-const registerBody = z
+export const registerBody = z
   .object({
     mediaType,
     filename: z.string().min(1).max(255).refine(printable, "must not contain control characters"),
@@ -32,7 +32,8 @@ const registerBody = z
   .refine((b) => b.contentType.startsWith(`${b.mediaType}/`) || (b.mediaType === "audio" && b.contentType === "video/mp4"), {
     message: "contentType does not match mediaType",
     path: ["contentType"],
-  });
+  })
+  .meta({ example: { mediaType: "video", filename: "holiday.mp4", size: 734003200, contentType: "video/mp4" } });
 
 /** Keys are paths: keep the name readable but free of separators and odd bytes. */
 export function safeFilename(name: string): string {
@@ -41,14 +42,14 @@ export function safeFilename(name: string): string {
 }
 
 const MAX_PLAYBACK_SECONDS = 7 * 86_400;
-const playbackTokenBody = z.object({
+export const playbackTokenBody = z.object({
   /** The token's life; an hour unless told (a minute to a week). */
   expiresInSeconds: z.number().int().min(60).max(MAX_PLAYBACK_SECONDS).default(3600),
   /** Who will watch (the Access Service's id for them): carried in the token, for its logs. */
   viewerId: z.string().min(1).max(128).regex(/^[\w.@:-]+$/).optional(),
-});
+}).meta({ example: { expiresInSeconds: 3600, viewerId: "viewer-7f3a" } });
 
-const listQuery = z.object({
+export const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(25),
   cursor: z.string().max(200).optional(),
   status: z.enum(["uploading", "uploaded", "transcoding", "ready", "failed"]).optional(),

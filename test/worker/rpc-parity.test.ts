@@ -1,0 +1,42 @@
+import { env, SELF } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { TranscoderRpc } from "../../src/rpc.ts";
+import { api, fakeRunpod, readyItem, uploadedItem, uuid, type FakeRunpod } from "./helpers.ts";
+
+let runpod: FakeRunpod;
+beforeEach(() => {
+  runpod = fakeRunpod();
+});
+afterEach(() => runpod.restore());
+
+const service = () => new TranscoderRpc({ waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext, env);
+
+describe("RPC entrypoint: list, delete, playback token", () => {
+  it("answers what the HTTP routes answer", async () => {
+    const creatorId = uuid();
+    const a = await uploadedItem(creatorId);
+    const b = await uploadedItem(creatorId, "audio");
+    const svc = service();
+    const page = await svc.listMedia(creatorId, { limit: 1 });
+    const http = await api("GET", "/api/media?limit=1", { token: a.token });
+    expect(JSON.parse(JSON.stringify(page))).toEqual(http.body);
+    const rest = await svc.listMedia(creatorId, { cursor: page.nextCursor! });
+    expect(rest.items.map((i) => i.id)).toEqual([a.id]);
+    expect((await svc.listMedia(creatorId, { mediaType: "audio" })).items.map((i) => i.id)).toEqual([b.id]);
+    await expect(svc.listMedia(creatorId, { cursor: "nope" })).rejects.toThrow(/^INVALID_QUERY/);
+
+    await expect(svc.deleteMedia(a.id, uuid())).rejects.toThrow(/^NOT_FOUND/);
+    expect(await svc.deleteMedia(a.id, creatorId)).toEqual({ deleted: true });
+    expect((await api("GET", `/api/media/${a.id}/transcoding-status`, { token: a.token })).status).toBe(404);
+
+    const { item } = await readyItem(runpod);
+    const minted = await svc.createPlaybackToken(item.id, { viewerId: "v-1", expiresInSeconds: 300 });
+    expect(minted.path).toBe(`/play/${minted.token}/master.m3u8`);
+    const master = await SELF.fetch(`http://control.test${minted.path}`);
+    // Ready, but the fake job wrote no files: the route found the item and asked storage.
+    expect(master.status).toBe(404);
+    expect(((await master.json()) as any).error.message).toBe("The file is not in storage");
+    await expect(svc.createPlaybackToken(uuid())).rejects.toThrow(/^NOT_FOUND/);
+    await expect(svc.createPlaybackToken(item.id, { viewerId: "a b" })).rejects.toThrow(/^INVALID_BODY/);
+  });
+});
