@@ -6,6 +6,7 @@ import { lockDataDir } from "./data-lock.ts";
 import { applyMigrations, useLocalProxy } from "./db.ts";
 import { startPostgres, type LocalPostgres } from "./postgres.ts";
 import { startRunpodStandin, type RunpodStandin } from "./runpod-standin.ts";
+import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.ts";
 import { startS3, type LocalS3 } from "./s3.ts";
 import { startWsProxy, targetOf, type WsProxy } from "./ws-proxy.ts";
 
@@ -29,6 +30,8 @@ export interface StackOptions {
   worker?: boolean;
   /** The Worker's LOG_LEVEL (info by default); at warn, wrangler's request log is off as well. */
   logLevel?: "info" | "warn";
+  /** Multipart part size the Worker hands out (16 MiB unless told; tests use small parts). */
+  uploadPartSizeBytes?: number;
   log?: (line: string) => void;
 }
 
@@ -39,6 +42,8 @@ export interface Stack {
   proxy: WsProxy;
   s3: LocalS3;
   runpod: RunpodStandin;
+  /** The platform's subscriber (`platform`): every outbound webhook lands here, verified. */
+  webhooks: WebhookReceiver;
   /** The GPU worker process (the real worker loop on the CPU encoder). */
   worker(): ChildProcess;
   startWorker(): Promise<void>;
@@ -131,6 +136,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     cleanups.push(() => runpod.stop());
     log(`RunPod stand-in at ${runpod.apiBase}/${runpod.endpointId}`);
 
+    // A stand-in for the platform's Content Service: the Worker's webhooks go here and are verified.
+    const webhooks = await startWebhookReceiver(["platform"]);
+    cleanups.push(() => webhooks.close());
+    log(`platform webhook receiver at ${webhooks.url("platform")} (Standard Webhooks, verified)`);
+
     const port = await freePort(opts.port ?? 0);
     const url = `http://127.0.0.1:${port}`;
     const vars: Record<string, string> = {
@@ -143,6 +153,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       DB_WS_PROXY: proxy.address,
       DATABASE_URL: postgres.url,
       LOG_LEVEL: opts.logLevel ?? "info",
+      PLATFORM_WEBHOOK_URLS: webhooks.config(),
+      ...(opts.uploadPartSizeBytes ? { UPLOAD_PART_SIZE_BYTES: String(opts.uploadPartSizeBytes) } : {}),
       // Tests shorten the stuck-job deadline so that the alarm's reconciliation can be watched.
       ...(opts.stuckJobFloorSeconds
         ? {
@@ -220,6 +232,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       proxy,
       s3,
       runpod,
+      webhooks,
       worker: () => worker!,
       startWorker,
       killWorker: (signal = "SIGKILL") => stopChild(worker, signal),

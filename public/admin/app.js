@@ -29,8 +29,9 @@ document.getElementById("signout").addEventListener("click", () => {
   askToken();
 });
 
-async function api(method, path) {
-  const res = await fetch(path, { method, headers: { authorization: `Bearer ${token()}` } });
+async function api(method, path, payload) {
+  const headers = { authorization: `Bearer ${token()}`, ...(payload === undefined ? {} : { "content-type": "application/json" }) };
+  const res = await fetch(path, { method, headers, body: payload === undefined ? undefined : JSON.stringify(payload) });
   const body = await res.json().catch(() => null);
   if (res.status === 401 || res.status === 403) {
     askToken(body?.error?.message || "This token is not an admin token");
@@ -51,6 +52,7 @@ const ago = (iso) => {
 };
 const pill = (status) => `<span class="pill ${esc(status)}">${esc(status)}</span>`;
 const bar = (p) => `<div class="bar" title="${p ?? 0} %"><span style="width:${Math.max(0, Math.min(100, p ?? 0))}%"></span></div>`;
+const rows = (list, cols, empty) => (list.length ? list.map(cols).join("") : `<tr><td colspan="9" class="empty">${empty}</td></tr>`);
 const lufs = (v) => (v === null || v === undefined ? "—" : (v / 100).toFixed(2));
 
 function toast(text, bad) {
@@ -64,6 +66,11 @@ function toast(text, bad) {
 async function act(kind, id, button) {
   button.disabled = true;
   try {
+    if (kind === "redeliver") {
+      await api("POST", `/api/admin/media/${id}/webhooks/${button.dataset.message}/redeliver`, { subscriber: button.dataset.subscriber });
+      toast("Redelivery queued (same webhook-id)");
+      return void refresh();
+    }
     const path = kind === "retry" ? `/api/media/${id}/retry-transcoding` : `/api/media/${id}/cancel-transcoding`;
     const s = await api("POST", path);
     toast(kind === "retry" ? `Retry started (attempt ${s.retriesUsed + 1})` : "Job cancelled");
@@ -91,7 +98,6 @@ function overviewView(d) {
   const c = d.counts;
   const total = Object.values(c).reduce((a, b) => a + b, 0);
   const card = (label, value, sub = "") => `<div class="card"><div class="label">${label}</div><div class="value">${value}</div><div class="sub">${sub}</div></div>`;
-  const rows = (list, cols, empty) => (list.length ? list.map(cols).join("") : `<tr><td colspan="9" class="empty">${empty}</td></tr>`);
   const name = (r) => `<a href="#/media/${r.id}">${esc(r.originalFilename)}</a> <span class="muted">${esc(r.mediaType)}</span>`;
   return `
   <h1>Overview</h1>
@@ -159,14 +165,14 @@ function storyboardCues(vtt) {
 }
 
 /** Seek previews: hovering the strip under the player shows the storyboard tile of that instant; a click seeks there. */
-async function startStoryboard(id) {
+async function startStoryboard(id, urls) {
   const bar = document.getElementById("seekbar");
   const preview = document.getElementById("seek-preview");
   const video = document.getElementById("player");
   if (!bar || !preview || !video) return;
   const [image, res] = await Promise.all([
     authedBlobUrl(`/api/admin/media/${id}/files/storyboard`),
-    fetch(`/api/admin/media/${id}/files/storyboard-vtt`, { headers: { authorization: `Bearer ${token()}` } }),
+    fetch(urls.storyboard),
   ]);
   if (!image || !res.ok) return;
   const cues = storyboardCues(await res.text());
@@ -224,15 +230,42 @@ function itemView(r) {
         ${r.status === "transcoding" ? `<button class="danger" data-act="cancel" data-id="${r.id}">Cancel</button>` : ""}
       </p>
     </div>
-  </div>`;
+  </div>
+  <h2>Webhooks to the platform</h2>
+  <div class="section" id="webhooks"><span class="muted">Loading…</span></div>`;
 }
 
-function startPlayer(id) {
+/** The item's outbound webhook deliveries: queued first, then settled, each try's answer, a redeliver button. */
+function webhooksView(w) {
+  if (!w.subscribers.length) return `<span class="muted">No subscriber is configured (PLATFORM_WEBHOOK_URLS).</span>`;
+  const tries = (d) => d.attempts.map((a) => `<span class="pill ${a.status && a.status < 300 ? "ready" : "failed"}" title="${esc(a.at)} · ${a.ms} ms">${esc(a.status ?? a.error ?? "?")}</span>`).join("");
+  return `<table id="deliveries"><thead><tr><th>Event</th><th>Subscriber</th><th>Outcome</th><th>Tries</th><th>Next try</th><th></th></tr></thead><tbody>
+    ${rows(w.deliveries, (d) => `<tr data-message="${esc(d.messageId)}" data-outcome="${esc(d.outcome)}"><td><span class="code">${esc(d.type)}</span><br><span class="muted code">${esc(d.messageId)}</span></td><td class="code">${esc(d.subscriber)}</td><td>${pill(d.outcome === "delivered" ? "ready" : d.outcome === "pending" ? "transcoding" : "failed")} ${esc(d.outcome)}</td><td class="tags">${tries(d)}</td><td>${d.nextAttemptAt ? ago(d.nextAttemptAt).replace(" ago", "") : "—"}</td><td>${d.outcome === "pending" ? "" : `<button data-act="redeliver" data-id="${esc(w.mediaId)}" data-message="${esc(d.messageId)}" data-subscriber="${esc(d.subscriber)}">Redeliver</button>`}</td></tr>`, "Nothing sent yet.")}
+    </tbody></table>`;
+}
+
+async function refreshWebhooks(id) {
+  const el = document.getElementById("webhooks");
+  if (!el) return;
+  const w = await api("GET", `/api/admin/media/${id}/webhooks`).catch(() => null);
+  if (!w) return;
+  const html = webhooksView(w);
+  if (el.dataset.html !== html) (el.innerHTML = html), (el.dataset.html = html);
+}
+
+/** A viewer's signed playback URLs for this item (what the Access Service would hand a player). */
+async function playback(id) {
+  return api("POST", `/api/media/${id}/playback-token`, { expiresInSeconds: 3600, viewerId: "admin-dashboard" });
+}
+
+async function startPlayer(id, urls) {
   const video = document.getElementById("player");
   if (!video) return;
-  const src = `/api/admin/media/${id}/files/hls/master.m3u8`;
+  const src = urls.hls;
+  video.dataset.src = src;
   if (window.Hls && window.Hls.isSupported()) {
-    player = new window.Hls({ xhrSetup: (xhr) => xhr.setRequestHeader("authorization", `Bearer ${token()}`) });
+    // The token is in the path: no header to add, every child URI carries it.
+    player = new window.Hls();
     player.loadSource(src);
     player.attachMedia(video);
     player.on(window.Hls.Events.ERROR, (_e, data) => data.fatal && toast(`Player: ${data.details}`, true));
@@ -254,13 +287,18 @@ async function refresh() {
         if (!same) {
           if (player) player.destroy(), (player = null);
           app.innerHTML = itemView(r);
-          if (r.status === "ready") startPlayer(r.id);
-          if (r.status === "ready" && r.storyboardKey) startStoryboard(r.id);
+          if (r.status === "ready") {
+            playback(r.id).then((p) => {
+              startPlayer(r.id, p.urls);
+              if (r.storyboardKey && p.urls.storyboard) startStoryboard(r.id, p.urls);
+            }, (e) => toast(`Playback: ${e.message}`, true));
+          }
           if (r.thumbnailKey) authedBlobUrl(`/api/admin/media/${r.id}/files/thumbnail`).then((u) => u && (document.getElementById("thumb").src = u));
           if (r.waveformImageKey) authedBlobUrl(`/api/admin/media/${r.id}/files/waveform-image`).then((u) => u && (document.getElementById("waveform").src = u));
         }
         shown = key;
       }
+      await refreshWebhooks(r.id);
     } else {
       const data = await api("GET", "/api/admin/overview");
       // Redraw only when something changed, so a button is never swapped out under a click.

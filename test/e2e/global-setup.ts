@@ -20,13 +20,18 @@ export const STUCK_JOB_FLOOR_SECONDS = 25;
  */
 export default async function setup(project: TestProject) {
   const dataDir = mkdtempSync(join(tmpdir(), "e2e-stack-"));
-  const stack = await startStack({ dataDir, stuckJobFloorSeconds: STUCK_JOB_FLOOR_SECONDS, databaseUrl: process.env.TEST_DATABASE_URL });
+  // 256 KiB parts: every fixture is a many-part upload.
+  const stack = await startStack({ dataDir, stuckJobFloorSeconds: STUCK_JOB_FLOOR_SECONDS, databaseUrl: process.env.TEST_DATABASE_URL, uploadPartSizeBytes: 256 * 1024 });
   const control = http.createServer(async (req, res) => {
     try {
       if (req.url === "/worker/kill") await stack.killWorker("SIGKILL");
       else if (req.url === "/worker/start") await stack.startWorker();
       else if (req.url === "/postgres/stop") await stack.postgres.pause();
       else if (req.url === "/postgres/start") await stack.postgres.resume();
+      else if (req.url?.startsWith("/webhooks?")) {
+        const mediaId = new URL(req.url, "http://control").searchParams.get("mediaId") ?? undefined;
+        return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(stack.webhooks.received({ mediaId })));
+      }
       else return res.writeHead(404).end();
       res.end("ok");
     } catch (error) {

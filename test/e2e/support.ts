@@ -20,6 +20,11 @@ export const control = async (what: string) => {
   if (!res.ok) throw new Error(`${what}: ${await res.text()}`);
 };
 
+/** What the platform's subscriber (the stack's receiver) got for this item, every try, verified there with standardwebhooks. */
+export async function platformHooks(mediaId: string): Promise<{ id: string; type: string | null; verified: boolean; answered: number; eventAt: number | null; receivedAt: number; body: string }[]> {
+  return (await (await fetch(`${env.control}/webhooks?mediaId=${mediaId}`)).json()) as never;
+}
+
 /** The row the dashboard reads, straight from Postgres (through the same WebSocket proxy). */
 export async function row(id: string): Promise<Record<string, any> | null> {
   useLocalProxy(env.dbWsProxy);
@@ -60,8 +65,10 @@ export function decodeThroughWorker(mediaId: string, admin: string) {
   return probe as { streams: { codec_type: string; codec_name: string; width?: number; height?: number }[]; format: { duration: string } };
 }
 
+/** A file that opens like an MP4 (an `ftyp` box, so the upload's check lets it in) and is noise after: FFmpeg cannot read it. */
 export function corruptFile(): string {
   const path = `${tempDir()}/broken.mp4`;
-  writeFileSync(path, Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 2654435761) % 256)));
+  const ftyp = Buffer.from([0, 0, 0, 0x18, ...Buffer.from("ftypisom"), 0, 0, 2, 0, ...Buffer.from("isomiso2")]);
+  writeFileSync(path, Buffer.concat([ftyp, Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 2654435761) % 256))]));
   return path;
 }

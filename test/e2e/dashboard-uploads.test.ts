@@ -1,0 +1,70 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { adminToken, env, finished, fixture, platformHooks, waitFor } from "./support.ts";
+
+const ARTIFACTS = join(process.cwd(), "artifacts");
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--autoplay-policy=no-user-gesture-required"] });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("the dashboard's uploader and webhook log in Chromium", () => {
+  it("an upload cut off after 3 parts resumes after a reload with only the missing parts, then is transcoded; the item page shows its webhooks and redelivers one", async () => {
+    const admin = await adminToken();
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${env.url}/admin/#token=${admin}`);
+    await page.locator("#drop").waitFor();
+
+    // The network dies after three parts.
+    let sent = 0;
+    await page.route(/partNumber=/, (route) => (sent++ < 3 ? route.continue() : route.abort("connectionreset")));
+    await page.locator("#file").setInputFiles(fixture("small.mp4"));
+    const first = page.locator(".upload[data-id]").first();
+    await expect.poll(() => first.getAttribute("data-state"), { timeout: 20_000 }).toMatch(/^stopped/);
+    const id = (await first.getAttribute("data-id"))!;
+    await page.unroute(/partNumber=/);
+
+    // After a reload the page remembers it; choosing the file again sends only what is missing.
+    await page.reload();
+    await page.locator(`[data-pending="${id}"]`).waitFor();
+    const putParts: string[] = [];
+    page.on("request", (r) => r.method() === "PUT" && /partNumber=/.test(r.url()) && putParts.push(new URL(r.url()).searchParams.get("partNumber")!));
+    await page.locator("#file").setInputFiles(fixture("small.mp4"));
+    const resumed = page.locator(`.upload[data-id="${id}"]`).first();
+    await expect.poll(() => resumed.getAttribute("data-state"), { timeout: 30_000 }).toBe("uploaded · transcoding");
+    const status: any = await (await fetch(`${env.url}/api/media/${id}/transcoding-status`, { headers: { authorization: `Bearer ${admin}` } })).json();
+    expect(status.status === "transcoding" || status.status === "ready").toBe(true);
+    expect(putParts.length).toBeGreaterThan(0);
+    expect(putParts).not.toContain("1");
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-uploader.png") });
+    expect(await waitFor(env.url, admin, id, finished)).toMatchObject({ status: "ready" });
+
+    // The item page: its deliveries to the platform, and a redeliver of media.ready.
+    await page.goto(`${env.url}/admin/#/media/${id}`);
+    const ready = page.locator('#deliveries tr[data-outcome="delivered"]', { hasText: "media.ready" });
+    await ready.waitFor({ timeout: 20_000 });
+    const messageId = (await ready.getAttribute("data-message"))!;
+    expect(await page.locator('#deliveries tr[data-outcome="delivered"]').count()).toBeGreaterThanOrEqual(4);
+    await ready.locator('button[data-act="redeliver"]').click();
+    await expect.poll(() => page.locator("#toast").textContent()).toContain("Redelivery queued");
+    await expect.poll(async () => (await platformHooks(id)).filter((h) => h.id === messageId).length, { timeout: 20_000 }).toBe(2);
+    // The player plays through the viewers' route (/play/<token>/…).
+    const video = page.locator("video#player");
+    await video.waitFor();
+    expect(await video.getAttribute("data-src")).toMatch(/\/play\/[^/]+\/master\.m3u8$/);
+    await video.evaluate((v: any) => v.play());
+    await expect.poll(() => video.evaluate((v: any) => v.currentTime as number), { timeout: 30_000 }).toBeGreaterThan(1);
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-webhooks.png"), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
