@@ -15,15 +15,18 @@
  *
  * Prints lifecycles per second, callback latency percentiles, the ratio of the callback p99 to a
  * baseline measured in the same run (GET /health through the same wrangler dev: the floor of any
- * request), and how many rows reached `ready` in Postgres (must equal N).
+ * request), how many rows reached `ready` in Postgres (must equal N), and the outbound webhooks'
+ * delivery latency (transition → a verifying subscriber in this process) with how many items'
+ * media.ready arrived (must equal N).
  */
 import { randomUUID } from "node:crypto";
-import { spawn } from "node:child_process";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { outputKeys, signPayload, SIGNATURE_HEADER } from "../src/contract/index.ts";
 import { apiOf, call, tokenFor } from "../dev/client.ts";
 import { uploadAll } from "../dev/multipart-client.ts";
+import { startWebhookReceiver } from "../dev/webhook-receiver.ts";
+import { startStackProcess } from "./stack-process.ts";
 import { useLocalProxy, withClient } from "../dev/db.ts";
 import { mapLimit } from "../gpu-worker/src/runtime/retry.ts";
 
@@ -47,21 +50,10 @@ const timed = async <T>(into: number[], fn: () => Promise<T>): Promise<T> => {
   }
 };
 
-// The stack runs in its own process (PGlite's queries block an event loop): the load generator's
-// clock then measures the control plane, not its own waiting.
+// The platform's subscriber, in this process: webhook delivery latency is measured where it lands.
+const hooks = await startWebhookReceiver(["platform"]);
 console.log(`› starting the stack (no GPU worker: this benchmark sends the callbacks)…`);
-const child = spawn(process.execPath, ["--import", "tsx", "scripts/dev.ts", "--no-worker", "--json", "--ephemeral", "--port", "0", "--log-level", process.env.LOG_LEVEL ?? "warn"], {
-  stdio: ["ignore", "pipe", "inherit"],
-});
-const stack = await new Promise<{ url: string; secrets: Record<string, string>; databaseUrl: string; dbWsProxy: string }>((resolve, reject) => {
-  let buf = "";
-  child.stdout!.on("data", (d) => {
-    buf += d;
-    const line = buf.split("\n").find((l) => l.startsWith("{"));
-    if (line) resolve(JSON.parse(line));
-  });
-  child.once("exit", (code) => reject(new Error(`the stack exited with ${code}`)));
-});
+const { stack, stop } = await startStackProcess({ PLATFORM_WEBHOOK_URLS: hooks.config() });
 useLocalProxy(stack.dbWsProxy);
 const secret = stack.secrets.RUNPOD_WEBHOOK_SECRET!;
 const webhook = `${stack.url}/api/transcoding/webhook`;
@@ -121,6 +113,14 @@ try {
     await new Promise((r) => setTimeout(r, 500));
     ready = await countReady();
   }
+  // Every item's media.ready at the subscriber (they leave just after each answer).
+  const readyHooks = () => new Set(hooks.received().filter((h) => h.type === "media.ready" && h.answered < 300).map((h) => h.mediaId)).size;
+  while (readyHooks() < N && Date.now() < waitEnd) await new Promise((r) => setTimeout(r, 200));
+  // From the transition (the event's own timestamp) to its arrival at the subscriber; first tries only.
+  const firstTries = new Map<string, number>();
+  for (const h of hooks.received()) if (h.eventAt !== null && !firstTries.has(h.id)) firstTries.set(h.id, h.receivedAt - h.eventAt);
+  const delivery = [...firstTries.values()];
+  const verified = hooks.received().every((h) => h.verified);
 
   const f = (ms: number) => `${ms.toFixed(1)} ms`;
   console.log(`\ncontrol plane: ${N} lifecycles, concurrency ${C}, ${os.availableParallelism()} cores, wrangler dev + PGlite, LOG_LEVEL=${process.env.LOG_LEVEL ?? "warn"}`);
@@ -131,11 +131,11 @@ try {
   console.log(`  baseline GET /health: n=${health.length}  p50 ${f(pct(health, 50))}  p99 ${f(pct(health, 99))}`);
   console.log(`  ratio callback p99 / baseline p99        ${(pct(callbacks, 99) / pct(health, 99)).toFixed(2)}×`);
   console.log(`  rows ready in Postgres                    ${ready} / ${N} ${ready === N ? "✓" : "✗"}`);
+  console.log(`  webhooks: n=${delivery.length} messages  delivery p50 ${f(pct(delivery, 50))}  p99 ${f(pct(delivery, 99))}  (transition → subscriber)`);
+  console.log(`  media.ready delivered, signatures verified ${readyHooks()} / ${N} ${readyHooks() === N && verified ? "✓" : "✗"}`);
   console.log(`  target p99 < 100 ms                       ${pct(callbacks, 99) < 100 ? "met" : "NOT met"}`);
-  if (ready !== N) process.exitCode = 1;
+  if (ready !== N || readyHooks() !== N || !verified) process.exitCode = 1;
 } finally {
-  await new Promise<void>((resolve) => {
-    child.once("exit", () => resolve());
-    child.kill("SIGTERM");
-  });
+  await stop();
+  await hooks.close();
 }

@@ -153,7 +153,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       DB_WS_PROXY: proxy.address,
       DATABASE_URL: postgres.url,
       LOG_LEVEL: opts.logLevel ?? "info",
-      PLATFORM_WEBHOOK_URLS: webhooks.config(),
+      // A benchmark brings its own subscriber (it measures delivery latency there).
+      PLATFORM_WEBHOOK_URLS: process.env.PLATFORM_WEBHOOK_URLS || webhooks.config(),
       ...(opts.uploadPartSizeBytes ? { UPLOAD_PART_SIZE_BYTES: String(opts.uploadPartSizeBytes) } : {}),
       // Tests shorten the stuck-job deadline so that the alarm's reconciliation can be watched.
       ...(opts.stuckJobFloorSeconds

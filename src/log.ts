@@ -23,12 +23,15 @@ export function log(level: Level, msg: string, fields: LogFields = {}): void {
   else console.log(line);
 }
 
-/** Times an effect and logs its outcome; rethrows failures after logging them with their cause. */
-export async function timed<T>(effect: string, fields: LogFields, fn: () => Promise<T>, describe?: (r: T) => LogFields): Promise<T> {
+/**
+ * Times an effect and logs its outcome; rethrows failures after logging them with their cause.
+ * `quiet`: successes are not logged (effects that keep their own record, like webhook deliveries).
+ */
+export async function timed<T>(effect: string, fields: LogFields, fn: () => Promise<T>, describe?: (r: T) => LogFields, opts: { quiet?: boolean } = {}): Promise<T> {
   const started = Date.now();
   try {
     const result = await fn();
-    log("info", "effect", { effect, outcome: "ok", ms: Date.now() - started, ...fields, ...(describe?.(result) ?? {}) });
+    if (!opts.quiet) log("info", "effect", { effect, outcome: "ok", ms: Date.now() - started, ...fields, ...(describe?.(result) ?? {}) });
     return result;
   } catch (error) {
     log("warn", "effect", { effect, outcome: "error", ms: Date.now() - started, ...fields, error });

@@ -86,7 +86,7 @@ export class MediaObject extends DurableObject<Env> {
       name: "webhooks",
       store: this.outboxStore(WEBHOOKS_KEY),
       policy: { baseMs: retry.baseMs, maxMs: retry.maxMs, giveUpAfterMs: retry.giveUpAfterMs },
-      send: (entry) => timed("webhook.deliver", { mediaId: entry.payload.data.mediaId, messageId: entry.id, type: entry.payload.type }, () => sendWebhook(platformWebhooks, entry, retry.timeoutMs), (d) => ({ delivered: d.ok, status: d.status ?? null })),
+      send: (entry) => timed("webhook.deliver", { mediaId: entry.payload.data.mediaId, messageId: entry.id, type: entry.payload.type }, () => sendWebhook(platformWebhooks, entry, retry.timeoutMs), undefined, { quiet: true }),
       logSize: WEBHOOK_LOG_SIZE,
       triesKept: WEBHOOK_TRIES_KEPT,
     });
