@@ -15,13 +15,13 @@ import { Outbox, outboxDueAt, type OutboxState, type OutboxStore } from "./outbo
 import { PROJECTION_KEY, PROJECTION_RETRY, projectionAfter, type ProjectionDue } from "./projection-outbox.ts";
 import { recordFromRow, type LifecycleRecord } from "./record.ts";
 import { PURGE_KEY, PURGE_RETRY, purgeAfter, type PurgeTask } from "./purge-outbox.ts";
-import { checkParts, planParts, UPLOAD_KEY, uploadView, type UploadSession, type UploadView } from "./upload-session.ts";
+import { UPLOAD_KEY, type UploadSession, type UploadView } from "./upload-session.ts";
+import { Uploads } from "./uploads.ts";
 import { deliveryLog, redeliver, sendWebhook, WEBHOOK_LOG_SIZE, WEBHOOK_TRIES_KEPT, WEBHOOKS_KEY, webhooksAfter, type DeliveryLogRow, type PlatformEvent } from "./webhook-outbox.ts";
 import { RecordStore } from "./record-store.ts";
 import { statusView } from "./status-view.ts";
 import { playbackFiles, type PlaybackFiles } from "./playback-files.ts";
-import { outputKeys, sniffRejection, SNIFF_BYTES } from "../contract/index.ts";
-import { sizeTolerance as sizeToleranceOf } from "./upload-session.ts";
+import { outputKeys } from "../contract/index.ts";
 
 /** What an item's object keeps: the lifecycle record, what it still owes Postgres, and what it owes the platform's subscribers. */
 interface Stored extends Record<string, unknown> {
@@ -52,6 +52,7 @@ export class MediaObject extends DurableObject<Env> {
   private readonly webhooks: Outbox<PlatformEvent>;
   private readonly purge: Outbox<PurgeTask>;
   private readonly archive: ObjectStore | null;
+  private readonly uploads: Uploads;
   private queue: Promise<unknown> = Promise.resolve();
   /** The alarm as last set or read; undefined until read. */
   private alarmAt: number | null | undefined = undefined;
@@ -90,6 +91,16 @@ export class MediaObject extends DurableObject<Env> {
       logSize: WEBHOOK_LOG_SIZE,
       triesKept: WEBHOOK_TRIES_KEPT,
     });
+    this.uploads = new Uploads({
+      config: this.config,
+      s3: this.s3,
+      declared: (mediaId) => timed("postgres.declared_size", { mediaId }, () => this.projector.load(mediaId)),
+      session: async () => (await this.store.read())[UPLOAD_KEY],
+      save: async (session) => {
+        await this.store.update(() => ({ [UPLOAD_KEY]: session }));
+        await this.armAlarm();
+      },
+    });
     this.purge = new Outbox<PurgeTask>({
       name: "purge",
       store: this.outboxStore(PURGE_KEY),
@@ -120,7 +131,7 @@ export class MediaObject extends DurableObject<Env> {
           eventFor(loaded, command, {
             config: this.config,
             inputExists: (r) => timed("s3.head", idsOf(r), () => this.s3.exists(r.context.inputKey), (exists) => ({ exists })),
-            finishUpload: (r, actor) => this.finishUpload(r, actor),
+            finishUpload: (r, actor) => (r.value === "uploading" && mayAct(actor, r.context.creatorId) ? this.uploads.finish(r) : Promise.resolve({ objectExists: false, rejected: null })),
             admit: (r, attemptId) =>
               timed("creator.admit", idsOf(r), async () => (await this.deps.creator(r).admitJob(attemptId)) as Admission, (a) => ({ ok: a.ok })),
           }),
@@ -147,7 +158,7 @@ export class MediaObject extends DurableObject<Env> {
       if (event.type === "DELETE" && applied.rec.value === "deleted") {
         await this.purge.flush(["postgres"]);
         this.ctx.waitUntil(this.flush([this.purge]));
-        this.ctx.waitUntil(this.endUpload(true));
+        this.ctx.waitUntil(this.uploads.end(true));
       }
       return applied.result;
     });
@@ -179,58 +190,26 @@ export class MediaObject extends DurableObject<Env> {
       }
       // An upload left unfinished past its TTL is aborted (S3 drops its parts); the item may start another.
       const session = (await this.store.read())[UPLOAD_KEY];
-      if (session && Date.now() >= session.expiresAt) await this.endUpload(true);
+      if (session && Date.now() >= session.expiresAt) await this.uploads.end(true);
     });
     await this.flush([this.projection, this.webhooks, this.purge]);
   }
 
-  // ---- resumable uploads ----------------------------------------------------------------------
+  // ---- resumable uploads (the work is ./uploads.ts; here, who may and in which state) ----------
 
   /** Starts the item's multipart upload, or answers the one in progress (a client resuming). */
   async startUpload(mediaId: string, actor: Actor): Promise<UploadAnswer> {
-    return this.withUploading(mediaId, actor, async (rec) => {
-      const live = (await this.store.read())[UPLOAD_KEY];
-      if (live && live.expiresAt > Date.now()) return { outcome: "applied", upload: uploadView(live) };
-      const declared = await timed("postgres.declared_size", idsOf(rec), () => this.projector.load(mediaId));
-      if (!declared) return { outcome: "unknown" };
-      const { partSize, partCount } = planParts(declared.originalSize, this.config.upload.partSizeBytes);
-      const uploadId = await timed("s3.create_multipart", idsOf(rec), () => this.s3.createMultipart(rec.context.inputKey, declared.contentType));
-      const now = Date.now();
-      const session: UploadSession = {
-        uploadId,
-        key: rec.context.inputKey,
-        size: declared.originalSize,
-        contentType: declared.contentType,
-        mediaType: rec.context.mediaType,
-        partSize,
-        partCount,
-        createdAt: now,
-        expiresAt: now + this.config.upload.ttlMs,
-      };
-      await this.store.update(() => ({ [UPLOAD_KEY]: session }));
-      await this.armAlarm();
-      return { outcome: "applied", upload: uploadView(session) };
-    });
+    return this.withUploading(mediaId, actor, (rec) => this.uploads.start(rec));
   }
 
   /** The upload and the parts already in storage: what a client that crashed needs to go on. */
   async uploadStatus(mediaId: string, actor: Actor): Promise<UploadAnswer> {
-    return this.withSession(mediaId, actor, async (rec, session) => {
-      const parts = await timed("s3.list_parts", idsOf(rec), () => this.s3.listParts(session.key, session.uploadId));
-      if (!parts) return { outcome: "refused", code: "INVALID_STATE", message: "The upload is no longer open; start another", status: null };
-      return { outcome: "applied", upload: uploadView(session, parts) };
-    });
+    return this.withSession(mediaId, actor, (rec, session) => this.uploads.status(rec, session));
   }
 
   /** Presigned PUT URLs for these parts, each bound to this upload of this key and part number. */
   async partUrls(mediaId: string, actor: Actor, partNumbers: number[]): Promise<UploadAnswer> {
-    return this.withSession(mediaId, actor, async (_rec, session) => {
-      const beyond = partNumbers.find((n) => n > session.partCount);
-      if (beyond) return { outcome: "refused", code: "INVALID_STATE", message: `Part ${beyond} is beyond this upload's ${session.partCount} parts`, status: null };
-      const ttl = Math.max(1, Math.min(this.config.upload.partUrlTtlSeconds, Math.floor((session.expiresAt - Date.now()) / 1000)));
-      const parts = await Promise.all(partNumbers.map(async (partNumber) => ({ partNumber, url: await this.s3.presignPart(session.key, session.uploadId, partNumber, ttl) })));
-      return { outcome: "applied", upload: uploadView(session), parts, urlsExpireAt: new Date(Date.now() + ttl * 1000).toISOString() };
-    });
+    return this.withSession(mediaId, actor, (_rec, session) => this.uploads.partUrls(session, partNumbers));
   }
 
   private withUploading(mediaId: string, actor: Actor, fn: (rec: LifecycleRecord) => Promise<UploadAnswer>): Promise<UploadAnswer> {
@@ -252,51 +231,6 @@ export class MediaObject extends DurableObject<Env> {
       if (!session || session.expiresAt <= Date.now()) return { outcome: "refused", code: "INVALID_STATE", message: "No upload is open for this item; start one (POST …/upload)", status: view(rec) };
       return fn(rec, session);
     });
-  }
-
-  /**
-   * The facts of UPLOAD_COMPLETE (only for someone who may act, on an item still uploading):
-   * completes the multipart upload when its parts make the declared file, then checks the
-   * assembled object's size and first bytes. A refusal before completing leaves the upload open
-   * (upload the missing parts and complete again); one after deletes the object and closes it.
-   */
-  private async finishUpload(rec: LifecycleRecord, actor: Actor): Promise<{ objectExists: boolean; rejected: string | null }> {
-    if (rec.value !== "uploading" || !mayAct(actor, rec.context.creatorId)) return { objectExists: false, rejected: null };
-    const session = (await this.store.read())[UPLOAD_KEY];
-    const key = rec.context.inputKey;
-    if (session) {
-      const parts = await timed("s3.list_parts", idsOf(rec), () => this.s3.listParts(session.key, session.uploadId));
-      // Gone: completed by an earlier try whose answer was lost; the object speaks for itself below.
-      // Nothing sent yet: the original is simply not there (INPUT_MISSING), not a bad upload.
-      if (parts && !parts.length) return { objectExists: false, rejected: null };
-      if (parts) {
-        const check = checkParts(parts, session);
-        if (!check.ok) return { objectExists: false, rejected: check.message };
-        await timed("s3.complete_multipart", { ...idsOf(rec), parts: parts.length }, () => this.s3.completeMultipart(session.key, session.uploadId, parts));
-      }
-    }
-    const size = await timed("s3.size", idsOf(rec), () => this.s3.size(key));
-    if (size === null) return { objectExists: false, rejected: null };
-    const declared = session?.size ?? null;
-    let rejected: string | null = null;
-    if (declared !== null && Math.abs(size - declared) > sizeToleranceOf(declared)) rejected = `The upload is ${size} bytes but ${declared} were declared`;
-    rejected ??= sniffRejection(await this.s3.head(key, SNIFF_BYTES), rec.context.mediaType);
-    if (rejected) {
-      await timed("s3.delete", idsOf(rec), () => this.s3.deleteObject(key));
-      await this.endUpload(false);
-      return { objectExists: false, rejected: `${rejected}. Start a new upload (POST /api/media/${rec.context.mediaId}/upload)` };
-    }
-    await this.endUpload(false);
-    return { objectExists: true, rejected: null };
-  }
-
-  /** Forgets the upload; `abort` also tells storage to drop its parts. */
-  private async endUpload(abort: boolean): Promise<void> {
-    const session = (await this.store.read())[UPLOAD_KEY];
-    if (!session) return;
-    if (abort) await timed("s3.abort_multipart", { uploadId: session.uploadId }, () => this.s3.abortMultipart(session.key, session.uploadId)).catch(() => {});
-    await this.store.update(() => ({ [UPLOAD_KEY]: null }));
-    await this.armAlarm();
   }
 
   /**

@@ -1,16 +1,15 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminToken, call, corruptFile, creator, env, finished, fixture, putObject, row, upload, waitFor } from "./support.ts";
+import { adminToken, call, corruptFile, creator, env, finished, fixture, putObject, row, upload, waitFor, launchChromium } from "./support.ts";
 
 const ARTIFACTS = join(process.cwd(), "artifacts");
 let browser: Browser;
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  // Debian's Chromium, never a downloaded one.
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--autoplay-policy=no-user-gesture-required"] });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

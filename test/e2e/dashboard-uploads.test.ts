@@ -1,15 +1,15 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminToken, env, finished, fixture, platformHooks, waitFor } from "./support.ts";
+import { adminToken, env, finished, fixture, platformHooks, waitFor, launchChromium } from "./support.ts";
 
 const ARTIFACTS = join(process.cwd(), "artifacts");
 let browser: Browser;
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--autoplay-policy=no-user-gesture-required"] });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -2,17 +2,17 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import { AwsClient } from "aws4fetch";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PLAYER_SCRIPT } from "../../gpu-worker/test/players/player-page.ts";
-import { call, creator, env, finished, fixture, platformHooks, upload, waitFor } from "./support.ts";
+import { call, creator, env, finished, fixture, platformHooks, upload, waitFor, launchChromium } from "./support.ts";
 
 let browser: Browser;
 let server: Server;
 let page: string;
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--autoplay-policy=no-user-gesture-required"] });
+  browser = await launchChromium();
   // A viewer's page on another origin: it has nothing but the playback URL.
   server = createServer((req, res) => {
     if (req.url === "/hls.js") return void res.writeHead(200, { "content-type": "text/javascript" }).end(readFileSync("node_modules/hls.js/dist/hls.min.js"));

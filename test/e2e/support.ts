@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { AwsClient } from "aws4fetch";
+import { chromium } from "playwright-core";
 import { inject } from "vitest";
 import { call, tokenFor, upload, waitFor } from "../../dev/client.ts";
 import { useLocalProxy, withClient } from "../../dev/db.ts";
@@ -71,4 +72,9 @@ export function corruptFile(): string {
   const ftyp = Buffer.from([0, 0, 0, 0x18, ...Buffer.from("ftypisom"), 0, 0, 2, 0, ...Buffer.from("isomiso2")]);
   writeFileSync(path, Buffer.concat([ftyp, Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 2654435761) % 256))]));
   return path;
+}
+
+/** Debian's Chromium, never a downloaded one; autoplay allowed (muted players start by themselves). */
+export function launchChromium() {
+  return chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--autoplay-policy=no-user-gesture-required"] });
 }

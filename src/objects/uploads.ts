@@ -1,0 +1,108 @@
+import { sniffRejection, SNIFF_BYTES } from "../contract/index.ts";
+import type { Config } from "../config.ts";
+import type { ObjectStore } from "../effects/object-store.ts";
+import { timed } from "../log.ts";
+import type { MediaItemRow } from "../../schema/index.ts";
+import { idsOf } from "./effects.ts";
+import type { UploadAnswer } from "./media-object.ts";
+import type { LifecycleRecord } from "./record.ts";
+import { checkParts, planParts, sizeTolerance, uploadView, type UploadSession } from "./upload-session.ts";
+
+export interface UploadDeps {
+  config: Config;
+  s3: ObjectStore;
+  /** The row the upload service wrote: the declared size and content type. */
+  declared(mediaId: string): Promise<MediaItemRow | null>;
+  session(): Promise<UploadSession | undefined>;
+  /** Persists the session (null forgets it) and re-arms the object's alarm. */
+  save(session: UploadSession | null): Promise<void>;
+}
+
+/**
+ * The work of an item's resumable upload against storage: open it, list its parts, presign part
+ * URLs, complete and check it, end it. The object decides who may and in which state; these
+ * only talk to storage and the session.
+ */
+export class Uploads {
+  constructor(private readonly d: UploadDeps) {}
+
+  async start(rec: LifecycleRecord): Promise<UploadAnswer> {
+    const live = await this.d.session();
+    if (live && live.expiresAt > Date.now()) return { outcome: "applied", upload: uploadView(live) };
+    const declared = await this.d.declared(rec.context.mediaId);
+    if (!declared) return { outcome: "unknown" };
+    const { partSize, partCount } = planParts(declared.originalSize, this.d.config.upload.partSizeBytes);
+    const uploadId = await timed("s3.create_multipart", idsOf(rec), () => this.d.s3.createMultipart(rec.context.inputKey, declared.contentType));
+    const now = Date.now();
+    const session: UploadSession = {
+      uploadId,
+      key: rec.context.inputKey,
+      size: declared.originalSize,
+      contentType: declared.contentType,
+      mediaType: rec.context.mediaType,
+      partSize,
+      partCount,
+      createdAt: now,
+      expiresAt: now + this.d.config.upload.ttlMs,
+    };
+    await this.d.save(session);
+    return { outcome: "applied", upload: uploadView(session) };
+  }
+
+  async status(rec: LifecycleRecord, session: UploadSession): Promise<UploadAnswer> {
+    const parts = await timed("s3.list_parts", idsOf(rec), () => this.d.s3.listParts(session.key, session.uploadId));
+    if (!parts) return { outcome: "refused", code: "INVALID_STATE", message: "The upload is no longer open; start another", status: null };
+    return { outcome: "applied", upload: uploadView(session, parts) };
+  }
+
+  async partUrls(session: UploadSession, partNumbers: number[]): Promise<UploadAnswer> {
+    const beyond = partNumbers.find((n) => n > session.partCount);
+    if (beyond) return { outcome: "refused", code: "INVALID_STATE", message: `Part ${beyond} is beyond this upload's ${session.partCount} parts`, status: null };
+    const ttl = Math.max(1, Math.min(this.d.config.upload.partUrlTtlSeconds, Math.floor((session.expiresAt - Date.now()) / 1000)));
+    const parts = await Promise.all(partNumbers.map(async (partNumber) => ({ partNumber, url: await this.d.s3.presignPart(session.key, session.uploadId, partNumber, ttl) })));
+    return { outcome: "applied", upload: uploadView(session), parts, urlsExpireAt: new Date(Date.now() + ttl * 1000).toISOString() };
+  }
+
+  /**
+   * The facts of UPLOAD_COMPLETE: completes the multipart upload when its parts make the declared
+   * file, then checks the assembled object's size and first bytes. A refusal before completing
+   * leaves the upload open (send the missing parts and complete again); one after deletes the
+   * object and closes the upload.
+   */
+  async finish(rec: LifecycleRecord): Promise<{ objectExists: boolean; rejected: string | null }> {
+    const session = await this.d.session();
+    const key = rec.context.inputKey;
+    if (session) {
+      const parts = await timed("s3.list_parts", idsOf(rec), () => this.d.s3.listParts(session.key, session.uploadId));
+      // Nothing sent yet: the original is simply not there (INPUT_MISSING), not a bad upload.
+      if (parts && !parts.length) return { objectExists: false, rejected: null };
+      // null: completed by an earlier try whose answer was lost; the object speaks for itself below.
+      if (parts) {
+        const check = checkParts(parts, session);
+        if (!check.ok) return { objectExists: false, rejected: check.message };
+        await timed("s3.complete_multipart", { ...idsOf(rec), parts: parts.length }, () => this.d.s3.completeMultipart(session.key, session.uploadId, parts));
+      }
+    }
+    const size = await timed("s3.size", idsOf(rec), () => this.d.s3.size(key));
+    if (size === null) return { objectExists: false, rejected: null };
+    const declared = session?.size ?? null;
+    let rejected: string | null = null;
+    if (declared !== null && Math.abs(size - declared) > sizeTolerance(declared)) rejected = `The upload is ${size} bytes but ${declared} were declared`;
+    rejected ??= sniffRejection(await this.d.s3.head(key, SNIFF_BYTES), rec.context.mediaType);
+    if (rejected) {
+      await timed("s3.delete", idsOf(rec), () => this.d.s3.deleteObject(key));
+      await this.end(false);
+      return { objectExists: false, rejected: `${rejected}. Start a new upload (POST /api/media/${rec.context.mediaId}/upload)` };
+    }
+    await this.end(false);
+    return { objectExists: true, rejected: null };
+  }
+
+  /** Forgets the upload; `abort` also tells storage to drop its parts. */
+  async end(abort: boolean): Promise<void> {
+    const session = await this.d.session();
+    if (!session) return;
+    if (abort) await timed("s3.abort_multipart", { uploadId: session.uploadId }, () => this.d.s3.abortMultipart(session.key, session.uploadId)).catch(() => {});
+    await this.d.save(null);
+  }
+}
