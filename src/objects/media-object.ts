@@ -18,7 +18,8 @@ import { PURGE_KEY, PURGE_RETRY, purgeAfter, type PurgeTask } from "./purge-outb
 import { UPLOAD_KEY, type UploadSession, type UploadView } from "./upload-session.ts";
 import { Uploads } from "./uploads.ts";
 import { deliveryLog, redeliver, sendWebhook, WEBHOOK_LOG_SIZE, WEBHOOK_TRIES_KEPT, WEBHOOKS_KEY, webhooksAfter, type DeliveryLogRow, type PlatformEvent } from "./webhook-outbox.ts";
-import { RecordStore } from "./record-store.ts";
+import { RecordStore, type Upgrade } from "./record-store.ts";
+import { LEGACY_KEYS, upgradeStored } from "./legacy-storage.ts";
 import { statusView } from "./status-view.ts";
 import { playbackFiles, type PlaybackFiles } from "./playback-files.ts";
 import { outputKeys } from "../contract/index.ts";
@@ -73,7 +74,10 @@ export class MediaObject extends DurableObject<Env> {
     };
     this.effects = effectTable(this.deps);
     this.archive = this.config.archive ? new S3ObjectStore(this.config.archive) : null;
-    this.store = new RecordStore<Stored>(ctx.storage, ["lifecycle", PROJECTION_KEY, WEBHOOKS_KEY, PURGE_KEY, UPLOAD_KEY]);
+    this.store = new RecordStore<Stored>(ctx.storage, ["lifecycle", PROJECTION_KEY, WEBHOOKS_KEY, PURGE_KEY, UPLOAD_KEY], {
+      keys: LEGACY_KEYS,
+      upgrade: upgradeStored as Upgrade<Stored>,
+    });
     this.projection = new Outbox<ProjectionDue>({
       name: "projection",
       store: this.outboxStore(PROJECTION_KEY),

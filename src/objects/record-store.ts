@@ -5,12 +5,19 @@
  * the values it touches change together or not at all. The alarm calls `forget` on every wake:
  * time and state are then re-read from storage, never from memory.
  */
+/**
+ * How values an older release stored become today's: given what was read (today's keys and the
+ * legacy ones), the values to write and the legacy keys to drop; null when there is nothing to do.
+ */
+export type Upgrade<S> = (found: Record<string, unknown>) => { put: Partial<S>; drop: string[] } | null;
+
 export class RecordStore<S extends Record<string, unknown>> {
   private cache: Partial<S> | null = null;
 
   constructor(
     private readonly storage: DurableObjectStorage,
     private readonly keys: readonly (keyof S & string)[],
+    private readonly legacy: { keys: string[]; upgrade: Upgrade<S> } | null = null,
   ) {}
 
   forget(): void {
@@ -19,9 +26,17 @@ export class RecordStore<S extends Record<string, unknown>> {
 
   async read(): Promise<Readonly<Partial<S>>> {
     if (!this.cache) {
-      const found = await this.storage.get<S[keyof S]>([...this.keys]);
+      const found = Object.fromEntries(await this.storage.get<unknown>([...this.keys, ...(this.legacy?.keys ?? [])]));
+      const upgraded = this.legacy?.upgrade(found) ?? null;
+      if (upgraded) {
+        // Written back at once (and the legacy keys dropped): the next load finds today's shape.
+        await this.storage.put(upgraded.put as Record<string, unknown>);
+        if (upgraded.drop.length) await this.storage.delete(upgraded.drop);
+        Object.assign(found, upgraded.put);
+      }
+      const values = Object.fromEntries(this.keys.filter((k) => found[k] !== undefined).map((k) => [k, found[k]])) as Partial<S>;
       // Another caller may have loaded (and changed) it while this one waited.
-      this.cache ??= Object.fromEntries(found) as Partial<S>;
+      this.cache ??= values;
     }
     return this.cache;
   }
