@@ -2,7 +2,8 @@
  * bench/playback: what the viewers' route adds to each segment. A ready item's segments (256 KiB
  * each) are read through GET /play/<token>/360p/seg_N.m4s (token check, the item's object asked,
  * the bytes streamed from the bucket) and, as the baseline in the same run, straight from the
- * bucket with a presigned GET, alternating request by request.
+ * bucket with a presigned GET, alternating request by request; GET /health through the same
+ * wrangler dev shows what any request to the local dev server costs by itself.
  *
  *   npm run bench:playback -- [--requests 400] [--concurrency 1]
  */
@@ -65,9 +66,14 @@ try {
   for (let i = 0; i < 10; i++) await Promise.all([read(direct[i % SEGMENTS]!, []), read(viaPlay(i % SEGMENTS), [])]);
   const bucket: number[] = [];
   const play: number[] = [];
+  const floor: number[] = [];
   await mapLimit(Array.from({ length: N }, (_, i) => i), C, async (i) => {
     await read(direct[i % SEGMENTS]!, bucket);
     await read(viaPlay(i % SEGMENTS), play);
+    // The dev server's own cost of any request (GET /health through the same wrangler dev).
+    const t = performance.now();
+    await (await fetch(`${stack.url}/health`, { headers: { "accept-encoding": "identity" } })).text();
+    floor.push(performance.now() - t);
   });
   const f = (ms: number) => `${ms.toFixed(1)} ms`;
   console.log(`\nplayback: ${N} segment reads of 256 KiB each way, concurrency ${C}, wrangler dev + s3rver`);
@@ -75,6 +81,7 @@ try {
   console.log(`  through /play/<token>/…                   p50 ${f(pct(play, 50))}  p99 ${f(pct(play, 99))}`);
   console.log(`  added per segment                         p50 +${f(pct(play, 50) - pct(bucket, 50))}  p99 +${f(pct(play, 99) - pct(bucket, 99))}`);
   console.log(`  ratio p50 /play / bucket                  ${(pct(play, 50) / pct(bucket, 50)).toFixed(2)}×`);
+  console.log(`  floor: GET /health through wrangler dev   p50 ${f(pct(floor, 50))}  p99 ${f(pct(floor, 99))}  (so the route's own work is ≈ +${f(pct(play, 50) - pct(bucket, 50) - pct(floor, 50))} at p50)`);
 } finally {
   await stop();
 }

@@ -7,7 +7,7 @@ import type { StatusView } from "./objects/status-view.ts";
 import { configFrom } from "./config.ts";
 import { withDb } from "./db/client.ts";
 import { decodeCursor, listMedia, type ListQuery } from "./db/list-media.ts";
-import { signPlaybackToken } from "./http/playback-token.ts";
+import { mintPlaybackToken, playbackSecret } from "./http/playback-token.ts";
 
 const uuid = z.uuid();
 
@@ -74,13 +74,12 @@ export class TranscoderRpc extends WorkerEntrypoint<Env> {
     return rpcAny(async () => {
       if (!uuid.safeParse(mediaId).success) throw new AppError(400, "INVALID_ID", "mediaId must be a uuid");
       const config = configFrom(this.env);
-      if (!config.playbackSigningSecret) throw new AppError(503, "UNAVAILABLE", "Playback is not configured (PLAYBACK_SIGNING_SECRET)");
+      playbackSecret(config);
       const life = Math.min(7 * 86_400, Math.max(60, Math.floor(opts.expiresInSeconds ?? 3600)));
       if (opts.viewerId !== undefined && !/^[\w.@:-]{1,128}$/.test(opts.viewerId)) throw new AppError(400, "INVALID_BODY", "viewerId must be 1–128 of [A-Za-z0-9_.@:-]");
       statusOrThrow(await readStatus(this.env, mediaId, { kind: "service" }));
-      const expiresAt = Date.now() + life * 1000;
-      const token = await signPlaybackToken(config.playbackSigningSecret, { mediaId, expiresAt, viewerId: opts.viewerId ?? null });
-      return { token, expiresAt: new Date(Math.floor(expiresAt / 1000) * 1000).toISOString(), path: `/play/${token}/master.m3u8` };
+      const { token, expiresAt } = await mintPlaybackToken(config, mediaId, life, opts.viewerId ?? null);
+      return { token, expiresAt, path: `/play/${token}/master.m3u8` };
     });
   }
   /** Cancelling is an administrator's act; `adminId` is recorded as the actor. */

@@ -1,5 +1,7 @@
 import { jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
+import type { Config } from "../config.ts";
+import { AppError } from "./errors.ts";
 
 /**
  * Signed playback tokens, as Mux's signed playback ids and Cloudflare Stream's signed URLs are:
@@ -38,4 +40,17 @@ export async function verifyPlaybackToken(secret: string, token: string): Promis
   } catch {
     return null;
   }
+}
+
+/** The signing key, or 503: playback is off where the Worker has none. */
+export function playbackSecret(config: Config): string {
+  if (!config.playbackSigningSecret) throw new AppError(503, "UNAVAILABLE", "Playback is not configured (PLAYBACK_SIGNING_SECRET)");
+  return config.playbackSigningSecret;
+}
+
+/** A token for one item, for `lifeSeconds`, optionally naming the viewer; its expiry to the second. */
+export async function mintPlaybackToken(config: Config, mediaId: string, lifeSeconds: number, viewerId: string | null): Promise<{ token: string; expiresAt: string }> {
+  const expiresAt = Math.floor((Date.now() + lifeSeconds * 1000) / 1000) * 1000;
+  const token = await signPlaybackToken(playbackSecret(config), { mediaId, expiresAt, viewerId });
+  return { token, expiresAt: new Date(expiresAt).toISOString() };
 }

@@ -11,7 +11,7 @@ import { creatorObject, mediaObject, readStatus, sendCommand } from "../objects/
 import type { Admission } from "../machine/index.ts";
 import { mediaItems } from "../../schema/index.ts";
 import { decodeCursor, listMedia } from "../db/list-media.ts";
-import { signPlaybackToken } from "../http/playback-token.ts";
+import { mintPlaybackToken, playbackSecret } from "../http/playback-token.ts";
 
 const MAX_ORIGINAL_BYTES = 20 * 1024 ** 3;
 /** Part URLs are asked for in batches of at most this many. */
@@ -151,18 +151,16 @@ export const mediaRoutes = new Hono<AppEnv>()
   .post("/:id/playback-token", authenticate({ roles: ["creator", "admin"], service: true }), async (c) => {
     const id = parseMediaId(c.req.param("id"));
     const body = c.req.header("content-length") === "0" || !c.req.header("content-type") ? playbackTokenBody.parse({}) : await parseJson(c.req.raw, playbackTokenBody);
-    const secret = c.get("config").playbackSigningSecret;
-    if (!secret) throw new AppError(503, "UNAVAILABLE", "Playback is not configured (PLAYBACK_SIGNING_SECRET)");
+    playbackSecret(c.get("config"));
     const status = statusOrThrow(await readStatus(c.env, id, c.get("actor")));
-    const expiresAt = Date.now() + body.expiresInSeconds * 1000;
-    const token = await signPlaybackToken(secret, { mediaId: id, expiresAt, viewerId: body.viewerId ?? null });
+    const { token, expiresAt } = await mintPlaybackToken(c.get("config"), id, body.expiresInSeconds, body.viewerId ?? null);
     const base = `${new URL(c.req.url).origin}/play/${token}`;
     return c.json(
       {
         mediaId: id,
         status: status.status,
         token,
-        expiresAt: new Date(Math.floor(expiresAt / 1000) * 1000).toISOString(),
+        expiresAt,
         urls: {
           hls: `${base}/master.m3u8`,
           preview: status.mediaType === "video" ? `${base}/preview/preview.m3u8` : null,

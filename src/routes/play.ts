@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { S3ObjectStore } from "../effects/object-store.ts";
 import { AppError } from "../http/errors.ts";
-import { verifyPlaybackToken } from "../http/playback-token.ts";
+import { playbackSecret, verifyPlaybackToken } from "../http/playback-token.ts";
 import type { AppEnv } from "../http/types.ts";
 import { mediaObject } from "../objects/stubs.ts";
 import type { PlaybackFiles } from "../objects/playback-files.ts";
@@ -31,9 +31,8 @@ const PLAYLIST_MAX_AGE_SECONDS = 10;
  */
 export const playRoutes = new Hono<AppEnv>().get("/:token/*", async (c) => {
   const config = c.get("config");
-  if (!config.playbackSigningSecret) throw new AppError(503, "UNAVAILABLE", "Playback is not configured (PLAYBACK_SIGNING_SECRET)");
   const token = c.req.param("token");
-  const grant = await verifyPlaybackToken(config.playbackSigningSecret, token);
+  const grant = await verifyPlaybackToken(playbackSecret(config), token);
   if (!grant) throw new AppError(403, "FORBIDDEN", "The playback token is invalid or has expired");
   const prefix = `/play/${token}/`;
   const rest = filePath(c.req.path.slice(prefix.length));

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +16,31 @@ afterAll(async () => {
 });
 
 describe("the dashboard's uploader and webhook log in Chromium", () => {
+  it("a file dropped on the page is uploaded in parts and transcoded", async () => {
+    const admin = await adminToken();
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${env.url}/admin/#token=${admin}`);
+    await page.locator("#drop").waitFor();
+    // A real drop event, carrying the fixture as a File (as a desktop drag would).
+    const bytes = readFileSync(fixture("small.mp4")).toString("base64");
+    const dataTransfer = await page.evaluateHandle((b64: string) => {
+      const g = globalThis as any;
+      const dt = new g.DataTransfer();
+      dt.items.add(new g.File([Uint8Array.from(g.atob(b64), (c: string) => c.charCodeAt(0))], "dropped.mp4", { type: "video/mp4", lastModified: Date.now() }));
+      return dt;
+    }, bytes);
+    await page.dispatchEvent("#drop", "drop", { dataTransfer });
+    const row = page.locator(".upload[data-id]", { hasText: "dropped.mp4" });
+    await expect.poll(() => row.getAttribute("data-state"), { timeout: 30_000 }).toBe("uploaded · transcoding");
+    expect(await row.getAttribute("data-percent")).toBe("100");
+    const id = (await row.getAttribute("data-id"))!;
+    expect(await waitFor(env.url, admin, id, finished)).toMatchObject({ status: "ready" });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("an upload cut off after 3 parts resumes after a reload with only the missing parts, then is transcoded; the item page shows its webhooks and redelivers one", async () => {
     const admin = await adminToken();
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
