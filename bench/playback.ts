@@ -76,12 +76,13 @@ try {
     floor.push(performance.now() - t);
   });
   const f = (ms: number) => `${ms.toFixed(1)} ms`;
+  const signed = (ms: number) => `${ms >= 0 ? "+" : "−"}${f(Math.abs(ms))}`;
   console.log(`\nplayback: ${N} segment reads of 256 KiB each way, concurrency ${C}, wrangler dev + s3rver`);
   console.log(`  straight from the bucket (presigned GET)  p50 ${f(pct(bucket, 50))}  p99 ${f(pct(bucket, 99))}`);
   console.log(`  through /play/<token>/…                   p50 ${f(pct(play, 50))}  p99 ${f(pct(play, 99))}`);
   console.log(`  added per segment                         p50 +${f(pct(play, 50) - pct(bucket, 50))}  p99 +${f(pct(play, 99) - pct(bucket, 99))}`);
   console.log(`  ratio p50 /play / bucket                  ${(pct(play, 50) / pct(bucket, 50)).toFixed(2)}×`);
-  console.log(`  floor: GET /health through wrangler dev   p50 ${f(pct(floor, 50))}  p99 ${f(pct(floor, 99))}  (so the route's own work is ≈ +${f(pct(play, 50) - pct(bucket, 50) - pct(floor, 50))} at p50)`);
+  console.log(`  floor: GET /health through wrangler dev   p50 ${f(pct(floor, 50))}  p99 ${f(pct(floor, 99))}  (so the route's own work is ≈ ${signed(pct(play, 50) - pct(bucket, 50) - pct(floor, 50))} at p50)`);
 } finally {
   await stop();
 }
