@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { enqueue, Outbox, outboxDueAt, type Delivery, type Entry, type OutboxState } from "../../src/objects/outbox.ts";
+
+/** An outbox over a plain variable, sending through `answer` (what the receiver of each lane says). */
+function harness(answer: (e: Entry<string>) => Delivery | Promise<Delivery>, policy = { baseMs: 1000, maxMs: 8000, giveUpAfterMs: null as number | null }) {
+  let state: OutboxState<string> | undefined;
+  const sent: string[] = [];
+  const outbox = new Outbox<string>({
+    name: "test",
+    store: { read: async () => state, update: async (change) => void (state = change(state) ?? undefined) },
+    policy,
+    send: async (e) => (sent.push(`${e.lane}:${e.payload}`), answer(e)),
+    logSize: 3,
+    triesKept: 2,
+  });
+  const add = (lane: string, ...payloads: string[]) =>
+    (state = enqueue(state, payloads.map((p) => ({ id: `${lane}-${p}`, lane, payload: p, nextAt: Date.now() + 5000 })), Date.now()));
+  return { outbox, sent, add, state: () => state };
+}
+
+describe("the outbox mechanism", () => {
+  it("sends each lane in order; a failing head holds back its own lane only, with backoff doubling to the cap", async () => {
+    const h = harness((e) => (e.lane === "down" ? { ok: false, status: 503, error: "HTTP 503" } : { ok: true, status: 204 }));
+    h.add("up", "1", "2", "3");
+    h.add("down", "a", "b");
+    for (let i = 0; i < 5; i++) await h.outbox.flush();
+    expect(h.sent.filter((s) => s.startsWith("up:"))).toEqual(["up:1", "up:2", "up:3"]);
+    expect(new Set(h.sent.filter((s) => s.startsWith("down:")))).toEqual(new Set(["down:a"]));
+    const head = h.state()!.entries[0]!;
+    expect(head).toMatchObject({ lane: "down", payload: "a", failures: 5 });
+    // 1 s, 2 s, 4 s, 8 s, 8 s: the last wait is the cap.
+    expect(head.nextAt - head.tries.at(-1)!.at).toBe(8000);
+    expect(head.tries).toHaveLength(2);
+    expect(outboxDueAt(h.state())).toBe(head.nextAt);
+    expect(h.state()!.log.map((e) => e.payload)).toEqual(["1", "2", "3"]);
+  });
+
+  it("gives up an entry that still fails past giveUpAfterMs, logs it, and goes on with the lane", async () => {
+    const h = harness((e) => (e.payload === "old" ? { ok: false, error: "refused" } : { ok: true }), { baseMs: 1000, maxMs: 8000, giveUpAfterMs: 24 * 3_600_000 });
+    h.add("l", "old", "next");
+    h.state()!.entries[0]!.createdAt = Date.now() - 25 * 3_600_000;
+    await h.outbox.flush();
+    expect(h.sent).toEqual(["l:old", "l:next"]);
+    expect(h.state()!.log.map((e) => [e.payload, e.outcome])).toEqual([["old", "given_up"], ["next", "delivered"]]);
+    expect(h.state()!.entries).toEqual([]);
+  });
+
+  it("a send that throws counts as a failure; flushes asked for during one run once more, not in parallel", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const h = harness(async () => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      throw new Error("socket hang up");
+    });
+    h.add("l", "x");
+    await Promise.all([h.outbox.flush(), h.outbox.flush(), h.outbox.flush()]);
+    expect(most).toBe(1);
+    expect(h.state()!.entries[0]).toMatchObject({ failures: 2 });
+    expect(h.state()!.entries[0]!.tries.at(-1)!.error).toBe("socket hang up");
+  });
+
+  it("a replace rule drops what a newer message makes pointless", () => {
+    let s = enqueue<string>(undefined, [{ id: "1", lane: "l", payload: "progress 10", nextAt: 0 }], 0);
+    s = enqueue(s, [{ id: "2", lane: "l", payload: "progress 20", nextAt: 0 }], 0, (q) => q.payload.startsWith("progress"));
+    s = enqueue(s, [{ id: "3", lane: "m", payload: "progress 30", nextAt: 0 }], 0, (q) => q.payload.startsWith("progress"));
+    expect(s.entries.map((e) => e.id)).toEqual(["2", "3"]);
+  });
+});
