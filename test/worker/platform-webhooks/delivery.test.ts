@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { fakeRunpod, hooksWhen, readyItem, type FakeRunpod } from "../helpers.ts";
+import { fakeRunpod, hooksWhen, payloadFor, readyItem, sendCallback, transcodingItem, type FakeRunpod } from "../helpers.ts";
 
 let runpod: FakeRunpod;
 beforeEach(() => {
@@ -26,5 +26,13 @@ describe("outbound webhooks: delivery", () => {
     const [a, b] = [await hooksWhen(item.id, "a", order), await hooksWhen(item.id, "b", order)];
     expect(a.map((h) => h.id)).toEqual(b.map((h) => h.id));
     expect(new Set(a.map((h) => h.id)).size).toBe(4);
+  });
+
+  it("a failure is told as media.failed, with the error", async () => {
+    const { item, job } = await transcodingItem(runpod);
+    await sendCallback(payloadFor(job, { status: "failed", error: { code: "ENCODE_FAILED", message: "encoder crashed", retriable: true } }));
+    const hooks = await hooksWhen(item.id, "a", ["media.failed"]);
+    const failed = JSON.parse(hooks.find((h) => h.type === "media.failed")!.body);
+    expect(failed.data).toMatchObject({ mediaId: item.id, creatorId: item.creatorId, status: "failed", previousStatus: "transcoding", error: { code: "ENCODE_FAILED", message: "encoder crashed" } });
   });
 });
