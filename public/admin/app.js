@@ -293,8 +293,13 @@ async function refresh() {
               if (r.storyboardKey && p.urls.storyboard) startStoryboard(r.id, p.urls);
             }, (e) => toast(`Playback: ${e.message}`, true));
           }
-          if (r.thumbnailKey) authedBlobUrl(`/api/admin/media/${r.id}/files/thumbnail`).then((u) => u && (document.getElementById("thumb").src = u));
-          if (r.waveformImageKey) authedBlobUrl(`/api/admin/media/${r.id}/files/waveform-image`).then((u) => u && (document.getElementById("waveform").src = u));
+          // The page may have moved on by the time an image arrives: fill it only if it is still there.
+          const fill = (elId) => (u) => {
+            const img = document.getElementById(elId);
+            if (u && img) img.src = u;
+          };
+          if (r.thumbnailKey) authedBlobUrl(`/api/admin/media/${r.id}/files/thumbnail`).then(fill("thumb"));
+          if (r.waveformImageKey) authedBlobUrl(`/api/admin/media/${r.id}/files/waveform-image`).then(fill("waveform"));
         }
         shown = key;
       }
