@@ -38,6 +38,10 @@ export default defineConfig({
           LIMIT_JOBS_IN_FLIGHT: "2",
           LIMIT_JOBS_PER_DAY: "4",
           LIMIT_UPLOAD_BYTES_PER_DAY: "10000000",
+          // Problems only (TEST_LOG_LEVEL=info for every transition and effect): background work
+          // (webhook deliveries, a deletion's files) outlives a test, and a line it logs while the
+          // pool closes a file fails the run ("Closing rpc while onUserConsoleLog was pending").
+          LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
           // Two real subscribers (test/support/global-setup.ts); retries fast enough to watch.
           PLATFORM_WEBHOOK_URLS: inject("platformWebhookUrls"),
           PLATFORM_WEBHOOK_RETRY_BASE_SECONDS: "0.2",
@@ -51,7 +55,7 @@ export default defineConfig({
     include: ["test/worker/**/*.test.ts"],
     globalSetup: ["./test/support/global-setup.ts"],
     testTimeout: 30_000,
-    // Each transition logs a JSON line; show them only for tests that fail.
+    // What the Worker logs shows only for tests that fail.
     silent: "passed-only",
   },
 });
