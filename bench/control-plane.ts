@@ -22,11 +22,11 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import { parseArgs } from "node:util";
-import { outputKeys, signPayload, SIGNATURE_HEADER } from "../src/contract/index.ts";
+import { outputKeys } from "../src/contract/index.ts";
 import { apiOf, call, tokenFor } from "../dev/client.ts";
 import { uploadAll } from "../dev/multipart-client.ts";
 import { startWebhookReceiver } from "../dev/webhook-receiver.ts";
-import { startStackProcess } from "./stack-process.ts";
+import { applyCallback, startStackProcess } from "./stack-process.ts";
 import { useLocalProxy, withClient } from "../dev/db.ts";
 import { mapLimit } from "../gpu-worker/src/runtime/retry.ts";
 
@@ -55,15 +55,7 @@ const hooks = await startWebhookReceiver(["platform"]);
 console.log(`› starting the stack (no GPU worker: this benchmark sends the callbacks)…`);
 const { stack, stop } = await startStackProcess({ PLATFORM_WEBHOOK_URLS: hooks.config() });
 useLocalProxy(stack.dbWsProxy);
-const secret = stack.secrets.RUNPOD_WEBHOOK_SECRET!;
-const webhook = `${stack.url}/api/transcoding/webhook`;
-
-async function callback(body: Record<string, unknown>) {
-  const raw = JSON.stringify({ eventId: randomUUID(), sentAt: new Date().toISOString(), ...body });
-  const res = await fetch(webhook, { method: "POST", headers: { "content-type": "application/json", "accept-encoding": "identity", [SIGNATURE_HEADER]: await signPayload(secret, raw) }, body: raw });
-  const answer = (await res.json()) as { outcome?: string };
-  if (res.status !== 200 || answer.outcome !== "applied") throw new Error(`callback answered ${res.status} ${JSON.stringify(answer)}`);
-}
+const callback = (body: Record<string, unknown>) => applyCallback(stack, body);
 
 try {
   // Setup (not timed): N creators' items registered, originals uploaded, marked uploaded.

@@ -10,11 +10,11 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { AwsClient } from "aws4fetch";
-import { outputKeys, signPayload, SIGNATURE_HEADER } from "../src/contract/index.ts";
+import { outputKeys } from "../src/contract/index.ts";
 import { apiOf, call, tokenFor } from "../dev/client.ts";
 import { uploadAll } from "../dev/multipart-client.ts";
 import { mapLimit } from "../gpu-worker/src/runtime/retry.ts";
-import { startStackProcess } from "./stack-process.ts";
+import { applyCallback, startStackProcess } from "./stack-process.ts";
 
 const { values } = parseArgs({ options: { requests: { type: "string", default: "400" }, concurrency: { type: "string", default: "1" } } });
 const N = Number(values.requests);
@@ -32,12 +32,10 @@ try {
   await uploadAll(apiOf(stack.url, token), reg.id, async () => head);
   const s = await call(stack.url, "POST", `/api/media/${reg.id}/transcode`, token);
   const k = outputKeys({ creatorId, mediaId: reg.id, attemptId: s.attemptId });
-  const raw = JSON.stringify({
-    eventId: randomUUID(), sentAt: new Date().toISOString(), attemptId: s.attemptId, jobId: s.jobId, mediaId: reg.id, status: "completed",
+  await applyCallback(stack, {
+    attemptId: s.attemptId, jobId: s.jobId, mediaId: reg.id, status: "completed",
     output: { mediaType: "video", hlsMasterKey: k.hlsMaster, hlsPreviewKey: null, thumbnailKey: null, waveformKey: null, waveformImageKey: null, mezzanineKey: null, durationSeconds: 80, width: 640, height: 360, readyVariants: ["360p"], loudness: null, encoder: "libx264" },
   });
-  const done = await fetch(`${stack.url}/api/transcoding/webhook`, { method: "POST", headers: { "content-type": "application/json", [SIGNATURE_HEADER]: await signPayload(stack.secrets.RUNPOD_WEBHOOK_SECRET!, raw) }, body: raw });
-  if (!done.ok) throw new Error(`completion: ${done.status}`);
 
   const aws = new AwsClient({ accessKeyId: stack.secrets.S3_ACCESS_KEY_ID!, secretAccessKey: stack.secrets.S3_SECRET_ACCESS_KEY!, service: "s3", region: "us-east-1" });
   const segKey = (i: number) => `${k.hlsRoot}/360p/seg_${String(i).padStart(3, "0")}.m4s`;

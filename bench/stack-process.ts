@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { signPayload, SIGNATURE_HEADER } from "../src/contract/index.ts";
 
 export interface StackInfo {
   url: string;
@@ -35,4 +37,16 @@ export async function startStackProcess(env: Record<string, string> = {}): Promi
         child.kill("SIGTERM");
       }),
   };
+}
+
+/** Plays the GPU worker: one signed callback (fresh eventId, sentAt now); throws unless the object applied it. */
+export async function applyCallback(stack: StackInfo, body: Record<string, unknown>): Promise<void> {
+  const raw = JSON.stringify({ eventId: randomUUID(), sentAt: new Date().toISOString(), ...body });
+  const res = await fetch(`${stack.url}/api/transcoding/webhook`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "accept-encoding": "identity", [SIGNATURE_HEADER]: await signPayload(stack.secrets.RUNPOD_WEBHOOK_SECRET!, raw) },
+    body: raw,
+  });
+  const answer = (await res.json()) as { outcome?: string };
+  if (res.status !== 200 || answer.outcome !== "applied") throw new Error(`callback answered ${res.status} ${JSON.stringify(answer)}`);
 }

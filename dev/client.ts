@@ -28,17 +28,9 @@ export class ApiError extends Error {
 }
 
 export async function call<T = any>(base: string, method: string, path: string, token: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    // The answers are a few hundred bytes: gzip (which wrangler dev applies as Cloudflare's edge
-    // would) only costs both ends a zlib stream per request.
-    headers: { authorization: `Bearer ${token}`, "accept-encoding": "identity", ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  const parsed = text ? JSON.parse(text) : null;
-  if (!res.ok) throw new ApiError(res.status, parsed);
-  return parsed as T;
+  const res = await apiOf(base, token)(method, path, body);
+  if (res.status < 200 || res.status >= 300) throw new ApiError(res.status, res.body);
+  return res.body as T;
 }
 
 const TYPES: Record<string, string> = {
@@ -54,7 +46,9 @@ export function mediaTypeOf(path: string): "video" | "audio" {
 export const apiOf = (base: string, token: string): ApiCall => async (method, path, body) => {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    // The answers are a few hundred bytes: gzip (which wrangler dev applies as Cloudflare's edge
+    // would) only costs both ends a zlib stream per request.
+    headers: { authorization: `Bearer ${token}`, "accept-encoding": "identity", ...(body === undefined ? {} : { "content-type": "application/json" }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();

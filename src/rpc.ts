@@ -5,9 +5,9 @@ import { statusOrThrow } from "./http/command-answer.ts";
 import { readStatus, sendCommand } from "./objects/stubs.ts";
 import type { StatusView } from "./objects/status-view.ts";
 import { configFrom } from "./config.ts";
-import { withDb } from "./db/client.ts";
-import { decodeCursor, listMedia, type ListQuery } from "./db/list-media.ts";
-import { mintPlaybackToken, playbackSecret } from "./http/playback-token.ts";
+import type { ListQuery } from "./db/list-media.ts";
+import { parseBody, parseQuery } from "./http/validate.ts";
+import { listQuery, mediaPage, playbackGrant, playbackTokenBody } from "./routes/media.ts";
 
 const uuid = z.uuid();
 
@@ -55,10 +55,9 @@ export class TranscoderRpc extends WorkerEntrypoint<Env> {
   listMedia(userId: string, opts: { role?: "creator" | "admin"; status?: ListQuery["status"]; mediaType?: ListQuery["mediaType"]; limit?: number; cursor?: string } = {}) {
     return rpcAny(async () => {
       ids(userId, userId);
-      const cursor = opts.cursor === undefined ? null : decodeCursor(opts.cursor);
-      if (opts.cursor !== undefined && !cursor) throw new AppError(400, "INVALID_QUERY", "cursor is not one this API gave out");
-      const limit = Math.min(100, Math.max(1, Math.floor(opts.limit ?? 25)));
-      return withDb(configFrom(this.env), (db) => listMedia(db, { creatorId: opts.role === "admin" ? null : userId, status: opts.status, mediaType: opts.mediaType, limit, cursor }));
+      // The route's own query schema: the same bounds and the same errors.
+      const q = parseQuery({ status: opts.status, mediaType: opts.mediaType, limit: opts.limit, cursor: opts.cursor }, listQuery);
+      return mediaPage(configFrom(this.env), opts.role === "admin" ? null : userId, q);
     });
   }
   /** Deletes the item for good (as DELETE /api/media/:id): job cancelled, files gone, every route 404 after. */
@@ -69,17 +68,12 @@ export class TranscoderRpc extends WorkerEntrypoint<Env> {
       return { deleted: true as const };
     });
   }
-  /** A signed playback token for viewers (as POST /api/media/:id/playback-token); the binding is the credential. */
+  /** A signed playback token for viewers (as POST /api/media/:id/playback-token, URLs relative); the binding is the credential. */
   createPlaybackToken(mediaId: string, opts: { expiresInSeconds?: number; viewerId?: string } = {}) {
     return rpcAny(async () => {
       if (!uuid.safeParse(mediaId).success) throw new AppError(400, "INVALID_ID", "mediaId must be a uuid");
-      const config = configFrom(this.env);
-      playbackSecret(config);
-      const life = Math.min(7 * 86_400, Math.max(60, Math.floor(opts.expiresInSeconds ?? 3600)));
-      if (opts.viewerId !== undefined && !/^[\w.@:-]{1,128}$/.test(opts.viewerId)) throw new AppError(400, "INVALID_BODY", "viewerId must be 1–128 of [A-Za-z0-9_.@:-]");
-      statusOrThrow(await readStatus(this.env, mediaId, { kind: "service" }));
-      const { token, expiresAt } = await mintPlaybackToken(config, mediaId, life, opts.viewerId ?? null);
-      return { token, expiresAt, path: `/play/${token}/master.m3u8` };
+      const grant = await playbackGrant(this.env, { kind: "service" }, mediaId, parseBody(opts, playbackTokenBody), "");
+      return { ...grant, path: grant.urls.hls };
     });
   }
   /** Cancelling is an administrator's act; `adminId` is recorded as the actor. */

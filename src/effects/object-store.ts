@@ -63,19 +63,11 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async exists(key: string): Promise<boolean> {
-    let res: Response;
-    try {
-      res = await this.client.fetch(this.url(key), { method: "HEAD", signal: AbortSignal.timeout(10_000) });
-    } catch (cause) {
-      throw new ObjectStoreError(`Object storage unreachable: ${(cause as Error).message}`, { cause });
-    }
-    if (res.status === 404) return false;
-    if (!res.ok) throw new ObjectStoreError(`Object storage answered ${res.status} to HEAD`);
-    return true;
+    return (await this.size(key)) !== null;
   }
 
   async size(key: string): Promise<number | null> {
-    const res = await this.call(this.url(key), "HEAD", { allow: [404] });
+    const res = await this.call(this.url(key), "HEAD", { allow: [404], timeoutMs: 10_000 });
     return res.status === 404 ? null : Number(res.headers.get("content-length"));
   }
 
@@ -161,10 +153,10 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  private async call(url: string, method: string, opts: { headers?: Record<string, string>; body?: string; allow?: number[] } = {}): Promise<Response> {
+  private async call(url: string, method: string, opts: { headers?: Record<string, string>; body?: string; allow?: number[]; timeoutMs?: number } = {}): Promise<Response> {
     let res: Response;
     try {
-      res = await this.client.fetch(url, { method, headers: opts.headers, body: opts.body, signal: AbortSignal.timeout(30_000) });
+      res = await this.client.fetch(url, { method, headers: opts.headers, body: opts.body, signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000) });
     } catch (cause) {
       throw new ObjectStoreError(`Object storage unreachable: ${(cause as Error).message}`, { cause });
     }

@@ -1,7 +1,6 @@
 import type { RefusalCode } from "../machine/index.ts";
-import type { CommandResult } from "../objects/commands.ts";
+import type { CommandResult, UploadAnswer } from "../objects/commands.ts";
 import type { StatusView } from "../objects/status-view.ts";
-import type { UploadAnswer } from "../objects/media-object.ts";
 import { AppError } from "./errors.ts";
 
 /**

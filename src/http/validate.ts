@@ -17,6 +17,11 @@ export async function parseJson<T extends z.ZodType>(req: Request, schema: T): P
   } catch {
     throw new AppError(400, "MALFORMED_JSON", "The request body is not valid JSON");
   }
+  return parseBody(body, schema);
+}
+
+/** Validates a body already in hand (a JSON body, an RPC method's options) against a zod schema; failures are 400. */
+export function parseBody<T extends z.ZodType>(body: unknown, schema: T): z.infer<T> {
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     throw new AppError(400, "INVALID_BODY", "The request body does not match the schema", z.treeifyError(parsed.error));
@@ -24,8 +29,8 @@ export async function parseJson<T extends z.ZodType>(req: Request, schema: T): P
   return parsed.data;
 }
 
-/** Validates query parameters against a zod schema (strings, coerced by the schema); failures are 400. */
-export function parseQuery<T extends z.ZodType>(query: Record<string, string>, schema: T): z.infer<T> {
+/** Validates query parameters (strings, coerced by the schema; or an RPC method's options) against a zod schema; failures are 400. */
+export function parseQuery<T extends z.ZodType>(query: unknown, schema: T): z.infer<T> {
   const parsed = schema.safeParse(query);
   if (!parsed.success) throw new AppError(400, "INVALID_QUERY", "The query parameters do not match the schema", z.treeifyError(parsed.error));
   return parsed.data;

@@ -1,6 +1,7 @@
 import type { CallbackPayload } from "../contract/index.ts";
 import type { Actor, RefusalCode } from "../machine/index.ts";
 import type { StatusView } from "./status-view.ts";
+import type { UploadView } from "./upload-session.ts";
 
 /** What the Worker asks of an item's object. */
 export type Command =
@@ -16,3 +17,8 @@ export type CommandResult =
   | { outcome: "unknown" }
   /** A dependency (Postgres on first load, object storage) could not answer; nothing changed. */
   | { outcome: "unavailable"; message: string };
+
+/** An upload operation's answer: the upload (and part URLs), or why not, as any command says it. */
+export type UploadAnswer =
+  | { outcome: "applied"; upload: UploadView; parts?: { partNumber: number; url: string }[]; urlsExpireAt?: string }
+  | Exclude<CommandResult, { outcome: "applied" | "ignored" | "dispatch_failed" }>;

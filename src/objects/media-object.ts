@@ -9,14 +9,14 @@ import { log, timed } from "../log.ts";
 import { lifecycleMachine, mayAct, outcomeOf, type Actor, type Admission, type LifecycleEvent, type RunpodView } from "../machine/index.ts";
 import { projectionRow } from "../../schema/projection.ts";
 import { eventFor } from "./command-events.ts";
-import type { Command, CommandResult } from "./commands.ts";
+import type { Command, CommandResult, UploadAnswer } from "./commands.ts";
 import { effectTable, idsOf, releaseSlot, type EffectDeps, type EffectTable } from "./effects.ts";
 import { Outbox, outboxDueAt, type OutboxState, type OutboxStore } from "./outbox.ts";
 import { PROJECTION_KEY, PROJECTION_RETRY, projectionAfter, type ProjectionDue } from "./projection-outbox.ts";
 import { recordFromRow, type LifecycleRecord } from "./record.ts";
 import { PURGE_KEY, PURGE_RETRY, purgeAfter, type PurgeTask } from "./purge-outbox.ts";
-import { UPLOAD_KEY, type UploadSession, type UploadView } from "./upload-session.ts";
-import { Uploads } from "./uploads.ts";
+import { UPLOAD_KEY, type UploadSession } from "./upload-session.ts";
+import { Uploads, type Declared } from "./uploads.ts";
 import { deliveryLog, redeliver, sendWebhook, WEBHOOK_LOG_SIZE, WEBHOOK_TRIES_KEPT, WEBHOOKS_KEY, webhooksAfter, type DeliveryLogRow, type PlatformEvent } from "./webhook-outbox.ts";
 import { RecordStore, type Upgrade } from "./record-store.ts";
 import { LEGACY_KEYS, upgradeStored } from "./legacy-storage.ts";
@@ -201,9 +201,12 @@ export class MediaObject extends DurableObject<Env> {
 
   // ---- resumable uploads (the work is ./uploads.ts; here, who may and in which state) ----------
 
-  /** Starts the item's multipart upload, or answers the one in progress (a client resuming). */
-  async startUpload(mediaId: string, actor: Actor): Promise<UploadAnswer> {
-    return this.withUploading(mediaId, actor, (rec) => this.uploads.start(rec));
+  /**
+   * Starts the item's multipart upload, or answers the one in progress (a client resuming).
+   * Registration passes what it has just declared, which saves reading the row back.
+   */
+  async startUpload(mediaId: string, actor: Actor, declared?: Declared): Promise<UploadAnswer> {
+    return this.withUploading(mediaId, actor, (rec) => this.uploads.start(rec, declared));
   }
 
   /** The upload and the parts already in storage: what a client that crashed needs to go on. */
@@ -250,8 +253,7 @@ export class MediaObject extends DurableObject<Env> {
   /** The item's webhook deliveries (queued, then settled newest first), for the dashboard. */
   async webhookLog(mediaId: string): Promise<DeliveryLogRow[] | null> {
     return this.serial(async () => {
-      const stored = await this.store.read();
-      if (stored.lifecycle?.context.mediaId !== mediaId && !(await this.load(mediaId).catch(() => null))) return null;
+      if (!(await this.load(mediaId).catch(() => null))) return null;
       return deliveryLog((await this.store.read())[WEBHOOKS_KEY]);
     });
   }
@@ -259,7 +261,7 @@ export class MediaObject extends DurableObject<Env> {
   /** Queues a logged message again, same webhook-id, to one subscriber (or each it went to); false if there is no such message. */
   async redeliverWebhook(mediaId: string, messageId: string, subscriber: string | null): Promise<boolean> {
     const queued = await this.serial(async () => {
-      if (!(await this.store.read()).lifecycle) return false;
+      if (!(await this.load(mediaId).catch(() => null))) return false;
       let found = false;
       await this.store.update((now) => {
         const next = redeliver(now[WEBHOOKS_KEY], messageId, subscriber, Date.now());
@@ -448,8 +450,3 @@ export class MediaObject extends DurableObject<Env> {
 }
 
 const view = (rec: LifecycleRecord) => statusView(rec.value, rec.context, rec.version);
-
-/** An upload operation's answer: the upload (and part URLs), or why not, as any command says it. */
-export type UploadAnswer =
-  | { outcome: "applied"; upload: UploadView; parts?: { partNumber: number; url: string }[]; urlsExpireAt?: string }
-  | Exclude<CommandResult, { outcome: "applied" | "ignored" | "dispatch_failed" }>;

@@ -4,15 +4,18 @@ import type { ObjectStore } from "../effects/object-store.ts";
 import { timed } from "../log.ts";
 import type { MediaItemRow } from "../../schema/index.ts";
 import { idsOf } from "./effects.ts";
-import type { UploadAnswer } from "./media-object.ts";
+import type { UploadAnswer } from "./commands.ts";
 import type { LifecycleRecord } from "./record.ts";
 import { checkParts, planParts, sizeTolerance, uploadView, type UploadSession } from "./upload-session.ts";
+
+/** What the registration declared of the original. */
+export type Declared = Pick<MediaItemRow, "originalSize" | "contentType">;
 
 export interface UploadDeps {
   config: Config;
   s3: ObjectStore;
   /** The row the upload service wrote: the declared size and content type. */
-  declared(mediaId: string): Promise<MediaItemRow | null>;
+  declared(mediaId: string): Promise<Declared | null>;
   session(): Promise<UploadSession | undefined>;
   /** Persists the session (null forgets it) and re-arms the object's alarm. */
   save(session: UploadSession | null): Promise<void>;
@@ -26,10 +29,11 @@ export interface UploadDeps {
 export class Uploads {
   constructor(private readonly d: UploadDeps) {}
 
-  async start(rec: LifecycleRecord): Promise<UploadAnswer> {
+  /** `known`: what the caller already holds of the row (registration has just written it); else it is read. */
+  async start(rec: LifecycleRecord, known?: Declared): Promise<UploadAnswer> {
     const live = await this.d.session();
     if (live && live.expiresAt > Date.now()) return { outcome: "applied", upload: uploadView(live) };
-    const declared = await this.d.declared(rec.context.mediaId);
+    const declared = known ?? (await this.d.declared(rec.context.mediaId));
     if (!declared) return { outcome: "unknown" };
     const { partSize, partCount } = planParts(declared.originalSize, this.d.config.upload.partSizeBytes);
     const uploadId = await timed("s3.create_multipart", idsOf(rec), () => this.d.s3.createMultipart(rec.context.inputKey, declared.contentType));

@@ -3,6 +3,7 @@ import { withDb, type Db } from "../db/client.ts";
 import { S3ObjectStore } from "../effects/object-store.ts";
 import { authenticate } from "../http/auth.ts";
 import { AppError } from "../http/errors.ts";
+import { passBytesHeaders, storedOrThrow } from "../http/stored-file.ts";
 import type { AppEnv } from "../http/types.ts";
 import { parseMediaId } from "../http/validate.ts";
 import { creatorUsage, inFlight, item, overview, recentFailures, recentItems } from "../admin/queries.ts";
@@ -103,14 +104,8 @@ export const adminRoutes = new Hono<AppEnv>()
       key = root ? `${root}/${rest.slice(4)}` : null;
     }
     if (!key) throw new AppError(404, "NOT_FOUND", "This item has no such file");
-    const upstream = await new S3ObjectStore(config.s3).get(key, c.req.header("range"));
-    if (upstream.status === 404) throw new AppError(404, "NOT_FOUND", "The file is not in storage");
-    if (!upstream.ok && upstream.status !== 206) throw new AppError(502, "STORAGE_ERROR", `Object storage answered ${upstream.status}`);
-    const headers = new Headers();
-    for (const h of ["content-type", "content-length", "content-range", "etag", "last-modified", "accept-ranges"]) {
-      const v = upstream.headers.get(h);
-      if (v) headers.set(h, v);
-    }
+    const upstream = await storedOrThrow(await new S3ObjectStore(config.s3).get(key, c.req.header("range")));
+    const headers = passBytesHeaders(upstream, new Headers(), ["content-type", "content-length", "content-range", "etag", "last-modified", "accept-ranges"]);
     // Behind auth: browsers may keep it, shared caches may not.
     headers.set("cache-control", key.endsWith(".m3u8") ? "private, max-age=5" : "private, max-age=86400");
     return new Response(upstream.body, { status: upstream.status, headers });

@@ -8,10 +8,11 @@ import type { AppEnv } from "../http/types.ts";
 import { parseJson, parseMediaId, parseQuery } from "../http/validate.ts";
 import { statusOrThrow, uploadOrThrow } from "../http/command-answer.ts";
 import { creatorObject, mediaObject, readStatus, sendCommand } from "../objects/stubs.ts";
-import type { Admission } from "../machine/index.ts";
+import type { Actor, Admission } from "../machine/index.ts";
 import { mediaItems } from "../../schema/index.ts";
 import { decodeCursor, listMedia } from "../db/list-media.ts";
-import { mintPlaybackToken, playbackSecret } from "../http/playback-token.ts";
+import { mintPlaybackToken } from "../http/playback-token.ts";
+import { configFrom, type Config } from "../config.ts";
 
 const MAX_ORIGINAL_BYTES = 20 * 1024 ** 3;
 /** Part URLs are asked for in batches of at most this many. */
@@ -58,17 +59,41 @@ export const listQuery = z.object({
   creatorId: z.uuid().optional(),
 });
 
+/** One page of the list for this creator (null: everyone's), as the route and the RPC method answer it. */
+export function mediaPage(config: Config, creatorId: string | null, q: z.infer<typeof listQuery>) {
+  const cursor = q.cursor === undefined ? null : decodeCursor(q.cursor);
+  if (q.cursor !== undefined && !cursor) throw new AppError(400, "INVALID_QUERY", "cursor is not one this API gave out");
+  return withDb(config, (db) => listMedia(db, { creatorId, status: q.status, mediaType: q.mediaType, limit: q.limit, cursor }));
+}
+
+/** A playback token and its URLs for an item the caller may read (the route's and the RPC method's answer). */
+export async function playbackGrant(env: Env, actor: Actor, mediaId: string, body: z.infer<typeof playbackTokenBody>, origin: string) {
+  const status = statusOrThrow(await readStatus(env, mediaId, actor));
+  const { token, expiresAt } = await mintPlaybackToken(configFrom(env), mediaId, body.expiresInSeconds, body.viewerId ?? null);
+  const base = `${origin}/play/${token}`;
+  return {
+    mediaId,
+    status: status.status,
+    token,
+    expiresAt,
+    urls: {
+      hls: `${base}/master.m3u8`,
+      preview: status.mediaType === "video" ? `${base}/preview/preview.m3u8` : null,
+      thumbnail: `${base}/thumbnail.jpg`,
+      storyboard: status.mediaType === "video" ? `${base}/storyboard.vtt` : null,
+      waveform: status.mediaType === "audio" ? `${base}/waveform.json` : null,
+    },
+  };
+}
+
 export const mediaRoutes = new Hono<AppEnv>()
   // A creator's own items, or (an administrator) everyone's: newest first, a page at a time.
   .get("/", authenticate({ roles: ["creator", "admin"] }), async (c) => {
     const q = parseQuery(c.req.query(), listQuery);
     const actor = c.get("actor");
     if (actor.kind !== "user") throw new AppError(403, "FORBIDDEN", "Only a user has a media list");
-    const cursor = q.cursor === undefined ? null : decodeCursor(q.cursor);
-    if (q.cursor !== undefined && !cursor) throw new AppError(400, "INVALID_QUERY", "cursor is not one this API gave out");
     if (q.creatorId && actor.role !== "admin") throw new AppError(403, "FORBIDDEN", "Only an administrator may list another creator's media");
-    const creatorId = actor.role === "admin" ? (q.creatorId ?? null) : actor.userId;
-    const page = await withDb(c.get("config"), (db) => listMedia(db, { creatorId, status: q.status, mediaType: q.mediaType, limit: q.limit, cursor }));
+    const page = await mediaPage(c.get("config"), actor.role === "admin" ? (q.creatorId ?? null) : actor.userId, q);
     c.header("cache-control", "private, no-store");
     return c.json(page);
   })
@@ -103,7 +128,7 @@ export const mediaRoutes = new Hono<AppEnv>()
       await creator.refundUpload(id).catch(() => {});
       throw error;
     }
-    const { upload } = uploadOrThrow(await mediaObject(c.env, id).startUpload(id, actor));
+    const { upload } = uploadOrThrow(await mediaObject(c.env, id).startUpload(id, actor, { originalSize: body.size, contentType: body.contentType }));
     return c.json({ id, status: "uploading", upload }, 201);
   })
   // The resumable upload: start it again (after its TTL, or a refused completion), or see what is there.
@@ -151,26 +176,7 @@ export const mediaRoutes = new Hono<AppEnv>()
   .post("/:id/playback-token", authenticate({ roles: ["creator", "admin"], service: true }), async (c) => {
     const id = parseMediaId(c.req.param("id"));
     const body = c.req.header("content-length") === "0" || !c.req.header("content-type") ? playbackTokenBody.parse({}) : await parseJson(c.req.raw, playbackTokenBody);
-    playbackSecret(c.get("config"));
-    const status = statusOrThrow(await readStatus(c.env, id, c.get("actor")));
-    const { token, expiresAt } = await mintPlaybackToken(c.get("config"), id, body.expiresInSeconds, body.viewerId ?? null);
-    const base = `${new URL(c.req.url).origin}/play/${token}`;
-    return c.json(
-      {
-        mediaId: id,
-        status: status.status,
-        token,
-        expiresAt,
-        urls: {
-          hls: `${base}/master.m3u8`,
-          preview: status.mediaType === "video" ? `${base}/preview/preview.m3u8` : null,
-          thumbnail: `${base}/thumbnail.jpg`,
-          storyboard: status.mediaType === "video" ? `${base}/storyboard.vtt` : null,
-          waveform: status.mediaType === "audio" ? `${base}/waveform.json` : null,
-        },
-      },
-      201,
-    );
+    return c.json(await playbackGrant(c.env, c.get("actor"), id, body, new URL(c.req.url).origin), 201);
   })
   .get("/:id/transcoding-status", authenticate({ roles: ["creator", "admin"], service: true }), async (c) => {
     const id = parseMediaId(c.req.param("id"));

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { S3ObjectStore } from "../effects/object-store.ts";
 import { AppError } from "../http/errors.ts";
+import { passBytesHeaders, storedOrThrow } from "../http/stored-file.ts";
 import { playbackSecret, verifyPlaybackToken } from "../http/playback-token.ts";
 import type { AppEnv } from "../http/types.ts";
 import { mediaObject } from "../objects/stubs.ts";
@@ -43,13 +44,7 @@ export const playRoutes = new Hono<AppEnv>().get("/:token/*", async (c) => {
 
   const ext = rest.slice(rest.lastIndexOf(".") + 1).toLowerCase();
   const playlist = ext === "m3u8";
-  const upstream = await new S3ObjectStore(config.s3).get(key, playlist ? null : c.req.header("range"));
-  if (upstream.status === 404) throw new AppError(404, "NOT_FOUND", "The file is not in storage");
-  if (!upstream.ok && upstream.status !== 206) {
-    await upstream.body?.cancel();
-    if (upstream.status === 416) return new Response(null, { status: 416, headers: { "content-range": upstream.headers.get("content-range") ?? "" } });
-    throw new AppError(502, "STORAGE_ERROR", `Object storage answered ${upstream.status}`);
-  }
+  const upstream = await storedOrThrow(await new S3ObjectStore(config.s3).get(key, playlist ? null : c.req.header("range")));
   const headers = new Headers({ "content-type": TYPES[ext] ?? upstream.headers.get("content-type") ?? "application/octet-stream", "access-control-allow-origin": "*" });
   if (playlist) {
     const text = rewritePlaylist(await upstream.text(), rest, prefix);
@@ -57,10 +52,7 @@ export const playRoutes = new Hono<AppEnv>().get("/:token/*", async (c) => {
     headers.set("cache-control", `public, max-age=${Math.min(PLAYLIST_MAX_AGE_SECONDS, left)}`);
     return new Response(text, { status: 200, headers });
   }
-  for (const h of ["content-length", "content-range", "etag", "last-modified"]) {
-    const v = upstream.headers.get(h);
-    if (v) headers.set(h, v);
-  }
+  passBytesHeaders(upstream, headers, ["content-length", "content-range", "etag", "last-modified"]);
   headers.set("accept-ranges", "bytes");
   headers.set("cache-control", IMMUTABLE);
   return new Response(upstream.body, { status: upstream.status, headers });

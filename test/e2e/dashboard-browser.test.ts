@@ -1,19 +1,9 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminToken, call, corruptFile, creator, env, finished, fixture, putObject, row, upload, waitFor, launchChromium } from "./support.ts";
+import { describe, expect, it } from "vitest";
+import { adminToken, ARTIFACTS, call, corruptFile, creator, env, finished, fixture, openDashboard, putObject, row, upload, useChromium, waitFor } from "./support.ts";
 
-const ARTIFACTS = join(process.cwd(), "artifacts");
-let browser: Browser;
-
-beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
 
 describe("admin dashboard in Chromium", () => {
   it("lists the items, plays the stream, and its retry button works", async () => {
@@ -25,10 +15,7 @@ describe("admin dashboard in Chromium", () => {
     await waitFor(env.url, me.token, goodId, finished);
     expect((await waitFor(env.url, me.token, badId, finished)).status).toBe("failed");
 
-    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(`${env.url}/admin/#token=${await adminToken()}`);
+    const { page, errors } = await openDashboard(browser(), await adminToken());
 
     // The overview lists both items, the failure with its code and a retry button.
     await page.locator(`#recent tr[data-id="${goodId}"]`).waitFor();
@@ -74,8 +61,7 @@ describe("admin dashboard in Chromium", () => {
     const me = await creator();
     const id = await upload(env.url, me.token, fixture("hd.mp4"));
     await call(env.url, "POST", `/api/media/${id}/transcode`, me.token);
-    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-    await page.goto(`${env.url}/admin/#token=${await adminToken()}`);
+    const { page } = await openDashboard(browser(), await adminToken());
     const row = page.locator(`#in-flight tr[data-id="${id}"]`);
     await row.waitFor({ timeout: 15_000 });
     expect(await row.locator(".bar").count()).toBe(1);

@@ -1,27 +1,14 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminToken, env, finished, fixture, platformHooks, waitFor, launchChromium } from "./support.ts";
+import { describe, expect, it } from "vitest";
+import { adminToken, ARTIFACTS, env, finished, fixture, openDashboard, platformHooks, useChromium, waitFor } from "./support.ts";
 
-const ARTIFACTS = join(process.cwd(), "artifacts");
-let browser: Browser;
-
-beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useChromium();
 
 describe("the dashboard's uploader and webhook log in Chromium", () => {
   it("a file dropped on the page is uploaded in parts and transcoded", async () => {
     const admin = await adminToken();
-    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(`${env.url}/admin/#token=${admin}`);
+    const { page, errors } = await openDashboard(browser(), admin);
     await page.locator("#drop").waitFor();
     // A real drop event, carrying the fixture as a File (as a desktop drag would).
     const bytes = readFileSync(fixture("small.mp4")).toString("base64");
@@ -43,10 +30,7 @@ describe("the dashboard's uploader and webhook log in Chromium", () => {
 
   it("an upload cut off after 3 parts resumes after a reload with only the missing parts, then is transcoded; the item page shows its webhooks and redelivers one", async () => {
     const admin = await adminToken();
-    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(`${env.url}/admin/#token=${admin}`);
+    const { page, errors } = await openDashboard(browser(), admin);
     await page.locator("#drop").waitFor();
 
     // The network dies after three parts.

@@ -1,8 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { AwsClient } from "aws4fetch";
-import { chromium } from "playwright-core";
+import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
+import { join } from "node:path";
 import { inject } from "vitest";
 import { call, tokenFor, upload, waitFor } from "../../dev/client.ts";
 import { useLocalProxy, withClient } from "../../dev/db.ts";
@@ -77,4 +79,29 @@ export function corruptFile(): string {
 /** Debian's Chromium, never a downloaded one; autoplay allowed (muted players start by themselves). */
 export function launchChromium() {
   return chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--autoplay-policy=no-user-gesture-required"] });
+}
+
+/** Where the dashboard tests leave their screenshots. */
+export const ARTIFACTS = join(process.cwd(), "artifacts");
+
+/** One Chromium for the file's tests (launched before them, closed after); call at the top of a file. */
+export function useChromium(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => browser!;
+}
+
+/** The dashboard signed in as this admin, with the page's uncaught errors collected. */
+export async function openDashboard(browser: Browser, admin: string) {
+  const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${env.url}/admin/#token=${admin}`);
+  return { page, errors };
 }

@@ -1,4 +1,4 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { configFrom } from "../../src/config.ts";
 import { withDb } from "../../src/db/client.ts";
 import { mediaItems } from "../../schema/index.ts";
