@@ -1,111 +1,95 @@
-import { and, assign, not, setup } from "xstate";
-import { foreignOutputKeys, type JobError, type JobOutput } from "../contract/index.ts";
-import type {
-  Actor,
-  KeptError,
-  LifecycleContext,
-  LifecycleEvent,
-  LifecycleInput,
-  LifecycleState,
-  Refusal,
-  RunpodView,
-} from "./types.ts";
+import { assign, setup } from "xstate";
+import { foreignOutputKeys, type JobOutput } from "../contract/index.ts";
+import { CANCELLED_JOB_LIMIT, finished, progressed, refunded, remember, started, type Finish, type Start } from "./attempt.ts";
+import { effectMarkers, outcomeMarkers } from "./outcome.ts";
+import { afterVerdict, timeoutVerdict, unconfirmedError, type TimeoutVerdict } from "./timeout.ts";
+import type { Actor, Admission, KeptError, LifecycleContext, LifecycleEvent, LifecycleInput, LifecycleState, Refusal, RefusalCode } from "./types.ts";
 
-/** How many applied callback ids an item remembers to recognise duplicates. */
-const SEEN_EVENT_LIMIT = 64;
-/** How many cancelled orphan jobs an item remembers, so that each is cancelled once. */
-const CANCELLED_JOB_LIMIT = 16;
 /** Manual retries allowed after a failure. */
 export const MAX_RETRIES = 1;
-
-type E<T extends LifecycleEvent["type"]> = Extract<LifecycleEvent, { type: T }>;
-type Callback = E<"PROGRESS"> | E<"COMPLETED"> | E<"FAILED">;
-type Check = E<"TIMEOUT">;
 
 /** Whether this actor may act on an item of this creator (its owner, an administrator, the service). */
 export const mayAct = (actor: Actor, creatorId: string) =>
   actor.kind === "service" || actor.role === "admin" || actor.userId === creatorId;
 
-function remember(seen: string[], id: string, limit = SEEN_EVENT_LIMIT): string[] {
-  return [...seen, id].slice(-limit);
-}
+type E<T extends LifecycleEvent["type"]> = Extract<LifecycleEvent, { type: T }>;
+type Callback = E<"PROGRESS"> | E<"COMPLETED"> | E<"FAILED">;
+type Command = Extract<LifecycleEvent, { actor: Actor }>;
+/**
+ * What a guard or a parameter function reads. XState hands each the event of the transition it
+ * sits on, so these name only the fields they need and never test the event's type.
+ */
+type Args<Ev> = { context: LifecycleContext; event: Ev };
 
-/** The job's last sign of life: its last progress, RunPod seen holding it queued, or else its dispatch. */
-const lastSign = (c: LifecycleContext) => c.lastActivityAt ?? c.startedAt ?? 0;
-const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
-
-/** What RunPod's terminal status means when the handler left no result of its own. */
-function errorFromRunpod(view: RunpodView): JobError {
-  switch (view.status) {
-    case "CANCELLED":
-      return { code: "CANCELLED", message: "RunPod reports the job cancelled", retriable: true };
-    case "FAILED":
-      return { code: "INTERNAL", message: `RunPod reports the job failed: ${view.detail ?? "no detail"}`, retriable: true };
-    case "TIMED_OUT":
-      return { code: "TIMED_OUT", message: "RunPod stopped the job at its execution timeout", retriable: true };
-    case "COMPLETED":
-      return { code: "INTERNAL", message: "RunPod reports the job completed, without a usable result for this attempt", retriable: true };
-    default:
-      return { code: "TIMED_OUT", message: `Job still ${view.status} at its deadline; cancelled`, retriable: true };
-  }
-}
-
-/** The output fields naming keys outside this item's attempt (see contract foreignOutputKeys). */
-const foreignKeys = (c: LifecycleContext, output: JobOutput) =>
-  foreignOutputKeys(output, { creatorId: c.creatorId, mediaId: c.mediaId, attemptId: c.attemptId ?? "" });
-
-/** Why a job that RunPod does not report finished is given up. */
-function stuckError(c: LifecycleContext, e: Check): JobError {
-  let message: string;
-  if (c.hardDeadlineAt !== null && e.at >= c.hardDeadlineAt) {
-    message = `Job ran past its hard ceiling for this media's duration (${new Date(c.hardDeadlineAt).toISOString()}); cancelled`;
-  } else if (e.runpod.status === "IN_QUEUE") {
-    message = `Job waited in RunPod's queue for more than ${secs(e.policy.queueCeilingMs)}; cancelled`;
-  } else {
-    message = `No progress from the job for ${secs(e.at - lastSign(c))} (RunPod: ${e.runpod.status}); cancelled`;
-  }
-  return { code: "TIMED_OUT", message, retriable: true };
-}
-
-
-const dispatch = { type: "dispatchJob", params: ({ context }: { context: LifecycleContext }) => ({ attemptId: context.attemptId! }) } as const;
-const cancel = {
-  type: "cancelJob",
-  params: ({ context }: { context: LifecycleContext }) => ({ attemptId: context.attemptId!, jobId: context.jobId }),
-} as const;
-const cancelOrphan = {
-  type: "cancelJob",
-  params: ({ event }: { event: LifecycleEvent }) => ({ attemptId: (event as Callback).attemptId, jobId: (event as Callback).jobId }),
-} as const;
-const refuse = (code: Refusal["code"], message: string) => ({ type: "refuse", params: { code, message } }) as const;
-/** The upload's bytes failed the checks at completion (size, first bytes): the reason is the event's. */
-const uploadRejected = {
-  type: "refuse",
-  params: ({ event }: { event: LifecycleEvent }) => ({ code: "UPLOAD_REJECTED" as const, message: (event as E<"UPLOAD_COMPLETE">).rejected ?? "" }),
-} as const;
-const rateLimited = {
-  type: "refuse",
-  params: ({ event }: { event: LifecycleEvent }) => {
-    const a = (event as E<"TRIGGER"> | E<"RETRY">).admission as Extract<E<"TRIGGER">["admission"], { ok: false }>;
-    return { code: "RATE_LIMITED" as const, message: a.message, retryAfterSeconds: a.retryAfterSeconds };
-  },
-} as const;
-const ignore = (reason: string) => ({ type: "ignore", params: { reason } }) as const;
+// ---- guards: plain predicates over the fields they read ------------------------------------
 
 /** Another creator's item does not exist for them. */
-const notOwner = { guard: not("mayAct"), actions: refuse("NOT_FOUND", "No such media item") } as const;
-const notAdmin = { guard: not("isAdmin"), actions: refuse("FORBIDDEN", "Only an administrator may cancel a job") } as const;
+const strangerActs = ({ context, event }: Args<{ actor: Actor }>) => !mayAct(event.actor, context.creatorId);
+const notAdmin = ({ event }: Args<{ actor: Actor }>) => !(event.actor.kind === "user" && event.actor.role === "admin");
+const otherAttempt = ({ context, event }: Args<{ attemptId: string }>) => event.attemptId !== context.attemptId;
+const duplicateEvent = ({ context, event }: Args<{ eventId: string }>) => context.seenEventIds.includes(event.eventId);
+/** Progress from a job of another attempt that has not been cancelled yet: a job nobody wants is running. */
+const unwantedJob = ({ context, event }: Args<E<"PROGRESS">>) =>
+  event.attemptId !== context.attemptId && event.jobId !== null && event.jobId !== context.jobId && !context.cancelledJobIds.includes(event.jobId);
+const foreignKeys = (c: LifecycleContext, output: JobOutput) => foreignOutputKeys(output, { creatorId: c.creatorId, mediaId: c.mediaId, attemptId: c.attemptId ?? "" });
+const verdictIs =
+  (...to: TimeoutVerdict["to"][]) =>
+  ({ context, event }: Args<E<"TIMEOUT">>) =>
+    to.includes(timeoutVerdict(context, event).to);
+
+// ---- actions with their parameters --------------------------------------------------------
+
+const refuse = (code: RefusalCode, message: string): { type: "refuse"; params: Refusal } => ({ type: "refuse", params: { code, message } });
+const ignore = (reason: string): { type: "ignore"; params: { reason: string } } => ({ type: "ignore", params: { reason } });
+const cancel = { type: "cancelJob", params: ({ context }: Args<unknown>) => ({ attemptId: context.attemptId ?? "", jobId: context.jobId }) } as const;
+const verdict = { type: "applyVerdict", params: ({ context, event }: Args<E<"TIMEOUT">>) => ({ at: event.at, verdict: timeoutVerdict(context, event) }) } as const;
+const finish = <Ev>(params: (a: Args<Ev>) => Finish) => ({ type: "finishAttempt", params }) as const;
+/** "Go back to where the attempt came from", spending nothing: one transition, one refund. */
+const backToOrigin = <Ev>(error: (a: Args<Ev>) => KeptError) => ({ target: "#mediaLifecycle.returning", actions: { type: "refundAttempt", params: error } }) as const;
+
+const rateLimit = (a: Admission): Refusal =>
+  a.ok ? { code: "RATE_LIMITED", message: "Rate limited" } : { code: "RATE_LIMITED", message: a.message, retryAfterSeconds: a.retryAfterSeconds };
+
+const notOwner = { guard: strangerActs, actions: refuse("NOT_FOUND", "No such media item") } as const;
+const adminOnly = { guard: notAdmin, actions: refuse("FORBIDDEN", "Only an administrator may cancel a job") } as const;
 
 /**
  * Callbacks that change nothing and are acknowledged: another attempt's, or one already applied.
  * Progress from another attempt's job means a job this item no longer wants is running (its
  * dispatch answer was lost, or it ignored a cancel): it is cancelled at RunPod, once.
  */
+const orphanProgress = {
+  guard: unwantedJob,
+  actions: [
+    { type: "rememberCancelled", params: ({ event }: Args<E<"PROGRESS">>) => ({ jobId: event.jobId }) },
+    { type: "cancelJob", params: ({ event }: Args<E<"PROGRESS">>) => ({ attemptId: event.attemptId, jobId: event.jobId }) },
+    ignore("callback for another attempt; its job is cancelled"),
+  ],
+} as const;
 const staleCallback = [
-  { guard: "unwantedJob", actions: ["rememberCancelled", cancelOrphan, ignore("callback for another attempt; its job is cancelled")] },
-  { guard: "otherAttempt", actions: ignore("callback for another attempt") },
-  { guard: "duplicateEvent", actions: ignore("duplicate event") },
+  { guard: otherAttempt, actions: ignore("callback for another attempt") },
+  { guard: duplicateEvent, actions: ignore("duplicate event") },
 ] as const;
+
+/**
+ * TRIGGER and RETRY share one chain: the owner's, the original still in storage, a job slot
+ * admitted, then the attempt starts and is dispatched. `first` holds a retry's own check.
+ */
+function startChain<const T extends readonly unknown[]>(...own: T) {
+  return [
+    notOwner,
+    ...own,
+    { guard: ({ event }: Args<{ inputExists: boolean }>) => !event.inputExists, actions: refuse("INPUT_MISSING", "The original is missing from storage") },
+    { guard: ({ event }: Args<{ admission: Admission }>) => !event.admission.ok, actions: { type: "refuse", params: ({ event }: Args<{ admission: Admission }>) => rateLimit(event.admission) } },
+    {
+      target: "#mediaLifecycle.transcoding",
+      actions: [
+        { type: "startAttempt", params: ({ event }: Args<E<"TRIGGER"> | E<"RETRY">>): Start => ({ attemptId: event.attemptId, at: event.at, deadlineAt: event.deadlineAt, retry: event.type === "RETRY" }) },
+        { type: "dispatchJob", params: ({ event }: Args<{ attemptId: string }>) => ({ attemptId: event.attemptId }) },
+      ],
+    },
+  ] as const;
+}
 
 const VERB: Record<Exclude<LifecycleEvent["type"], "DELETED" | "DELETE">, string> = {
   UPLOAD_COMPLETE: "complete the upload of",
@@ -121,29 +105,48 @@ const VERB: Record<Exclude<LifecycleEvent["type"], "DELETED" | "DELETE">, string
   TIMEOUT: "time out",
 };
 
-/** What every state answers to events it does not handle itself. */
+/** What every live state answers to events it does not handle itself. */
 function otherwise(state: LifecycleState) {
-  const invalid = (type: keyof typeof VERB, hint = "") =>
-    refuse("INVALID_STATE", `Cannot ${VERB[type]} an item that is ${state}${hint}`);
-  const command = (type: "UPLOAD_COMPLETE" | "TRIGGER", hint?: string) => [notOwner, { actions: invalid(type, hint) }];
+  const invalid = (type: keyof typeof VERB, hint = "") => refuse("INVALID_STATE", `Cannot ${VERB[type]} an item that is ${state}${hint}`);
   const callback = (type: Callback["type"]) => [...staleCallback, { actions: invalid(type) }];
+  const lateDispatch = { actions: ignore("dispatch result for a finished attempt") };
   return {
-    UPLOAD_COMPLETE: command("UPLOAD_COMPLETE"),
-    TRIGGER: command("TRIGGER", state === "failed" ? "; use retry" : ""),
+    UPLOAD_COMPLETE: [notOwner, { actions: invalid("UPLOAD_COMPLETE") }],
+    TRIGGER: [notOwner, { actions: invalid("TRIGGER", state === "failed" ? "; use retry" : "") }],
     // Its own code: the retry route answers it 422, other refusals of state 409 (src/http/command-answer.ts).
     RETRY: [notOwner, { actions: refuse("NOT_RETRIABLE", `Cannot ${VERB.RETRY} an item that is ${state}; only a failed item can be retried`) }],
-    CANCEL: [notOwner, notAdmin, { actions: invalid("CANCEL", "; only a job in flight can be cancelled") }],
-    PROGRESS: callback("PROGRESS"),
+    CANCEL: [notOwner, adminOnly, { actions: invalid("CANCEL", "; only a job in flight can be cancelled") }],
+    PROGRESS: [orphanProgress, ...callback("PROGRESS")],
     COMPLETED: callback("COMPLETED"),
     FAILED: callback("FAILED"),
     TIMEOUT: { actions: ignore("no job in flight") },
-    DISPATCHED: { actions: ignore("dispatch result for a finished attempt") },
-    DISPATCH_FAILED: { actions: ignore("dispatch result for a finished attempt") },
-    DISPATCH_UNCONFIRMED: { actions: ignore("dispatch result for a finished attempt") },
+    DISPATCHED: lateDispatch,
+    DISPATCH_FAILED: lateDispatch,
+    DISPATCH_UNCONFIRMED: lateDispatch,
     DELETED: { target: "#mediaLifecycle.deleted" },
     DELETE: [notOwner, { target: "#mediaLifecycle.deleted" }],
-  };
+  } as const;
 }
+
+const COMMANDS = ["UPLOAD_COMPLETE", "TRIGGER", "RETRY", "CANCEL", "DELETE"] as const satisfies readonly Command["type"][];
+const JOB_EVENTS = ["COMPLETED", "FAILED", "TIMEOUT", "DISPATCHED", "DISPATCH_FAILED", "DISPATCH_UNCONFIRMED"] as const satisfies readonly LifecycleEvent["type"][];
+
+/** The same answer for each of these events. */
+function each<K extends string, V>(keys: readonly K[], answer: V): Record<K, V> {
+  // fromEntries cannot know that every key is there; `keys` says so.
+  return Object.fromEntries(keys.map((k) => [k, answer])) as Record<K, V>;
+}
+
+/**
+ * Deleted: the item exists for nobody. Every command answers as for an unknown item; callbacks
+ * and the object's own events are acknowledged (a job still running is cancelled by the orphan rule).
+ */
+const deletedAnswers = {
+  ...each(COMMANDS, { actions: refuse("NOT_FOUND", "No such media item") }),
+  ...each(JOB_EVENTS, { actions: ignore("the item was deleted") }),
+  PROGRESS: [orphanProgress, ...staleCallback, { actions: ignore("the item was deleted") }],
+  DELETED: { actions: ignore("already deleted") },
+};
 
 export const lifecycleMachine = setup({
   types: {
@@ -152,150 +155,21 @@ export const lifecycleMachine = setup({
     input: {} as LifecycleInput,
   },
   guards: {
-    mayAct: ({ context, event }) => "actor" in event && mayAct(event.actor, context.creatorId),
-    isAdmin: ({ event }) => "actor" in event && event.actor.kind === "user" && event.actor.role === "admin",
-    objectExists: ({ event }) => event.type === "UPLOAD_COMPLETE" && event.objectExists,
-    uploadRejected: ({ event }) => event.type === "UPLOAD_COMPLETE" && !!event.rejected,
-    inputExists: ({ event }) => (event.type === "TRIGGER" || event.type === "RETRY") && event.inputExists,
-    retryLeft: ({ context }) => context.retriesUsed < MAX_RETRIES,
-    admitted: ({ event }) => (event.type === "TRIGGER" || event.type === "RETRY") && event.admission.ok,
-    otherAttempt: ({ context, event }) => "attemptId" in event && event.attemptId !== context.attemptId,
-    unwantedJob: ({ context, event }) =>
-      event.type === "PROGRESS" &&
-      event.attemptId !== context.attemptId &&
-      event.jobId !== null &&
-      event.jobId !== context.jobId &&
-      !context.cancelledJobIds.includes(event.jobId),
-    duplicateEvent: ({ context, event }) => "eventId" in event && context.seenEventIds.includes(event.eventId),
-    progressBackwards: ({ context, event }) => event.type === "PROGRESS" && event.percent < context.percent,
     dispatchedFromFailed: ({ context }) => context.dispatchedFrom === "failed",
-    runpodCompleted: ({ context, event }) =>
-      event.type === "TIMEOUT" &&
-      event.runpod.result?.status === "completed" &&
-      event.runpod.result.attemptId === context.attemptId &&
-      foreignKeys(context, event.runpod.result.output).length === 0,
-    runpodEnded: ({ event }) =>
-      event.type === "TIMEOUT" &&
-      (event.runpod.result?.status === "failed" || ["COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"].includes(event.runpod.status)),
-    foreignOutput: ({ context, event }) => event.type === "COMPLETED" && foreignKeys(context, event.output).length > 0,
-    pastHardCeiling: ({ context, event }) => event.type === "TIMEOUT" && context.hardDeadlineAt !== null && event.at >= context.hardDeadlineAt,
-    queuedWithinCeiling: ({ context, event }) =>
-      event.type === "TIMEOUT" && event.runpod.status === "IN_QUEUE" && event.at < (context.startedAt ?? 0) + event.policy.queueCeilingMs,
-    // A queued job is judged by the queue ceiling alone, never by the stall window.
-    queued: ({ event }) => event.type === "TIMEOUT" && event.runpod.status === "IN_QUEUE",
-    alive: ({ context, event }) => event.type === "TIMEOUT" && event.at - lastSign(context) < event.policy.stallMs,
-    unconfirmed: ({ context }) => context.jobId === null && context.dispatchUnconfirmed,
   },
   actions: {
-    // Effect markers: the Durable Object carries them out after persisting the new snapshot.
-    dispatchJob: (_, _params: { attemptId: string }) => {},
-    cancelJob: (_, _params: { attemptId: string; jobId: string | null }) => {},
-    /** The attempt no longer holds one of its creator's jobs in flight; `refund` when it never reached RunPod. */
-    releaseJobSlot: (_, _params: { attemptId: string; refund: boolean }) => {},
-    // Outcome markers: nothing changes; the object answers with them.
-    refuse: (_, _params: Refusal) => {},
-    ignore: (_, _params: { reason: string }) => {},
-
+    ...effectMarkers,
+    ...outcomeMarkers,
     markUploaded: assign({ error: null }),
     markDeleted: assign({ deadlineAt: null }),
-    startAttempt: assign(({ context, event }) => {
-      const e = event as E<"TRIGGER"> | E<"RETRY">;
-      return {
-        attemptId: e.attemptId,
-        jobId: null,
-        dispatchedFrom: e.type === "RETRY" ? ("failed" as const) : ("uploaded" as const),
-        retriesUsed: e.type === "RETRY" ? context.retriesUsed + 1 : context.retriesUsed,
-        phase: null,
-        percent: 0,
-        error: null,
-        output: null,
-        startedAt: e.at,
-        finishedAt: null,
-        deadlineAt: e.deadlineAt,
-        lastActivityAt: null,
-        hardDeadlineAt: null,
-        dispatchUnconfirmed: false,
-      };
-    }),
-    recordJobId: assign({ jobId: ({ event }) => (event as E<"DISPATCHED">).jobId, dispatchUnconfirmed: false }),
+    startAttempt: assign(({ context }, s: Start) => started(context, s)),
+    recordJobId: assign((_, { jobId }: { jobId: string }) => ({ jobId, dispatchUnconfirmed: false })),
     recordUnconfirmedDispatch: assign({ dispatchUnconfirmed: true }),
-    undoDispatch: assign(({ context, event }) => ({
-      // A dispatch that never reached RunPod spends no attempt.
-      retriesUsed: context.dispatchedFrom === "failed" ? context.retriesUsed - 1 : context.retriesUsed,
-      error: { code: "DISPATCH_FAILED", message: (event as E<"DISPATCH_FAILED">).message, retriable: true } as KeptError,
-      deadlineAt: null,
-      startedAt: null,
-    })),
-    // A lost /run answer and then silence for the stall window: RunPod most likely never took the
-    // job. Nothing is spent; should the job show up after all, its first progress gets it cancelled.
-    giveUpUnconfirmed: assign(({ context, event }) => ({
-      retriesUsed: context.dispatchedFrom === "failed" ? context.retriesUsed - 1 : context.retriesUsed,
-      error: {
-        code: "DISPATCH_FAILED",
-        message: `RunPod never confirmed the job and nothing was heard from it for ${secs((event as Check).at - lastSign(context))}`,
-        retriable: true,
-      } as KeptError,
-      deadlineAt: null,
-      startedAt: null,
-      dispatchUnconfirmed: false,
-    })),
-    recordProgress: assign(({ context, event }) => {
-      const e = event as E<"PROGRESS">;
-      const hardDeadlineAt = context.hardDeadlineAt ?? e.hardDeadlineAt;
-      return {
-        phase: e.phase,
-        percent: e.percent,
-        seenEventIds: remember(context.seenEventIds, e.eventId),
-        // The first callback of a job whose /run answer was lost tells its id.
-        jobId: context.jobId ?? e.jobId,
-        dispatchUnconfirmed: context.jobId === null && e.jobId === null ? context.dispatchUnconfirmed : false,
-        lastActivityAt: e.at,
-        hardDeadlineAt,
-        // Progress does not move the alarm (one storage write fewer per callback); the check at the
-        // deadline finds the job alive and looks again later. Only a nearer ceiling brings it forward.
-        deadlineAt: hardDeadlineAt !== null && context.deadlineAt !== null ? Math.min(context.deadlineAt, hardDeadlineAt) : context.deadlineAt,
-      };
-    }),
-    rememberCancelled: assign(({ context, event }) => ({
-      cancelledJobIds: remember(context.cancelledJobIds, (event as E<"PROGRESS">).jobId!, CANCELLED_JOB_LIMIT),
-    })),
-    /** The job is alive (queued, or sending progress): look again when it could next count as stuck. */
-    lookAgainLater: assign(({ context, event }) => {
-      const e = event as Check;
-      const queued = e.runpod.status === "IN_QUEUE";
-      const lastActivityAt = queued ? e.at : context.lastActivityAt;
-      const candidates = [(lastActivityAt ?? context.startedAt ?? e.at) + e.policy.stallMs];
-      if (queued) candidates.push((context.startedAt ?? e.at) + e.policy.queueCeilingMs);
-      if (context.hardDeadlineAt !== null) candidates.push(context.hardDeadlineAt);
-      return { lastActivityAt, deadlineAt: Math.max(e.at + 1, Math.min(...candidates)) };
-    }),
-    recordCompletion: assign(({ context, event }) => {
-      const e = event as E<"COMPLETED">;
-      return finish(context, e.at, { output: e.output, jobId: e.jobId ?? context.jobId, seen: e.eventId });
-    }),
-    recordFailure: assign(({ context, event }) => {
-      const e = event as E<"FAILED">;
-      return finish(context, e.at, { error: e.error, jobId: e.jobId ?? context.jobId, seen: e.eventId });
-    }),
-    recordRunpodCompletion: assign(({ context, event }) => {
-      const e = event as E<"TIMEOUT">;
-      const result = e.runpod.result as Extract<NonNullable<RunpodView["result"]>, { status: "completed" }>;
-      return finish(context, e.at, { output: result.output });
-    }),
-    recordRunpodFailure: assign(({ context, event }) => {
-      const e = event as E<"TIMEOUT">;
-      const result = e.runpod.result;
-      return finish(context, e.at, { error: result?.status === "failed" ? result.error : errorFromRunpod(e.runpod) });
-    }),
-    recordTimeout: assign(({ context, event }) => {
-      const e = event as E<"TIMEOUT">;
-      return finish(context, e.at, { error: stuckError(context, e) });
-    }),
-    recordCancel: assign(({ context, event }) =>
-      finish(context, (event as E<"CANCEL">).at, {
-        error: { code: "CANCELLED", message: "Cancelled by an administrator", retriable: true },
-      }),
-    ),
+    refundAttempt: assign(({ context }, error: KeptError) => refunded(context, error)),
+    recordProgress: assign(({ context }, e: E<"PROGRESS">) => progressed(context, e)),
+    rememberCancelled: assign(({ context }, { jobId }: { jobId: string | null }) => (jobId ? { cancelledJobIds: remember(context.cancelledJobIds, jobId, CANCELLED_JOB_LIMIT) } : {})),
+    applyVerdict: assign(({ context }, { at, verdict }: { at: number; verdict: TimeoutVerdict }) => afterVerdict(context, at, verdict)),
+    finishAttempt: assign(({ context }, f: Finish) => finished(context, f)),
   },
 }).createMachine({
   id: "mediaLifecycle",
@@ -324,142 +198,74 @@ export const lifecycleMachine = setup({
         ...otherwise("uploading"),
         UPLOAD_COMPLETE: [
           notOwner,
-          { guard: "uploadRejected", actions: uploadRejected },
-          {
-            guard: not("objectExists"),
-            actions: refuse("INPUT_MISSING", "The original has not been uploaded to storage yet"),
-          },
+          // The upload's bytes failed the checks at completion (size, first bytes): the reason is the event's.
+          { guard: ({ event }) => !!event.rejected, actions: { type: "refuse", params: ({ event }) => ({ code: "UPLOAD_REJECTED", message: event.rejected ?? "" }) } },
+          { guard: ({ event }) => !event.objectExists, actions: refuse("INPUT_MISSING", "The original has not been uploaded to storage yet") },
           { target: "uploaded", actions: "markUploaded" },
         ],
       },
     },
-    uploaded: {
-      on: {
-        ...otherwise("uploaded"),
-        TRIGGER: [
-          notOwner,
-          { guard: not("inputExists"), actions: refuse("INPUT_MISSING", "The original is missing from storage") },
-          { guard: not("admitted"), actions: rateLimited },
-          { target: "transcoding", actions: ["startAttempt", dispatch] },
-        ],
-      },
-    },
+    uploaded: { on: { ...otherwise("uploaded"), TRIGGER: startChain() } },
     transcoding: {
       // Whatever ends the attempt gives its creator's job slot back (once: exit runs once per attempt).
-      exit: {
-        type: "releaseJobSlot",
-        params: ({ context, event }) => ({ attemptId: context.attemptId!, refund: event.type === "DISPATCH_FAILED" }),
-      },
+      exit: { type: "releaseJobSlot", params: ({ context, event }) => ({ attemptId: context.attemptId ?? "", refund: event.type === "DISPATCH_FAILED" }) },
       on: {
         ...otherwise("transcoding"),
         DISPATCHED: [
-          { guard: "otherAttempt", actions: ignore("dispatch result for another attempt") },
-          { actions: "recordJobId" },
+          { guard: otherAttempt, actions: ignore("dispatch result for another attempt") },
+          { actions: { type: "recordJobId", params: ({ event }) => ({ jobId: event.jobId }) } },
         ],
         DISPATCH_FAILED: [
-          { guard: "otherAttempt", actions: ignore("dispatch result for another attempt") },
-          { guard: "dispatchedFromFailed", target: "failed", actions: "undoDispatch" },
-          { target: "uploaded", actions: "undoDispatch" },
+          { guard: otherAttempt, actions: ignore("dispatch result for another attempt") },
+          backToOrigin<E<"DISPATCH_FAILED">>(({ event }) => ({ code: "DISPATCH_FAILED", message: event.message, retriable: true })),
         ],
         DISPATCH_UNCONFIRMED: [
-          { guard: "otherAttempt", actions: ignore("dispatch result for another attempt") },
+          { guard: otherAttempt, actions: ignore("dispatch result for another attempt") },
           { actions: "recordUnconfirmedDispatch" },
         ],
         PROGRESS: [
+          orphanProgress,
           ...staleCallback,
-          { guard: "progressBackwards", actions: ignore("progress going backwards") },
-          { actions: "recordProgress" },
+          { guard: ({ context, event }) => event.percent < context.percent, actions: ignore("progress going backwards") },
+          { actions: { type: "recordProgress", params: ({ event }) => event } },
         ],
         COMPLETED: [
           ...staleCallback,
           // Only the contract's keys for this item and attempt are ever stored (and later served).
           {
-            guard: "foreignOutput",
+            guard: ({ context, event }) => foreignKeys(context, event.output).length > 0,
             actions: {
               type: "refuse",
-              params: ({ context, event }) => ({
-                code: "INVALID_OUTPUT" as const,
-                message: `The completed callback names keys that are not this item's: ${foreignKeys(context, (event as E<"COMPLETED">).output).join(", ")}`,
-              }),
+              params: ({ context, event }) => ({ code: "INVALID_OUTPUT", message: `The completed callback names keys that are not this item's: ${foreignKeys(context, event.output).join(", ")}` }),
             },
           },
-          { target: "ready", actions: "recordCompletion" },
+          { target: "ready", actions: finish<E<"COMPLETED">>(({ event }) => ({ at: event.at, output: event.output, jobId: event.jobId, seen: event.eventId })) },
         ],
-        FAILED: [...staleCallback, { target: "failed", actions: "recordFailure" }],
-        // The alarm's look at a job: RunPod's /status first, then the clocks. A job sending progress
-        // is never stuck; a queued one waits up to the queue ceiling; the hard ceiling bounds both.
+        FAILED: [...staleCallback, { target: "failed", actions: finish<E<"FAILED">>(({ event }) => ({ at: event.at, error: event.error, jobId: event.jobId, seen: event.eventId })) }],
+        // The alarm's look at a job: one pure decision (./timeout.ts), here only where it leads.
         TIMEOUT: [
-          { guard: "runpodCompleted", target: "ready", actions: "recordRunpodCompletion" },
-          { guard: "runpodEnded", target: "failed", actions: "recordRunpodFailure" },
-          { guard: "pastHardCeiling", target: "failed", actions: ["recordTimeout", cancel] },
-          { guard: "queuedWithinCeiling", actions: "lookAgainLater" },
-          { guard: "queued", target: "failed", actions: ["recordTimeout", cancel] },
-          { guard: "alive", actions: "lookAgainLater" },
-          { guard: and(["unconfirmed", "dispatchedFromFailed"]), target: "failed", actions: "giveUpUnconfirmed" },
-          { guard: "unconfirmed", target: "uploaded", actions: "giveUpUnconfirmed" },
-          { target: "failed", actions: ["recordTimeout", cancel] },
+          { guard: verdictIs("origin"), ...backToOrigin<E<"TIMEOUT">>(({ context, event }) => unconfirmedError(context, event)) },
+          { guard: verdictIs("ready"), target: "ready", actions: verdict },
+          { guard: verdictIs("failed"), target: "failed", actions: verdict },
+          { guard: verdictIs("stuck"), target: "failed", actions: [verdict, cancel] },
+          { actions: verdict },
         ],
-        CANCEL: [
-          notOwner,
-          notAdmin,
-          { target: "failed", actions: ["recordCancel", cancel] },
-        ],
+        CANCEL: [notOwner, adminOnly, { target: "failed", actions: [finish<E<"CANCEL">>(({ event }) => ({ at: event.at, error: { code: "CANCELLED", message: "Cancelled by an administrator", retriable: true } })), cancel] }],
         DELETED: { target: "deleted", actions: cancel },
         DELETE: [notOwner, { target: "deleted", actions: cancel }],
       },
+    },
+    // Passed through, never rested in: an attempt that spent nothing goes back where it came from.
+    returning: {
+      always: [{ guard: "dispatchedFromFailed", target: "failed" }, { target: "uploaded" }],
     },
     ready: { on: otherwise("ready") },
     failed: {
       on: {
         ...otherwise("failed"),
-        RETRY: [
-          notOwner,
-          {
-            guard: not("retryLeft"),
-            actions: refuse("RETRY_EXHAUSTED", `The retry is spent: an item may be retried ${MAX_RETRIES} time`),
-          },
-          { guard: not("inputExists"), actions: refuse("INPUT_MISSING", "The original is missing from storage") },
-          { guard: not("admitted"), actions: rateLimited },
-          { target: "transcoding", actions: ["startAttempt", dispatch] },
-        ],
+        RETRY: startChain({ guard: ({ context }: Args<unknown>) => context.retriesUsed >= MAX_RETRIES, actions: refuse("RETRY_EXHAUSTED", `The retry is spent: an item may be retried ${MAX_RETRIES} time`) }),
       },
     },
-    // Deleted: the item exists for nobody. Callbacks are acknowledged (a job still running is
-    // cancelled by the orphan rule); every command answers as for an unknown item.
-    deleted: {
-      entry: "markDeleted",
-      on: {
-        UPLOAD_COMPLETE: { actions: refuse("NOT_FOUND", "No such media item") },
-        TRIGGER: { actions: refuse("NOT_FOUND", "No such media item") },
-        RETRY: { actions: refuse("NOT_FOUND", "No such media item") },
-        CANCEL: { actions: refuse("NOT_FOUND", "No such media item") },
-        PROGRESS: [...staleCallback, { actions: ignore("the item was deleted") }],
-        COMPLETED: { actions: ignore("the item was deleted") },
-        FAILED: { actions: ignore("the item was deleted") },
-        TIMEOUT: { actions: ignore("the item was deleted") },
-        DISPATCHED: { actions: ignore("the item was deleted") },
-        DISPATCH_FAILED: { actions: ignore("the item was deleted") },
-        DISPATCH_UNCONFIRMED: { actions: ignore("the item was deleted") },
-        DELETED: { actions: ignore("already deleted") },
-        DELETE: { actions: refuse("NOT_FOUND", "No such media item") },
-      },
-    },
+    deleted: { entry: "markDeleted", on: deletedAnswers },
   },
 });
-
-function finish(
-  context: LifecycleContext,
-  at: number,
-  r: { output?: JobOutput; error?: JobError; jobId?: string | null; seen?: string },
-): Partial<LifecycleContext> {
-  return {
-    output: r.output ?? null,
-    error: r.error ?? null,
-    jobId: r.jobId === undefined ? context.jobId : r.jobId,
-    percent: r.output ? 100 : context.percent,
-    finishedAt: at,
-    deadlineAt: null,
-    seenEventIds: r.seen ? remember(context.seenEventIds, r.seen) : context.seenEventIds,
-  };
-}
-

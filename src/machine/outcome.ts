@@ -1,17 +1,34 @@
 import type { Refusal } from "./types.ts";
 
+/**
+ * The machine's marker actions, written once: `setup` registers these very functions, and
+ * `outcomeOf` reads the same names back. Markers do nothing when run; the Durable Object carries
+ * out the effects after persisting the new snapshot, and answers with the outcome markers.
+ */
+export const effectMarkers = {
+  dispatchJob: (_: unknown, _params: { attemptId: string }) => {},
+  cancelJob: (_: unknown, _params: { attemptId: string; jobId: string | null }) => {},
+  /** The attempt no longer holds one of its creator's jobs in flight; `refund` when it never reached RunPod. */
+  releaseJobSlot: (_: unknown, _params: { attemptId: string; refund: boolean }) => {},
+};
+export const outcomeMarkers = {
+  refuse: (_: unknown, _params: Refusal) => {},
+  ignore: (_: unknown, _params: { reason: string }) => {},
+};
+
+type Markers = typeof effectMarkers;
+/** The effects the Durable Object carries out after persisting; every other action is pure. */
+export type Effect = { [K in keyof Markers]: { type: K; params: Parameters<Markers[K]>[1] } }[keyof Markers];
+
 /** The machine's actions as `transition()` returns them, before anything is carried out. */
 export interface MachineAction {
   type: string;
   params?: unknown;
 }
 
-/** The effects the Durable Object carries out after persisting; every other action is pure. */
-export type Effect =
-  | { type: "dispatchJob"; params: { attemptId: string } }
-  | { type: "cancelJob"; params: { attemptId: string; jobId: string | null } }
-  | { type: "releaseJobSlot"; params: { attemptId: string; refund: boolean } };
-const EFFECT_TYPES = new Set<string>(["dispatchJob", "cancelJob", "releaseJobSlot"]);
+const isEffect = (a: MachineAction): a is Effect => Object.hasOwn(effectMarkers, a.type);
+const isRefusal = (a: MachineAction): a is { type: "refuse"; params: Refusal } => a.type === "refuse";
+const isIgnore = (a: MachineAction): a is { type: "ignore"; params: { reason: string } } => a.type === "ignore";
 
 /**
  * What one transition means, decided from its actions alone: refused (nothing changes, the
@@ -24,10 +41,10 @@ export type Outcome =
   | { kind: "applied"; effects: Effect[] };
 
 export function outcomeOf(actions: readonly MachineAction[]): Outcome {
-  const refuse = actions.find((a) => a.type === "refuse");
-  if (refuse) return { kind: "refused", refusal: refuse.params as Refusal };
-  const effects = actions.filter((a): a is Effect => EFFECT_TYPES.has(a.type));
-  const ignore = actions.find((a) => a.type === "ignore");
-  if (ignore) return { kind: "ignored", reason: (ignore.params as { reason: string }).reason, effects };
+  const refuse = actions.find(isRefusal);
+  if (refuse) return { kind: "refused", refusal: refuse.params };
+  const effects = actions.filter(isEffect);
+  const ignore = actions.find(isIgnore);
+  if (ignore) return { kind: "ignored", reason: ignore.params.reason, effects };
   return { kind: "applied", effects };
 }

@@ -103,13 +103,13 @@ describe("stuck-job reconciliation", () => {
     ({ type: "TIMEOUT", at, runpod: { status, result, detail: null }, policy: POLICY }) as never;
   it("takes RunPod's completed result for this attempt", () => {
     const { outcome, next } = outcomeOf(snapshotIn("transcoding"), view("COMPLETED", { status: "completed", attemptId: currentAttempt, output: output() }));
-    expect(outcome).toMatchObject({ to: "ready", effects: [] });
+    expect(outcome).toMatchObject({ to: "ready", effects: ["releaseJobSlot"] });
     expect(next.context.output?.hlsMasterKey).toBe(output().hlsMasterKey);
   });
   it("takes RunPod's failure with the handler's error", () => {
     const error = { code: "INPUT_UNREADABLE", message: "moov atom not found", retriable: false };
     const { outcome, next } = outcomeOf(snapshotIn("transcoding"), view("COMPLETED", { status: "failed", attemptId: currentAttempt, error }));
-    expect(outcome).toMatchObject({ to: "failed", effects: [] });
+    expect(outcome).toMatchObject({ to: "failed", effects: ["releaseJobSlot"] });
     expect(next.context.error).toEqual(error);
   });
   it("maps RunPod FAILED without a result to INTERNAL", () => {
@@ -119,7 +119,7 @@ describe("stuck-job reconciliation", () => {
   it("times out and cancels a job silent for the stall window (running, unknown, unreachable) or queued past the ceiling", () => {
     for (const [status, at] of [["IN_PROGRESS", AT + 1e6], ["IN_QUEUE", AT + 3.7e6], ["NOT_FOUND", AT + 1e6], ["UNREACHABLE", AT + 1e6]] as const) {
       const { outcome, next } = outcomeOf(snapshotIn("transcoding"), view(status, null, at));
-      expect(outcome).toMatchObject({ to: "failed", effects: ["cancelJob"] });
+      expect(outcome).toMatchObject({ to: "failed", effects: ["releaseJobSlot", "cancelJob"] });
       expect(next.context.error?.code).toBe("TIMED_OUT");
     }
   });

@@ -9,7 +9,7 @@ const EVENTS: LifecycleEvent["type"][] = [
   "UPLOAD_COMPLETE", "TRIGGER", "DISPATCHED", "DISPATCH_FAILED", "DISPATCH_UNCONFIRMED", "PROGRESS", "COMPLETED", "FAILED", "TIMEOUT", "CANCEL", "RETRY", "DELETED", "DELETE",
 ];
 
-/** design.md §4, every (state, event) pair, with the owner (or an admin for CANCEL) acting. */
+/** design.md §4, every (state, event) pair, with the owner (or an admin for CANCEL) acting. Leaving `transcoding` always gives the creator's job slot back (releaseJobSlot, the state's exit). */
 const TABLE: Record<LifecycleState, Record<LifecycleEvent["type"], Expect>> = {
   // No attempt exists yet, so any callback belongs to another attempt: acknowledged, not applied.
   uploading: {
@@ -24,8 +24,8 @@ const TABLE: Record<LifecycleState, Record<LifecycleEvent["type"], Expect>> = {
   },
   transcoding: {
     UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "refused INVALID_STATE", DISPATCHED: "→transcoding",
-    DISPATCH_FAILED: "→uploaded", DISPATCH_UNCONFIRMED: "→transcoding", DELETED: "→deleted cancelJob", DELETE: "→deleted cancelJob", PROGRESS: "→transcoding", COMPLETED: "→ready", FAILED: "→failed",
-    TIMEOUT: "→failed cancelJob", CANCEL: "→failed cancelJob", RETRY: "refused NOT_RETRIABLE",
+    DISPATCH_FAILED: "→uploaded releaseJobSlot", DISPATCH_UNCONFIRMED: "→transcoding", DELETED: "→deleted releaseJobSlot cancelJob", DELETE: "→deleted releaseJobSlot cancelJob", PROGRESS: "→transcoding", COMPLETED: "→ready releaseJobSlot", FAILED: "→failed releaseJobSlot",
+    TIMEOUT: "→failed releaseJobSlot cancelJob", CANCEL: "→failed releaseJobSlot cancelJob", RETRY: "refused NOT_RETRIABLE",
   },
   ready: {
     UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "refused INVALID_STATE", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored", DISPATCH_UNCONFIRMED: "ignored", DELETED: "→deleted", DELETE: "→deleted",

@@ -1,29 +1,19 @@
 import { transition } from "xstate";
-import { lifecycleMachine, type LifecycleEvent } from "../../src/machine/index.ts";
+import { lifecycleMachine, outcomeOf as meaningOf, type LifecycleEvent } from "../../src/machine/index.ts";
 import type { snapshotIn } from "./fixtures.ts";
 
 export type Outcome =
   | { kind: "applied"; to: string; effects: string[] }
-  | { kind: "ignored"; reason: string }
+  | { kind: "ignored"; reason: string; effects: string[] }
   | { kind: "refused"; code: string; message: string };
 
-/** Classifies one pure transition the way the Durable Object does. */
+/** One pure transition, classified by the Durable Object's own `outcomeOf`, in the tests' words. */
 export function outcomeOf(snapshot: ReturnType<typeof snapshotIn>, event: LifecycleEvent) {
   const [next, actions] = transition(lifecycleMachine, snapshot, event);
-  const refusal = actions.find((a) => a.type === "refuse");
-  const ignored = actions.find((a) => a.type === "ignore");
+  const meaning = meaningOf(actions);
   let outcome: Outcome;
-  if (refusal) {
-    const p = refusal.params as { code: string; message: string };
-    outcome = { kind: "refused", code: p.code, message: p.message };
-  } else if (ignored) {
-    outcome = { kind: "ignored", reason: (ignored.params as { reason: string }).reason };
-  } else {
-    outcome = {
-      kind: "applied",
-      to: String(next.value),
-      effects: actions.map((a) => a.type).filter((t) => t === "dispatchJob" || t === "cancelJob"),
-    };
-  }
+  if (meaning.kind === "refused") outcome = { kind: "refused", code: meaning.refusal.code, message: meaning.refusal.message };
+  else if (meaning.kind === "ignored") outcome = { kind: "ignored", reason: meaning.reason, effects: meaning.effects.map((e) => e.type) };
+  else outcome = { kind: "applied", to: String(next.value), effects: meaning.effects.map((e) => e.type) };
   return { outcome, next, actions };
 }

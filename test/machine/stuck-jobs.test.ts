@@ -21,7 +21,7 @@ describe("a job that is making progress is never stuck", () => {
   it("silence for the stall window fails it TIMED_OUT and cancels the job, saying how long it was silent", () => {
     const at = AT + 3 * 3600_000;
     const { outcome, next } = outcomeOf(snapshotIn("transcoding", { lastActivityAt: at - POLICY.stallMs }), check("IN_PROGRESS", at));
-    expect(outcome).toMatchObject({ to: "failed", effects: ["cancelJob"] });
+    expect(outcome).toMatchObject({ to: "failed", effects: ["releaseJobSlot", "cancelJob"] });
     expect(next.context.error).toMatchObject({ code: "TIMED_OUT", message: expect.stringContaining("No progress from the job for 600 s") });
   });
   it("progress records the time and, the first time it brings the probed duration, the hard ceiling", () => {
@@ -33,7 +33,7 @@ describe("a job that is making progress is never stuck", () => {
   it("past the hard ceiling a job is stopped even while it sends progress", () => {
     const at = AT + 2_000_000;
     const { outcome, next } = outcomeOf(snapshotIn("transcoding", { lastActivityAt: at - 1000, hardDeadlineAt: at - 1 }), check("IN_PROGRESS", at));
-    expect(outcome).toMatchObject({ to: "failed", effects: ["cancelJob"] });
+    expect(outcome).toMatchObject({ to: "failed", effects: ["releaseJobSlot", "cancelJob"] });
     expect(next.context.error?.message).toContain("hard ceiling");
   });
 });
@@ -52,7 +52,7 @@ describe("a queued job is judged by RunPod's /status and the queue ceiling", () 
   });
   it("queued past the ceiling: failed TIMED_OUT with the reason, and cancelled", () => {
     const { outcome, next } = outcomeOf(snapshotIn("transcoding"), check("IN_QUEUE", AT + POLICY.queueCeilingMs));
-    expect(outcome).toMatchObject({ to: "failed", effects: ["cancelJob"] });
+    expect(outcome).toMatchObject({ to: "failed", effects: ["releaseJobSlot", "cancelJob"] });
     expect(next.context.error?.message).toContain("queue");
   });
 });
@@ -73,7 +73,7 @@ describe("a lost /run answer never costs a second job", () => {
   it("silence for the stall window: back to uploaded, nothing spent, with the reason kept", () => {
     const s = unconfirmed();
     const { outcome, next } = outcomeOf(s, check("NOT_FOUND", AT + POLICY.stallMs + 1));
-    expect(outcome).toMatchObject({ to: "uploaded", effects: [] });
+    expect(outcome).toMatchObject({ to: "uploaded", effects: ["releaseJobSlot"] });
     expect(next.context).toMatchObject({ retriesUsed: 0, error: { code: "DISPATCH_FAILED" } });
   });
   it("progress from a job of an attempt the item no longer wants cancels that job, once", () => {
@@ -118,7 +118,7 @@ describe("the creator's job slot", () => {
 describe("deleted", () => {
   it("a deleted item answers to nobody, and deleting one in flight cancels its job", () => {
     const { outcome } = outcomeOf(snapshotIn("transcoding"), sampleEvent("DELETED"));
-    expect(outcome).toMatchObject({ to: "deleted", effects: ["cancelJob"] });
+    expect(outcome).toMatchObject({ to: "deleted", effects: ["releaseJobSlot", "cancelJob"] });
     const deleted = snapshotIn("deleted");
     expect(outcomeOf(deleted, { type: "RETRY", actor: owner, inputExists: true, admission: { ok: true }, attemptId: randomUUID(), at: AT, deadlineAt: AT }).outcome).toMatchObject({
       code: "NOT_FOUND",
