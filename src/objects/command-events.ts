@@ -1,6 +1,6 @@
 import type { CallbackPayload } from "../contract/index.ts";
 import { stuckJobBudgetMs, type Config } from "../config.ts";
-import type { Actor, Admission, LifecycleEvent } from "../machine/index.ts";
+import type { Admission, LifecycleEvent, RunpodView } from "../machine/index.ts";
 import type { Command } from "./commands.ts";
 import type { LifecycleRecord } from "./record.ts";
 
@@ -8,48 +8,65 @@ import type { LifecycleRecord } from "./record.ts";
 export interface EventFacts {
   config: Config;
   inputExists(rec: LifecycleRecord): Promise<boolean>;
-  /** Completes the item's upload for this actor and checks the bytes (see MediaObject.finishUpload). */
-  finishUpload(rec: LifecycleRecord, actor: Actor): Promise<{ objectExists: boolean; rejected: string | null }>;
+  /** Completes the item's upload and checks the bytes (size against the declared, first bytes against the type). */
+  finishUpload(rec: LifecycleRecord): Promise<{ objectExists: boolean; rejected: string | null }>;
   /** Takes one of the creator's job slots for this attempt, or says why not. */
   admit(rec: LifecycleRecord, attemptId: string): Promise<Admission>;
+  /** RunPod's view of the item's job. */
+  runpodStatus(jobId: string): Promise<RunpodView>;
 }
 
 /**
- * Turns a command into a machine event, gathering the facts its guards need. `admitted` names the
- * attempt for which a creator's job slot was taken (the object gives it back if the attempt does not start).
+ * A command as a machine event. Where the event's guards need facts from outside (storage, the
+ * creator's limits), `draft` assumes the facts are favourable and `gather` learns them: the object
+ * asks the pure machine about the draft first and gathers only what it would accept, so an upload
+ * is completed and a creator's slot taken only for an event the machine wants, and the machine
+ * alone decides what happens.
  */
-export async function eventFor(rec: LifecycleRecord, command: Command, facts: EventFacts): Promise<{ event: LifecycleEvent; admitted: string | null }> {
+export interface Drafted {
+  draft: LifecycleEvent;
+  gather?: () => Promise<LifecycleEvent>;
+}
+
+export function draftFor(rec: LifecycleRecord, command: Command, facts: EventFacts): Drafted {
   const at = Date.now();
   switch (command.type) {
     case "CALLBACK":
-      return { event: callbackEvent(command.payload, at, facts.config), admitted: null };
+      return { draft: callbackEvent(command.payload, at, facts.config) };
     case "CANCEL":
     case "DELETE":
-      return { event: { type: command.type, actor: command.actor, at }, admitted: null };
-    case "UPLOAD_COMPLETE":
-      return { event: { type: "UPLOAD_COMPLETE", actor: command.actor, ...(await facts.finishUpload(rec, command.actor)) }, admitted: null };
+      return { draft: { type: command.type, actor: command.actor, at } };
+    case "UPLOAD_COMPLETE": {
+      const draft: LifecycleEvent = { type: "UPLOAD_COMPLETE", actor: command.actor, objectExists: true, rejected: null };
+      return { draft, gather: async () => ({ ...draft, ...(await facts.finishUpload(rec)) }) };
+    }
     case "TRIGGER":
     case "RETRY": {
-      const expected = command.type === "TRIGGER" ? "uploaded" : "failed";
       const attemptId = crypto.randomUUID();
-      const inputExists = rec.value === expected ? await facts.inputExists(rec) : false;
-      // The creator's limits are asked only when the item could start; any other answer is decided by the machine.
-      const admission: Admission = inputExists ? await facts.admit(rec, attemptId) : { ok: true };
+      // The first look at the job: a stall window after dispatch.
+      const draft = { type: command.type, actor: command.actor, inputExists: true, admission: { ok: true }, attemptId, at, deadlineAt: at + facts.config.stuckJob.stallSeconds * 1000 } as const;
       return {
-        event: {
-          type: command.type,
-          actor: command.actor,
-          inputExists,
-          admission,
-          attemptId,
-          at,
-          // The first look at the job: a stall window after dispatch.
-          deadlineAt: at + facts.config.stuckJob.stallSeconds * 1000,
+        draft,
+        gather: async () => {
+          // The creator's limits are asked only for an original that is there.
+          if (!(await facts.inputExists(rec))) return { ...draft, inputExists: false };
+          return { ...draft, admission: await facts.admit(rec, attemptId) };
         },
-        admitted: inputExists && admission.ok ? attemptId : null,
       };
     }
   }
+}
+
+/** The attempt for which this event holds one of the creator's job slots (taken by `gather`), if any. */
+export const heldSlot = (event: LifecycleEvent): string | null =>
+  (event.type === "TRIGGER" || event.type === "RETRY") && event.inputExists && event.admission.ok ? event.attemptId : null;
+
+/** The alarm's look at a job in flight: RunPod's /status, and the stuck-job policy. */
+export async function timeoutEvent(rec: LifecycleRecord, facts: EventFacts): Promise<LifecycleEvent> {
+  const jobId = rec.context.jobId;
+  const runpod: RunpodView = jobId ? await facts.runpodStatus(jobId) : { status: "NOT_FOUND", result: null, detail: "RunPod never confirmed the job" };
+  const { stallSeconds, queueCeilingSeconds } = facts.config.stuckJob;
+  return { type: "TIMEOUT", at: Date.now(), runpod, policy: { stallMs: stallSeconds * 1000, queueCeilingMs: queueCeilingSeconds * 1000 } };
 }
 
 function callbackEvent(p: CallbackPayload, at: number, config: Config): LifecycleEvent {

@@ -22,3 +22,7 @@ export type CommandResult =
 export type UploadAnswer =
   | { outcome: "applied"; upload: UploadView; parts?: { partNumber: number; url: string }[]; urlsExpireAt?: string }
   | Exclude<CommandResult, { outcome: "applied" | "ignored" | "dispatch_failed" }>;
+
+/** How the object answers a transition that changed something: applied, or acknowledged with the reason. */
+export const answerOf = (outcome: { kind: "applied" } | { kind: "ignored"; reason: string }, status: StatusView): CommandResult =>
+  outcome.kind === "ignored" ? { outcome: "ignored", reason: outcome.reason, status } : { outcome: "applied", status };

@@ -1,10 +1,10 @@
 import { jobInput } from "../contract/index.ts";
 import { stuckJobBudgetMs, type Config } from "../config.ts";
-import { DispatchError, type Dispatcher } from "../effects/runpod.ts";
+import { DispatchError, type Dispatcher } from "../clients/runpod.ts";
 import { timed } from "../log.ts";
 import type { Effect, LifecycleEvent } from "../machine/index.ts";
 import type { CreatorObject } from "./creator-object.ts";
-import type { LifecycleRecord } from "./record.ts";
+import { idsOf, type LifecycleRecord } from "./record.ts";
 
 export interface EffectDeps {
   config: Config;
@@ -20,8 +20,6 @@ export interface EffectDeps {
  * as the next transition, so no handler calls back into the object.
  */
 export type EffectTable = { [K in Effect["type"]]: (rec: LifecycleRecord, params: Extract<Effect, { type: K }>["params"]) => Promise<LifecycleEvent | void> };
-
-export const idsOf = (rec: LifecycleRecord) => ({ mediaId: rec.context.mediaId, attemptId: rec.context.attemptId, jobId: rec.context.jobId });
 
 export function effectTable(deps: EffectDeps): EffectTable {
   return {

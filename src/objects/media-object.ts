@@ -1,169 +1,78 @@
 import { DurableObject } from "cloudflare:workers";
-import { transition } from "xstate";
-import { configFrom, type Config } from "../config.ts";
+import { ObjectStoreError } from "../clients/object-store.ts";
 import { DatabaseUnavailable } from "../db/client.ts";
-import { ObjectStoreError, S3ObjectStore, type ObjectStore } from "../effects/object-store.ts";
-import { PostgresProjector, type Projector } from "../effects/projector.ts";
-import { RunpodDispatcher, type Dispatcher } from "../effects/runpod.ts";
-import { log, timed } from "../log.ts";
-import { lifecycleMachine, mayAct, outcomeOf, type Actor, type Admission, type LifecycleEvent, type RunpodView } from "../machine/index.ts";
-import { projectionRow } from "../../schema/projection.ts";
-import { eventFor } from "./command-events.ts";
-import type { Command, CommandResult, UploadAnswer } from "./commands.ts";
-import { effectTable, idsOf, releaseSlot, type EffectDeps, type EffectTable } from "./effects.ts";
-import { Outbox, outboxDueAt, type OutboxState, type OutboxStore } from "./outbox.ts";
-import { PROJECTION_KEY, PROJECTION_RETRY, projectionAfter, type ProjectionDue } from "./projection-outbox.ts";
-import { recordFromRow, type LifecycleRecord } from "./record.ts";
-import { PURGE_KEY, PURGE_RETRY, purgeAfter, type PurgeTask } from "./purge-outbox.ts";
-import { UPLOAD_KEY, type UploadSession } from "./upload-session.ts";
-import { Uploads, type Declared } from "./uploads.ts";
-import { deliveryLog, redeliver, sendWebhook, WEBHOOK_LOG_SIZE, WEBHOOK_TRIES_KEPT, WEBHOOKS_KEY, webhooksAfter, type DeliveryLogRow, type PlatformEvent } from "./webhook-outbox.ts";
-import { RecordStore, type Upgrade } from "./record-store.ts";
-import { LEGACY_KEYS, upgradeStored } from "./legacy-storage.ts";
+import { log } from "../log.ts";
+import { decide, mayAct, type Actor, type LifecycleEvent } from "../machine/index.ts";
+import { draftFor, heldSlot, timeoutEvent } from "./command-events.ts";
+import { answerOf, type Command, type CommandResult, type UploadAnswer } from "./commands.ts";
+import { releaseSlot } from "./effects.ts";
+import { fillOutboxes, type Outbox, type Transition } from "./outbox.ts";
+import { playbackOf, type PlaybackFiles } from "./playback-files.ts";
+import { idsOf, type LifecycleRecord } from "./record.ts";
 import { statusView } from "./status-view.ts";
-import { playbackFiles, type PlaybackFiles } from "./playback-files.ts";
-import { outputKeys } from "../contract/index.ts";
-
-/** What an item's object keeps: the lifecycle record, what it still owes Postgres, and what it owes the platform's subscribers. */
-interface Stored extends Record<string, unknown> {
-  lifecycle: LifecycleRecord;
-  [PROJECTION_KEY]: OutboxState<ProjectionDue>;
-  [WEBHOOKS_KEY]: OutboxState<PlatformEvent>;
-  [PURGE_KEY]: OutboxState<PurgeTask>;
-  [UPLOAD_KEY]: UploadSession;
-}
-type OutboxKey = typeof PROJECTION_KEY | typeof WEBHOOKS_KEY | typeof PURGE_KEY;
+import type { UploadAsk } from "./uploads.ts";
+import { AlarmClock, jobCheckDue, wakeAt } from "./wake-ups.ts";
+import { deliveryLog, redeliver, type DeliveryLogRow } from "./webhook-outbox.ts";
+import { wire, type Wiring } from "./wiring.ts";
 
 type Applied = { rec: LifecycleRecord; result: CommandResult };
+const view = (rec: LifecycleRecord) => statusView(rec.value, rec.context, rec.version);
 
 /**
  * One object per media item. It serialises every event, persists the machine's new snapshot
- * (with the messages it owes) before carrying out any effect, and keeps exactly one alarm: the
- * earliest of the stuck-job check and the next retry of each outbox. Reading order: load,
- * transition, persist, run effects, schedule the alarm.
+ * with everything it owes (./outbox.ts users, listed in ./wiring.ts) before carrying out any
+ * effect, and keeps exactly one alarm (./wake-ups.ts). Reading order: load, transition, persist,
+ * run effects, schedule the alarm.
  */
 export class MediaObject extends DurableObject<Env> {
-  private readonly config: Config;
-  private readonly projector: Projector;
-  private readonly s3: ObjectStore;
-  private readonly deps: EffectDeps;
-  private readonly effects: EffectTable;
-  private readonly store: RecordStore<Stored>;
-  private readonly projection: Outbox<ProjectionDue>;
-  private readonly webhooks: Outbox<PlatformEvent>;
-  private readonly purge: Outbox<PurgeTask>;
-  private readonly archive: ObjectStore | null;
-  private readonly uploads: Uploads;
+  private readonly w: Wiring;
   private queue: Promise<unknown> = Promise.resolve();
-  /** The alarm as last set or read; undefined until read. */
-  private alarmAt: number | null | undefined = undefined;
-  /** When the row was last seen not deleted (memory only: it only saves reads). */
-  private notDeletedAt = 0;
+  /** Outboxes that the current event filled and that send at once, when the event is done. */
+  private owed = new Set<Outbox<unknown>>();
+  private readonly clock: AlarmClock;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.config = configFrom(env);
-    this.projector = new PostgresProjector(this.config);
-    this.s3 = new S3ObjectStore(this.config.s3);
-    const dispatcher: Dispatcher = new RunpodDispatcher(this.config.runpod);
-    this.deps = {
-      config: this.config,
-      dispatcher,
-      creator: (rec) => env.CREATOR_OBJECT.get(env.CREATOR_OBJECT.idFromName(rec.context.creatorId)),
-      background: (work) => ctx.waitUntil(work),
-    };
-    this.effects = effectTable(this.deps);
-    this.archive = this.config.archive ? new S3ObjectStore(this.config.archive) : null;
-    this.store = new RecordStore<Stored>(ctx.storage, ["lifecycle", PROJECTION_KEY, WEBHOOKS_KEY, PURGE_KEY, UPLOAD_KEY], {
-      keys: LEGACY_KEYS,
-      upgrade: upgradeStored as Upgrade<Stored>,
-    });
-    this.projection = new Outbox<ProjectionDue>({
-      name: "projection",
-      store: this.outboxStore(PROJECTION_KEY),
-      policy: PROJECTION_RETRY,
-      send: () => this.project(),
-      logSize: 0,
-      triesKept: 1,
-    });
-    const { platformWebhooks, platformWebhookRetry: retry } = this.config;
-    this.webhooks = new Outbox<PlatformEvent>({
-      name: "webhooks",
-      store: this.outboxStore(WEBHOOKS_KEY),
-      policy: { baseMs: retry.baseMs, maxMs: retry.maxMs, giveUpAfterMs: retry.giveUpAfterMs },
-      send: (entry) => timed("webhook.deliver", { mediaId: entry.payload.data.mediaId, messageId: entry.id, type: entry.payload.type }, () => sendWebhook(platformWebhooks, entry, retry.timeoutMs), undefined, { quiet: true }),
-      logSize: WEBHOOK_LOG_SIZE,
-      triesKept: WEBHOOK_TRIES_KEPT,
-    });
-    this.uploads = new Uploads({
-      config: this.config,
-      s3: this.s3,
-      declared: (mediaId) => timed("postgres.declared_size", { mediaId }, () => this.projector.load(mediaId)),
-      session: async () => (await this.store.read())[UPLOAD_KEY],
-      save: async (session) => {
-        await this.store.update(() => ({ [UPLOAD_KEY]: session }));
-        await this.armAlarm();
-      },
-    });
-    this.purge = new Outbox<PurgeTask>({
-      name: "purge",
-      store: this.outboxStore(PURGE_KEY),
-      policy: PURGE_RETRY,
-      send: (entry) => this.purgeOne(entry.payload),
-      logSize: 0,
-      triesKept: 1,
-    });
+    this.clock = new AlarmClock(ctx.storage);
+    this.w = wire(ctx, env, () => this.armAlarm());
   }
 
-  /** One event at a time: effects await the network, and nothing may interleave with them. */
+  /** One event at a time: effects await the network, and nothing may interleave with them. What it owes goes out after. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => {});
-    return run;
+    return run.finally(() => {
+      if (!this.owed.size) return;
+      const owed = [...this.owed];
+      this.owed.clear();
+      this.ctx.waitUntil(this.deliver(owed));
+    });
   }
 
   async command(mediaId: string, command: Command): Promise<CommandResult> {
     return this.withRecord(mediaId, async (loaded) => {
-      let event: LifecycleEvent;
-      let admitted: string | null;
-      let rec: LifecycleRecord;
+      let rec: LifecycleRecord, event: LifecycleEvent;
       try {
-        // A person's command first learns of a soft delete; that read runs beside gathering the
-        // event's facts (S3, the creator's limits), so it costs no time of its own.
-        const [current, gathered] = await Promise.all([
+        // The pure machine judges the draft first: facts (an upload completed, a job slot taken)
+        // are gathered only for an event it would accept. A person's command also looks at the
+        // row's soft delete, beside that, so the read costs no time of its own.
+        const { draft, gather } = draftFor(loaded, command, this.w.facts);
+        [rec, event] = await Promise.all([
           command.type === "CALLBACK" ? loaded : this.noticeSoftDelete(loaded),
-          eventFor(loaded, command, {
-            config: this.config,
-            inputExists: (r) => timed("s3.head", idsOf(r), () => this.s3.exists(r.context.inputKey), (exists) => ({ exists })),
-            finishUpload: (r, actor) => (r.value === "uploading" && mayAct(actor, r.context.creatorId) ? this.uploads.finish(r) : Promise.resolve({ objectExists: false, rejected: null })),
-            admit: (r, attemptId) =>
-              timed("creator.admit", idsOf(r), async () => (await this.deps.creator(r).admitJob(attemptId)) as Admission, (a) => ({ ok: a.ok })),
-          }),
+          gather && decide(loaded, draft).outcome.kind !== "refused" ? gather() : draft,
         ]);
-        rec = current;
-        ({ event, admitted } = gathered);
       } catch (error) {
         if (error instanceof ObjectStoreError) return { outcome: "unavailable", message: "Object storage is unavailable; try again" };
         throw error;
       }
+      // Deleted while its facts were gathered: a slot taken for it goes back.
+      const held = heldSlot(event);
       if (rec.value === "deleted") {
-        if (admitted) await releaseSlot(this.deps, rec, admitted, true);
+        if (held) await releaseSlot(this.w.deps, rec, held, true);
         return { outcome: "unknown" };
       }
       const applied = await this.apply(rec, event);
-      // A slot taken for an attempt that did not start (refused, or a stranger's trigger) goes back.
-      if (admitted && !(applied.rec.value === "transcoding" && applied.rec.context.attemptId === admitted)) {
-        await releaseSlot(this.deps, rec, admitted, true);
-      }
-      // One Postgres write per command, carrying the newest state (a dispatch's DISPATCHED
-      // included); progress is left to the alarm, which writes it at most once a second.
-      if (applied.rec.version !== rec.version && event.type !== "PROGRESS") this.ctx.waitUntil(this.flush([this.projection]));
-      // A deletion answers once the row says so (lists stop showing it); the files go after.
-      if (event.type === "DELETE" && applied.rec.value === "deleted") {
-        await this.purge.flush(["postgres"]);
-        this.ctx.waitUntil(this.flush([this.purge]));
-        this.ctx.waitUntil(this.uploads.end(true));
-      }
+      if (event.type === "DELETE" && applied.rec.value === "deleted") this.ctx.waitUntil(this.w.uploads.end(true));
       return applied.result;
     });
   }
@@ -171,282 +80,120 @@ export class MediaObject extends DurableObject<Env> {
   async status(mediaId: string, actor: Actor): Promise<CommandResult> {
     return this.withRecord(mediaId, async (loaded) => {
       const rec = await this.noticeSoftDelete(loaded);
-      if (rec.value === "deleted") return { outcome: "unknown" };
-      const mayRead = actor.kind === "service" || actor.role === "admin" || actor.userId === rec.context.creatorId;
-      return mayRead ? { outcome: "applied", status: view(rec) } : { outcome: "unknown" };
+      return rec.value !== "deleted" && mayAct(actor, rec.context.creatorId) ? { outcome: "applied", status: view(rec) } : { outcome: "unknown" };
     });
   }
 
   override async alarm(): Promise<void> {
     // A fired alarm is no longer set; time is recomputed from storage, never from memory.
-    this.alarmAt = null;
-    this.store.forget();
+    this.clock.fired();
+    this.w.store.forget();
     await this.serial(async () => {
-      const rec = (await this.store.read()).lifecycle;
-      const due = rec?.context.deadlineAt;
-      if (rec && rec.value === "transcoding" && due !== null && due !== undefined && Date.now() >= due) {
-        const jobId = rec.context.jobId;
-        const runpod: RunpodView = jobId
-          ? await timed("runpod.status", idsOf(rec), () => this.deps.dispatcher.status(jobId), (v) => ({ runpodStatus: v.status }))
-          : { status: "NOT_FOUND", result: null, detail: "RunPod never confirmed the job" };
-        const { stallSeconds, queueCeilingSeconds } = this.config.stuckJob;
-        await this.apply(rec, { type: "TIMEOUT", at: Date.now(), runpod, policy: { stallMs: stallSeconds * 1000, queueCeilingMs: queueCeilingSeconds * 1000 } });
-      }
-      // An upload left unfinished past its TTL is aborted (S3 drops its parts); the item may start another.
-      const session = (await this.store.read())[UPLOAD_KEY];
-      if (session && Date.now() >= session.expiresAt) await this.uploads.end(true);
+      const stored = await this.w.store.read();
+      if (stored.lifecycle && jobCheckDue(stored, Date.now())) await this.apply(stored.lifecycle, await timeoutEvent(stored.lifecycle, this.w.facts));
+      await this.w.uploads.expire(Date.now());
     });
-    await this.flush([this.projection, this.webhooks, this.purge]);
+    await this.deliver(this.w.outboxes);
   }
 
-  // ---- resumable uploads (the work is ./uploads.ts; here, who may and in which state) ----------
-
-  /**
-   * Starts the item's multipart upload, or answers the one in progress (a client resuming).
-   * Registration passes what it has just declared, which saves reading the row back.
-   */
-  async startUpload(mediaId: string, actor: Actor, declared?: Declared): Promise<UploadAnswer> {
-    return this.withUploading(mediaId, actor, (rec) => this.uploads.start(rec, declared));
+  /** The item's resumable upload: open it (or answer the open one), list its parts, presign part URLs (./uploads.ts decides who may and when). */
+  async upload(mediaId: string, actor: Actor, ask: UploadAsk): Promise<UploadAnswer> {
+    return this.withRecord<UploadAnswer>(mediaId, (rec) => this.w.uploads.ask(rec, actor, ask));
   }
 
-  /** The upload and the parts already in storage: what a client that crashed needs to go on. */
-  async uploadStatus(mediaId: string, actor: Actor): Promise<UploadAnswer> {
-    return this.withSession(mediaId, actor, (rec, session) => this.uploads.status(rec, session));
-  }
-
-  /** Presigned PUT URLs for these parts, each bound to this upload of this key and part number. */
-  async partUrls(mediaId: string, actor: Actor, partNumbers: number[]): Promise<UploadAnswer> {
-    return this.withSession(mediaId, actor, (_rec, session) => this.uploads.partUrls(session, partNumbers));
-  }
-
-  private withUploading(mediaId: string, actor: Actor, fn: (rec: LifecycleRecord) => Promise<UploadAnswer>): Promise<UploadAnswer> {
-    return this.withRecord<UploadAnswer>(mediaId, async (rec) => {
-      if (!mayAct(actor, rec.context.creatorId)) return { outcome: "unknown" };
-      if (rec.value !== "uploading") return { outcome: "refused", code: "INVALID_STATE", message: `The item is ${rec.value}: its original can no longer be uploaded or replaced`, status: view(rec) };
-      try {
-        return await fn(rec);
-      } catch (error) {
-        if (error instanceof ObjectStoreError) return { outcome: "unavailable", message: "Object storage is unavailable; try again" };
-        throw error;
-      }
-    });
-  }
-
-  private withSession(mediaId: string, actor: Actor, fn: (rec: LifecycleRecord, s: UploadSession) => Promise<UploadAnswer>): Promise<UploadAnswer> {
-    return this.withUploading(mediaId, actor, async (rec) => {
-      const session = (await this.store.read())[UPLOAD_KEY];
-      if (!session || session.expiresAt <= Date.now()) return { outcome: "refused", code: "INVALID_STATE", message: "No upload is open for this item; start one (POST …/upload)", status: view(rec) };
-      return fn(rec, session);
-    });
-  }
-
-  /**
-   * The files a viewer may fetch, for a ready item only (null otherwise: not ready, deleted, unknown).
-   * From the stored record alone: a segment request costs no Postgres read.
-   */
+  /** The files a viewer may fetch, for a ready item only; from the stored record alone (no Postgres read per segment). */
   async playback(mediaId: string): Promise<PlaybackFiles | null> {
-    const rec = (await this.store.read()).lifecycle ?? (await this.serial(() => this.load(mediaId)).catch(() => null));
-    if (!rec || rec.value !== "ready" || !rec.context.output || !rec.context.attemptId) return null;
-    return playbackFiles(rec.context.output, outputKeys({ creatorId: rec.context.creatorId, mediaId, attemptId: rec.context.attemptId }).hlsRoot);
+    return playbackOf((await this.w.store.read()).lifecycle ?? (await this.serial(() => this.w.loader.load(mediaId)).catch(() => null)));
   }
 
   /** The item's webhook deliveries (queued, then settled newest first), for the dashboard. */
   async webhookLog(mediaId: string): Promise<DeliveryLogRow[] | null> {
-    return this.serial(async () => {
-      if (!(await this.load(mediaId).catch(() => null))) return null;
-      return deliveryLog((await this.store.read())[WEBHOOKS_KEY]);
-    });
+    return this.serial(async () => ((await this.w.loader.load(mediaId).catch(() => null)) ? deliveryLog(await this.w.webhooks.read()) : null));
   }
 
   /** Queues a logged message again, same webhook-id, to one subscriber (or each it went to); false if there is no such message. */
   async redeliverWebhook(mediaId: string, messageId: string, subscriber: string | null): Promise<boolean> {
-    const queued = await this.serial(async () => {
-      if (!(await this.load(mediaId).catch(() => null))) return false;
-      let found = false;
-      await this.store.update((now) => {
-        const next = redeliver(now[WEBHOOKS_KEY], messageId, subscriber, Date.now());
-        found = next !== null;
-        return next ? { [WEBHOOKS_KEY]: next } : {};
-      });
-      return found;
+    return this.serial(async () => {
+      if (!(await this.w.loader.load(mediaId).catch(() => null))) return false;
+      const queued = await this.w.webhooks.change((now) => redeliver(now, messageId, subscriber, Date.now()) ?? now);
+      if (queued) this.owed.add(this.w.webhooks);
+      return queued;
     });
-    if (queued) this.ctx.waitUntil(this.flush([this.webhooks]));
-    return queued;
   }
 
-  // ---- load ---------------------------------------------------------------------------------
-
-  /**
-   * One event at a time, on the item's record; an unknown or deleted item, or an unreachable
-   * database on first load, says so. People's requests then look at the row's soft delete (see
-   * noticeSoftDelete), which the upload service may set at any time; callbacks skip that read:
-   * the projection finds a deletion when it writes.
-   */
+  /** One event at a time, on the item's record; an unknown or deleted item, or an unreachable database on first load, says so. */
   private withRecord<R extends { outcome: string } = CommandResult>(mediaId: string, fn: (rec: LifecycleRecord) => Promise<R>): Promise<R | Extract<CommandResult, { outcome: "unknown" | "unavailable" }>> {
     return this.serial(async () => {
-      let rec: LifecycleRecord | null;
-      try {
-        rec = await this.load(mediaId);
-      } catch (error) {
-        if (error instanceof DatabaseUnavailable) return { outcome: "unavailable", message: "The database is unavailable; try again" };
+      const rec = await this.w.loader.load(mediaId).catch((error) => {
+        if (error instanceof DatabaseUnavailable) return "unavailable" as const;
         throw error;
-      }
+      });
+      if (rec === "unavailable") return { outcome: "unavailable", message: "The database is unavailable; try again" };
       return rec && rec.value !== "deleted" ? fn(rec) : { outcome: "unknown" };
     });
   }
 
-  /** The stored record, or the first one, made from the row the upload service wrote. */
-  private async load(mediaId: string): Promise<LifecycleRecord | null> {
-    const stored = (await this.store.read()).lifecycle;
-    if (stored) return stored;
-    const row = await timed("postgres.load", { mediaId }, () => this.projector.load(mediaId), (r) => ({ found: !!r }));
-    if (!row || row.deletedAt) return null;
-    this.notDeletedAt = Date.now();
-    const rec = recordFromRow(row);
-    await this.store.update(() => ({ lifecycle: rec }));
-    return rec;
-  }
-
+  /** A person's request first learns of a soft delete of the row, which ends the item here. */
   private async noticeSoftDelete(rec: LifecycleRecord): Promise<LifecycleRecord> {
-    if (Date.now() - this.notDeletedAt < this.config.deletionCheckMs) return rec;
-    let deleted: boolean | null;
-    try {
-      deleted = await timed("postgres.deleted", idsOf(rec), () => this.projector.isDeleted(rec.context.mediaId), (d) => ({ deleted: d }));
-    } catch (error) {
-      // The object is the source of truth and answers without Postgres; a deletion made meanwhile
-      // is found by the next projection write, which then ends the item (and cancels its job).
-      if (error instanceof DatabaseUnavailable) return rec;
-      throw error;
-    }
-    if (deleted === false) {
-      this.notDeletedAt = Date.now();
-      return rec;
-    }
-    return (await this.apply(rec, { type: "DELETED", at: Date.now() })).rec;
+    return (await this.w.loader.rowDeleted(rec)) ? (await this.apply(rec, { type: "DELETED", at: Date.now() })).rec : rec;
   }
-
-  // ---- transition, persist, effects ---------------------------------------------------------
 
   /**
-   * Runs one pure transition; if it changed anything, persists the new record and the messages
-   * it owes in one write, schedules the alarm, then carries out the effects. An effect's outcome
-   * (a dispatch's DISPATCHED) is the next event, applied the same way.
+   * Runs one pure transition; if it changed anything, persists the new record and everything it
+   * owes in one write, schedules the alarm, then carries out the effects. An effect's outcome (a
+   * dispatch's DISPATCHED) is the next event, applied the same way.
    */
   private async apply(rec: LifecycleRecord, event: LifecycleEvent): Promise<Applied> {
-    const snapshot = lifecycleMachine.resolveState({ value: rec.value, context: rec.context });
-    const [next, actions] = transition(lifecycleMachine, snapshot, event);
-    const outcome = outcomeOf(actions);
+    const { next, outcome, changed } = decide(rec, event);
     if (outcome.kind === "refused") {
       const { code, message } = outcome.refusal;
       // A completion naming another item's keys is someone forging or a bug: worth a warning.
       log(code === "INVALID_OUTPUT" ? "warn" : "info", "refused", { ...idsOf(rec), event: event.type, state: rec.value, code, reason: message });
       return { rec, result: { outcome: "refused", ...outcome.refusal, status: view(rec) } };
     }
-    const changed = next.value !== rec.value || next.context !== snapshot.context;
     if (outcome.kind === "ignored") log("info", "ignored", { ...idsOf(rec), event: event.type, state: rec.value, reason: outcome.reason });
     if (!changed) return { rec, result: { outcome: "ignored", reason: outcome.kind === "ignored" ? outcome.reason : "no change", status: view(rec) } };
 
-    const nextRec: LifecycleRecord = { value: next.value as LifecycleRecord["value"], context: next.context, version: rec.version + 1 };
-    const at = Date.now();
+    const t: Transition = { prev: rec, next: { ...next, version: rec.version + 1 }, event, at: Date.now() };
     // The record and every message it owes change in one write, before anyone is answered.
-    let told = false;
-    await this.store.update((now) => {
-      const webhooks = webhooksAfter(now[WEBHOOKS_KEY], this.config.platformWebhooks, rec, nextRec, event, at);
-      told = webhooks !== now[WEBHOOKS_KEY];
-      return {
-        lifecycle: nextRec,
-        [PROJECTION_KEY]: projectionAfter(now[PROJECTION_KEY], nextRec, event, at),
-        [WEBHOOKS_KEY]: webhooks,
-        [PURGE_KEY]: purgeAfter(now[PURGE_KEY], rec, nextRec, event, at, this.archive !== null),
-      };
+    let filled: Outbox<unknown>[] = [];
+    await this.w.store.update((now) => {
+      const owed = fillOutboxes(this.w.outboxes, now, t);
+      filled = owed.filled;
+      return { lifecycle: t.next, ...owed.change };
     });
     await this.armAlarm();
-    // Subscribers are told at once, off the answer's path (the alarm retries what fails).
-    if (told) this.ctx.waitUntil(this.flush([this.webhooks]));
-    if (outcome.kind === "applied") log("info", "transition", { ...idsOf(nextRec), event: event.type, from: rec.value, to: nextRec.value, version: nextRec.version });
+    if (outcome.kind === "applied") log("info", "transition", { ...idsOf(t.next), event: event.type, from: rec.value, to: t.next.value, version: t.next.version });
 
-    let current: Applied = {
-      rec: nextRec,
-      result: outcome.kind === "ignored" ? { outcome: "ignored", reason: outcome.reason, status: view(nextRec) } : { outcome: "applied", status: view(nextRec) },
-    };
+    let current: Applied = { rec: t.next, result: answerOf(outcome, view(t.next)) };
     for (const effect of outcome.effects) {
-      const followUp = await this.effects[effect.type](current.rec, effect.params as never);
+      const followUp = await this.w.effects[effect.type](current.rec, effect.params as never);
       if (!followUp) continue;
       const applied = await this.apply(current.rec, followUp);
       // A refused dispatch changes nothing the caller asked for: say so instead of "applied".
-      current =
-        followUp.type === "DISPATCH_FAILED" && applied.result.outcome === "applied"
-          ? { rec: applied.rec, result: { outcome: "dispatch_failed", message: followUp.message, status: applied.result.status } }
-          : applied;
+      current = followUp.type === "DISPATCH_FAILED" && applied.result.outcome === "applied" ? { rec: applied.rec, result: { outcome: "dispatch_failed", message: followUp.message, status: applied.result.status } } : applied;
+    }
+    for (const o of filled) {
+      if (o.user.beforeAnswer) await o.flush(o.user.beforeAnswer);
+      if (o.user.sendNow?.(t) ?? true) this.owed.add(o);
     }
     return current;
   }
 
-  // ---- outboxes and the alarm ---------------------------------------------------------------
-
-  private outboxStore<K extends OutboxKey>(key: K): OutboxStore<Stored[K] extends OutboxState<infer T> ? T : never> {
-    return {
-      read: async () => (await this.store.read())[key] as never,
-      update: async (change) => {
-        await this.store.update((now) => ({ [key]: change(now[key] as never) }) as never);
-      },
-    };
-  }
-
-  private async flush(outboxes: Outbox<any>[]): Promise<void> {
-    await Promise.all(outboxes.map((o) => o.flush()));
-    await this.armAlarm();
-  }
-
-  /** The projection's one send: the newest state, whatever version queued it. */
-  private async project() {
-    const rec = (await this.store.read()).lifecycle;
-    if (!rec || rec.value === "deleted") return { ok: true as const };
-    const state = rec.value;
-    const write = await timed(
-      "postgres.project",
-      { ...idsOf(rec), version: rec.version, status: state },
-      () => this.projector.write(rec.context.mediaId, rec.version, projectionRow(state, rec.context)),
-      (r) => ({ write: r }),
-    );
-    // The row was soft-deleted under us: the item ends here (a job in flight is cancelled).
-    if (write === "deleted") {
+  /** Sends what these outboxes hold, then applies what their sends learnt (a row found deleted), one event at a time. */
+  private async deliver(outboxes: Outbox<unknown>[]): Promise<void> {
+    const followUps = (await Promise.all(outboxes.map((o) => o.flush()))).flat();
+    for (const event of followUps) {
       await this.serial(async () => {
-        const latest = (await this.store.read()).lifecycle;
-        if (latest && latest.value !== "deleted") await this.apply(latest, { type: "DELETED", at: Date.now() });
+        const latest = (await this.w.store.read()).lifecycle;
+        if (latest) await this.apply(latest, event);
       });
     }
-    return { ok: true as const };
-  }
-
-  /** One task of a deletion: the row's deletedAt, or one folder of one bucket. */
-  private async purgeOne(task: PurgeTask) {
-    const rec = (await this.store.read()).lifecycle;
-    const mediaId = rec?.context.mediaId ?? "";
-    if (task.kind === "row") {
-      await timed("postgres.mark_deleted", { mediaId }, () => this.projector.markDeleted(mediaId));
-    } else {
-      const store = task.bucket === "media" ? this.s3 : this.archive;
-      if (store) await timed("s3.delete_prefix", { mediaId, bucket: task.bucket, prefix: task.prefix }, () => store.deletePrefix(task.prefix), (n) => ({ deleted: n }));
-    }
-    return { ok: true as const };
+    await this.armAlarm();
   }
 
   /** The one alarm, recomputed from what is stored: never from memory. */
   private async armAlarm(): Promise<void> {
-    const stored = await this.store.read();
-    const rec = stored.lifecycle;
-    const times = [rec?.value === "transcoding" ? rec.context.deadlineAt : null, outboxDueAt(stored[PROJECTION_KEY]), outboxDueAt(stored[WEBHOOKS_KEY]), outboxDueAt(stored[PURGE_KEY]), rec?.value === "uploading" ? (stored[UPLOAD_KEY]?.expiresAt ?? null) : null].filter(
-      (t): t is number => typeof t === "number",
-    );
-    const want = times.length ? Math.min(...times) : null;
-    // Most events (progress) leave the alarm where it is: skip the write then.
-    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
-    if (want === this.alarmAt) return;
-    this.alarmAt = want;
-    if (want === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(want);
+    await this.clock.set(wakeAt(await this.w.store.read(), this.w.outboxes.map((o) => o.user)));
   }
 }
-
-const view = (rec: LifecycleRecord) => statusView(rec.value, rec.context, rec.version);

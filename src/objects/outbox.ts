@@ -1,5 +1,7 @@
 import { backoffMs } from "../contract/index.ts";
 import { log } from "../log.ts";
+import type { LifecycleEvent } from "../machine/index.ts";
+import type { LifecycleRecord } from "./record.ts";
 
 /**
  * An outbox: messages an object owes to someone else (the projection owes Postgres its newest
@@ -48,6 +50,8 @@ export interface OutboxState<T> {
 }
 
 export type Delivery = { ok: true; status?: number } | { ok: false; status?: number; error: string };
+/** A send's answer: the delivery, and the event it learnt of, for the object to apply next (a row found deleted). */
+export type Sent = Delivery & { followUp?: LifecycleEvent };
 
 export const emptyOutbox = <T>(): OutboxState<T> => ({ entries: [], log: [] });
 
@@ -92,77 +96,144 @@ export interface OutboxStore<T> {
   update(change: (now: OutboxState<T> | undefined) => OutboxState<T> | null): Promise<void>;
 }
 
-export interface OutboxOptions<T> {
+/** One committed transition, as the outboxes see it. */
+export interface Transition {
+  prev: LifecycleRecord;
+  next: LifecycleRecord;
+  event: LifecycleEvent;
+  at: number;
+}
+
+/**
+ * A user of the mechanism: one outbox of an item's object. The object keeps a list of these and
+ * loops over it to store, fill, send and wake; a new outbox is one file and one list entry.
+ */
+export interface OutboxUser<T> {
   name: string;
-  store: OutboxStore<T>;
+  /** Its storage key, beside the lifecycle record. */
+  key: `outbox:${string}`;
   policy: RetryPolicy;
-  send: (entry: Entry<T>) => Promise<Delivery>;
   /** How many settled entries to keep for the log (0: none). */
   logSize: number;
   /** How many tries each entry remembers. */
   triesKept: number;
+  /** Pure: the outbox after a transition (null: the key goes; the same state: nothing owed). */
+  after(state: OutboxState<T> | undefined, t: Transition): OutboxState<T> | null | undefined;
+  /** Whether what this transition queued is sent as soon as the event is done (default), or left to the alarm. */
+  sendNow?(t: Transition): boolean;
+  /** Lanes that must have landed before the event's caller is answered (their sends answer no follow-up). */
+  beforeAnswer?: string[];
+  /** One try of one entry; a throw counts as a failed try. */
+  send(entry: Entry<T>): Promise<Sent>;
 }
 
-/** Sends what an outbox holds: lane heads in parallel, each lane in order; one flush at a time. */
+/**
+ * Sends what an outbox holds: lane heads in parallel, each lane in order; one flush at a time.
+ * A flush answers the follow-up events its sends learnt of; the object applies them afterwards,
+ * as it does an effect's, so no send ever calls back into the object.
+ */
 export class Outbox<T> {
-  private flushing: Promise<void> | null = null;
+  private flushing: Promise<LifecycleEvent[]> | null = null;
   private again = false;
 
-  constructor(private readonly o: OutboxOptions<T>) {}
+  constructor(
+    readonly user: OutboxUser<T>,
+    private readonly store: OutboxStore<T>,
+  ) {}
+
+  /** What the outbox holds now. */
+  read(): Promise<OutboxState<T> | undefined> {
+    return this.store.read();
+  }
+
+  /** Changes what the outbox holds (e.g. a message queued again by hand); answers whether anything changed. */
+  async change(fn: (now: OutboxState<T> | undefined) => OutboxState<T> | undefined): Promise<boolean> {
+    let changed = false;
+    await this.store.update((now) => {
+      const next = fn(now);
+      changed = next !== now;
+      return next ?? null;
+    });
+    return changed;
+  }
 
   /** Tries every lane's head now (and what follows it, while it succeeds); `only` names the lanes to try, alone. */
-  flush(only?: string[]): Promise<void> {
-    if (only) return (async () => void (await Promise.all(only.map((lane) => this.drainLane(lane)))))();
+  flush(only?: string[]): Promise<LifecycleEvent[]> {
+    if (only) return this.drainLanes(only);
     if (this.flushing) {
+      // Joins the run in progress, which goes round once more; its first caller gets the follow-ups.
       this.again = true;
-      return this.flushing;
+      return this.flushing.then(() => []);
     }
     this.flushing = (async () => {
+      const followUps: LifecycleEvent[] = [];
       do {
         this.again = false;
-        const lanes = lanesOf(await this.o.store.read());
-        await Promise.all(lanes.map((lane) => this.drainLane(lane)));
+        followUps.push(...(await this.drainLanes(lanesOf(await this.store.read()))));
       } while (this.again);
+      return followUps;
     })().finally(() => {
       this.flushing = null;
     });
     return this.flushing;
   }
 
-  private async drainLane(lane: string): Promise<void> {
+  private async drainLanes(lanes: string[]): Promise<LifecycleEvent[]> {
+    const followUps: LifecycleEvent[] = [];
+    await Promise.all(lanes.map((lane) => this.drainLane(lane, followUps)));
+    return followUps;
+  }
+
+  private async drainLane(lane: string, followUps: LifecycleEvent[]): Promise<void> {
+    const o = this.user;
     for (;;) {
-      const head = (await this.o.store.read())?.entries.find((e) => e.lane === lane);
+      const head = (await this.store.read())?.entries.find((e) => e.lane === lane);
       if (!head) return;
       const started = Date.now();
-      let delivery: Delivery;
+      let delivery: Sent;
       try {
-        delivery = await this.o.send(head);
+        delivery = await o.send(head);
       } catch (error) {
         delivery = { ok: false, error: (error as Error).message };
       }
+      if (delivery.followUp) followUps.push(delivery.followUp);
       const attempt: Attempt = { at: started, ms: Date.now() - started, status: delivery.status ?? null, error: delivery.ok ? null : delivery.error };
       let settled = false;
-      await this.o.store.update((now) => {
+      await this.store.update((now) => {
         const state = now ?? emptyOutbox<T>();
         const entry = state.entries.find((e) => e.id === head.id && e.lane === lane);
         // Superseded while in flight: the newer message waits for its own flush (or the alarm).
         if (!entry) return state;
-        const tries = [...entry.tries, attempt].slice(-this.o.triesKept);
+        const tries = [...entry.tries, attempt].slice(-o.triesKept);
         const rest = state.entries.filter((e) => e !== entry);
         const failures = entry.failures + 1;
-        const expired = this.o.policy.giveUpAfterMs !== null && attempt.at - entry.createdAt >= this.o.policy.giveUpAfterMs;
+        const expired = o.policy.giveUpAfterMs !== null && attempt.at - entry.createdAt >= o.policy.giveUpAfterMs;
         if (delivery.ok || expired) {
           settled = true;
           const done: Settled<T> = { ...entry, tries, failures: delivery.ok ? entry.failures : failures, outcome: delivery.ok ? "delivered" : "given_up", settledAt: attempt.at };
-          if (!delivery.ok) log("warn", "outbox gave up", { outbox: this.o.name, lane, id: entry.id, failures });
-          return orNull({ entries: rest, log: this.o.logSize ? [...state.log, done].slice(-this.o.logSize) : [] });
+          if (!delivery.ok) log("warn", "outbox gave up", { outbox: o.name, lane, id: entry.id, failures });
+          return orNull({ entries: rest, log: o.logSize ? [...state.log, done].slice(-o.logSize) : [] });
         }
-        const wait = backoffMs(failures, this.o.policy.baseMs, this.o.policy.maxMs);
-        log("warn", "outbox pending", { outbox: this.o.name, lane, id: entry.id, failures, retryInMs: wait, status: attempt.status, error: attempt.error });
+        const wait = backoffMs(failures, o.policy.baseMs, o.policy.maxMs);
+        log("warn", "outbox pending", { outbox: o.name, lane, id: entry.id, failures, retryInMs: wait, status: attempt.status, error: attempt.error });
         const retried: Entry<T> = { ...entry, tries, failures, nextAt: attempt.at + wait };
         return { entries: state.entries.map((e) => (e === entry ? retried : e)), log: state.log };
       });
       if (!settled) return;
     }
   }
+}
+
+/** What one transition puts in each outbox: the stored values that change, and the outboxes they belong to (pure). */
+export function fillOutboxes(outboxes: readonly Outbox<unknown>[], now: Readonly<Record<string, unknown>>, t: Transition) {
+  const change: Record<string, OutboxState<unknown> | null> = {};
+  const filled: Outbox<unknown>[] = [];
+  for (const o of outboxes) {
+    const before = now[o.user.key] as OutboxState<unknown> | undefined;
+    const after = o.user.after(before, t);
+    if (after === before || after === undefined) continue;
+    change[o.user.key] = after;
+    filled.push(o);
+  }
+  return { change, filled };
 }

@@ -1,4 +1,5 @@
-import type { JobOutput } from "../contract/index.ts";
+import { outputKeys, type JobOutput } from "../contract/index.ts";
+import type { LifecycleRecord } from "./record.ts";
 
 /** What a viewer's token opens: the attempt's HLS folder and the stills beside it (null where the item has none). */
 export interface PlaybackFiles {
@@ -17,4 +18,11 @@ export function playbackFiles(o: JobOutput, hlsRoot: string): PlaybackFiles {
       "waveform.png": o.waveformImageKey,
     },
   };
+}
+
+/** What a viewer's token opens of this item: a ready item's current attempt, else nothing. */
+export function playbackOf(rec: LifecycleRecord | null | undefined): PlaybackFiles | null {
+  if (!rec || rec.value !== "ready" || !rec.context.output || !rec.context.attemptId) return null;
+  const { creatorId, mediaId, attemptId } = rec.context;
+  return playbackFiles(rec.context.output, outputKeys({ creatorId, mediaId, attemptId }).hlsRoot);
 }

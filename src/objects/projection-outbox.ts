@@ -1,6 +1,8 @@
-import type { LifecycleEvent } from "../machine/index.ts";
-import { enqueue, type OutboxState, type RetryPolicy } from "./outbox.ts";
-import type { LifecycleRecord } from "./record.ts";
+import type { Projector } from "../clients/projector.ts";
+import { timed } from "../log.ts";
+import { enqueue, type OutboxState, type OutboxUser, type RetryPolicy, type Sent } from "./outbox.ts";
+import { projectionRow } from "./projection-row.ts";
+import { idsOf, type LifecycleRecord } from "./record.ts";
 
 /** The projection's outbox: Postgres owes the newest state of the item, and only the newest matters. */
 export interface ProjectionDue {
@@ -25,9 +27,39 @@ export const PROJECTION_RETRY: RetryPolicy = { baseMs: 1_000, maxMs: 60_000, giv
  * again. Progress joins a write already due (it will carry the newest state too); anything else
  * replaces what is queued with a write of its own version.
  */
-export function projectionAfter(state: OutboxState<ProjectionDue> | undefined, next: LifecycleRecord, event: LifecycleEvent, at: number): OutboxState<ProjectionDue> | null {
+export function projectionAfter(state: OutboxState<ProjectionDue> | undefined, next: LifecycleRecord, progress: boolean, at: number): OutboxState<ProjectionDue> | null {
   if (next.value === "deleted") return null;
-  const progress = event.type === "PROGRESS";
   if (progress && state?.entries.length) return state;
   return enqueue(state, [{ id: `v${next.version}`, lane: LANE, payload: { version: next.version }, nextAt: at + (progress ? PROGRESS_PROJECTION_MS : PROJECTION_GRACE_MS) }], at, () => true);
+}
+
+/**
+ * The projection as an outbox user. Its one send writes the newest state, whatever version
+ * queued it; a row found soft-deleted under us answers DELETED, which ends the item (and cancels
+ * a job in flight) once the object applies it.
+ */
+export function projectionOutbox(d: { projector: Projector; record(): Promise<LifecycleRecord | undefined> }): OutboxUser<ProjectionDue> {
+  return {
+    name: "projection",
+    key: PROJECTION_KEY,
+    policy: PROJECTION_RETRY,
+    logSize: 0,
+    triesKept: 1,
+    after: (state, t) => projectionAfter(state, t.next, t.event.type === "PROGRESS", t.at),
+    // One write per event, carrying the newest state (a dispatch's DISPATCHED included); progress
+    // is left to the alarm, which writes it at most once a second.
+    sendNow: (t) => t.event.type !== "PROGRESS",
+    send: async (): Promise<Sent> => {
+      const rec = await d.record();
+      if (!rec || rec.value === "deleted") return { ok: true };
+      const state = rec.value;
+      const write = await timed(
+        "postgres.project",
+        { ...idsOf(rec), version: rec.version, status: state },
+        () => d.projector.write(rec.context.mediaId, rec.version, projectionRow(state, rec.context)),
+        (r) => ({ write: r }),
+      );
+      return write === "deleted" ? { ok: true, followUp: { type: "DELETED", at: Date.now() } } : { ok: true };
+    },
+  };
 }

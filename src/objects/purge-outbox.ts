@@ -1,6 +1,9 @@
+import type { ObjectStore } from "../clients/object-store.ts";
+import type { Projector } from "../clients/projector.ts";
 import { itemPrefixes } from "../contract/index.ts";
+import { timed } from "../log.ts";
 import type { LifecycleEvent } from "../machine/index.ts";
-import { enqueue, type OutboxState, type RetryPolicy } from "./outbox.ts";
+import { enqueue, type OutboxState, type OutboxUser, type RetryPolicy } from "./outbox.ts";
 import type { LifecycleRecord } from "./record.ts";
 
 /**
@@ -31,5 +34,29 @@ export function purgeAfter(state: OutboxState<PurgeTask> | undefined, prev: Life
   );
 }
 
-/** Whether anything of the deletion is still to do. */
-export const purgeDone = (state: OutboxState<PurgeTask> | undefined) => !state?.entries.length;
+/**
+ * The deletion as an outbox user. The row's deletedAt lands before the deletion is answered
+ * (lists stop showing the item at once); the files go after, off the answer's path.
+ */
+export function purgeOutbox(d: { projector: Projector; media: ObjectStore; archive: ObjectStore | null; record(): Promise<LifecycleRecord | undefined> }): OutboxUser<PurgeTask> {
+  return {
+    name: "purge",
+    key: PURGE_KEY,
+    policy: PURGE_RETRY,
+    logSize: 0,
+    triesKept: 1,
+    after: (state, t) => purgeAfter(state, t.prev, t.next, t.event, t.at, d.archive !== null),
+    beforeAnswer: ["postgres"],
+    send: async (entry) => {
+      const task = entry.payload;
+      const mediaId = (await d.record())?.context.mediaId ?? "";
+      if (task.kind === "row") {
+        await timed("postgres.mark_deleted", { mediaId }, () => d.projector.markDeleted(mediaId));
+      } else {
+        const store = task.bucket === "media" ? d.media : d.archive;
+        if (store) await timed("s3.delete_prefix", { mediaId, bucket: task.bucket, prefix: task.prefix }, () => store.deletePrefix(task.prefix), (n) => ({ deleted: n }));
+      }
+      return { ok: true };
+    },
+  };
+}

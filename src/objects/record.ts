@@ -1,6 +1,6 @@
 import { lifecycleMachine, type LifecycleContext, type LifecycleState } from "../machine/index.ts";
 import type { MediaItemRow } from "../../schema/index.ts";
-import { errorFromRow, outputFromRow } from "../../schema/projection.ts";
+import { errorFromRow, outputFromRow } from "./projection-row.ts";
 import { getInitialSnapshot } from "xstate";
 
 /** What an object persists: the machine's state and context, and the version of that state. */
@@ -9,6 +9,9 @@ export interface LifecycleRecord {
   context: LifecycleContext;
   version: number;
 }
+
+/** The ids every log line about an item carries. */
+export const idsOf = (rec: LifecycleRecord) => ({ mediaId: rec.context.mediaId, attemptId: rec.context.attemptId, jobId: rec.context.jobId });
 
 /**
  * The first record of an object, from the row the upload service wrote. Objects normally meet

@@ -1,4 +1,4 @@
-import type { UploadedPart } from "../effects/object-store.ts";
+import type { UploadedPart } from "../clients/object-store.ts";
 
 /**
  * One resumable multipart upload of an item's original. The object keeps it while the item is

@@ -1,11 +1,12 @@
 import { sniffRejection, SNIFF_BYTES } from "../contract/index.ts";
 import type { Config } from "../config.ts";
-import type { ObjectStore } from "../effects/object-store.ts";
+import { ObjectStoreError, type ObjectStore } from "../clients/object-store.ts";
+import { mayAct, type Actor } from "../machine/index.ts";
+import { statusView } from "./status-view.ts";
 import { timed } from "../log.ts";
 import type { MediaItemRow } from "../../schema/index.ts";
-import { idsOf } from "./effects.ts";
 import type { UploadAnswer } from "./commands.ts";
-import type { LifecycleRecord } from "./record.ts";
+import { idsOf, type LifecycleRecord } from "./record.ts";
 import { checkParts, planParts, sizeTolerance, uploadView, type UploadSession } from "./upload-session.ts";
 
 /** What the registration declared of the original. */
@@ -21,13 +22,31 @@ export interface UploadDeps {
   save(session: UploadSession | null): Promise<void>;
 }
 
+/** What a client asks of an item's upload: open it (or resume the open one), list its parts, or part URLs. */
+export type UploadAsk = { kind: "start"; declared?: Declared } | { kind: "status" } | { kind: "parts"; partNumbers: number[] };
+
 /**
  * The work of an item's resumable upload against storage: open it, list its parts, presign part
- * URLs, complete and check it, end it. The object decides who may and in which state; these
- * only talk to storage and the session.
+ * URLs, complete and check it, end it. `ask` is the door: who may and in which state.
  */
 export class Uploads {
   constructor(private readonly d: UploadDeps) {}
+
+  /** The owner (an admin, the service) of an item still `uploading`; all but `start` need an open upload. */
+  async ask(rec: LifecycleRecord, actor: Actor, ask: UploadAsk): Promise<UploadAnswer> {
+    if (!mayAct(actor, rec.context.creatorId)) return { outcome: "unknown" };
+    const status = statusView(rec.value, rec.context, rec.version);
+    if (rec.value !== "uploading") return { outcome: "refused", code: "INVALID_STATE", message: `The item is ${rec.value}: its original can no longer be uploaded or replaced`, status };
+    try {
+      if (ask.kind === "start") return await this.start(rec, ask.declared);
+      const session = await this.d.session();
+      if (!session || session.expiresAt <= Date.now()) return { outcome: "refused", code: "INVALID_STATE", message: "No upload is open for this item; start one (POST …/upload)", status };
+      return ask.kind === "status" ? await this.status(rec, session) : await this.partUrls(session, ask.partNumbers);
+    } catch (error) {
+      if (error instanceof ObjectStoreError) return { outcome: "unavailable", message: "Object storage is unavailable; try again" };
+      throw error;
+    }
+  }
 
   /** `known`: what the caller already holds of the row (registration has just written it); else it is read. */
   async start(rec: LifecycleRecord, known?: Declared): Promise<UploadAnswer> {
@@ -100,6 +119,12 @@ export class Uploads {
     }
     await this.end(false);
     return { objectExists: true, rejected: null };
+  }
+
+  /** An upload left unfinished past its TTL is aborted (S3 drops its parts); the item may start another. */
+  async expire(now: number): Promise<void> {
+    const session = await this.d.session();
+    if (session && now >= session.expiresAt) await this.end(true);
   }
 
   /** Forgets the upload; `abort` also tells storage to drop its parts. */

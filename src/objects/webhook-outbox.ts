@@ -1,7 +1,8 @@
-import type { PlatformWebhook } from "../config.ts";
-import { standardWebhookHeaders } from "../effects/standard-webhooks.ts";
+import type { Config, PlatformWebhook } from "../config.ts";
+import { timed } from "../log.ts";
+import { standardWebhookHeaders } from "../clients/standard-webhooks.ts";
 import type { LifecycleEvent, LifecycleState } from "../machine/index.ts";
-import { enqueue, type Delivery, type Entry, type OutboxState } from "./outbox.ts";
+import { enqueue, type Delivery, type Entry, type OutboxState, type OutboxUser } from "./outbox.ts";
 import type { LifecycleRecord } from "./record.ts";
 import { statusView, type StatusView } from "./status-view.ts";
 
@@ -67,6 +68,21 @@ export function webhooksAfter(
   // A newer progress makes an older one that has not been tried pointless.
   const superseded = (queued: Entry<PlatformEvent>) => type === "media.progress" && queued.payload.type === "media.progress" && queued.tries.length === 0;
   return enqueue(state, subscribers.map((s) => ({ id, lane: s.url, payload, nextAt: at + WEBHOOK_GRACE_MS })), at, superseded);
+}
+
+/** The platform's webhooks as an outbox user: one lane per subscriber, sent as soon as the event is done. */
+export function webhookOutbox(config: Pick<Config, "platformWebhooks" | "platformWebhookRetry">): OutboxUser<PlatformEvent> {
+  const { platformWebhooks: subscribers, platformWebhookRetry: retry } = config;
+  return {
+    name: "webhooks",
+    key: WEBHOOKS_KEY,
+    policy: { baseMs: retry.baseMs, maxMs: retry.maxMs, giveUpAfterMs: retry.giveUpAfterMs },
+    logSize: WEBHOOK_LOG_SIZE,
+    triesKept: WEBHOOK_TRIES_KEPT,
+    after: (state, t) => webhooksAfter(state, subscribers, t.prev, t.next, t.event, t.at),
+    send: (entry) =>
+      timed("webhook.deliver", { mediaId: entry.payload.data.mediaId, messageId: entry.id, type: entry.payload.type }, () => sendWebhook(subscribers, entry, retry.timeoutMs), undefined, { quiet: true }),
+  };
 }
 
 /** Puts a message from the log back at the end of its lane, with the same webhook-id (receivers dedupe by it). */

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { withDb, type Db } from "../db/client.ts";
-import { S3ObjectStore } from "../effects/object-store.ts";
+import { S3ObjectStore } from "../clients/object-store.ts";
 import { authenticate } from "../http/auth.ts";
 import { AppError } from "../http/errors.ts";
 import { passBytesHeaders, storedOrThrow } from "../http/stored-file.ts";

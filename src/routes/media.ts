@@ -128,24 +128,24 @@ export const mediaRoutes = new Hono<AppEnv>()
       await creator.refundUpload(id).catch(() => {});
       throw error;
     }
-    const { upload } = uploadOrThrow(await mediaObject(c.env, id).startUpload(id, actor, { originalSize: body.size, contentType: body.contentType }));
+    const { upload } = uploadOrThrow(await mediaObject(c.env, id).upload(id, actor, { kind: "start", declared: { originalSize: body.size, contentType: body.contentType } }));
     return c.json({ id, status: "uploading", upload }, 201);
   })
   // The resumable upload: start it again (after its TTL, or a refused completion), or see what is there.
   .post("/:id/upload", authenticate({ roles: ["creator", "admin"], service: true }), async (c) => {
     const id = parseMediaId(c.req.param("id"));
-    return c.json(uploadOrThrow(await mediaObject(c.env, id).startUpload(id, c.get("actor"))).upload);
+    return c.json(uploadOrThrow(await mediaObject(c.env, id).upload(id, c.get("actor"), { kind: "start" })).upload);
   })
   .get("/:id/upload", authenticate({ roles: ["creator", "admin"], service: true }), async (c) => {
     const id = parseMediaId(c.req.param("id"));
     c.header("cache-control", "no-store");
-    return c.json(uploadOrThrow(await mediaObject(c.env, id).uploadStatus(id, c.get("actor"))).upload);
+    return c.json(uploadOrThrow(await mediaObject(c.env, id).upload(id, c.get("actor"), { kind: "status" })).upload);
   })
   // Presigned URLs for a batch of parts; the client PUTs each part's bytes to its URL, in any order.
   .post("/:id/upload/parts", authenticate({ roles: ["creator", "admin"], service: true }), async (c) => {
     const id = parseMediaId(c.req.param("id"));
     const body = await parseJson(c.req.raw, partsBody);
-    const answer = uploadOrThrow(await mediaObject(c.env, id).partUrls(id, c.get("actor"), [...new Set(body.partNumbers)]));
+    const answer = uploadOrThrow(await mediaObject(c.env, id).upload(id, c.get("actor"), { kind: "parts", partNumbers: [...new Set(body.partNumbers)] }));
     return c.json({ uploadId: answer.upload.uploadId, partSize: answer.upload.partSize, parts: answer.parts ?? [], expiresAt: answer.urlsExpireAt });
   })
   .post("/:id/upload-complete", authenticate({ roles: ["creator", "admin"], service: true }), async (c) => {

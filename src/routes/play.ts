@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { S3ObjectStore } from "../effects/object-store.ts";
+import { S3ObjectStore } from "../clients/object-store.ts";
 import { AppError } from "../http/errors.ts";
 import { passBytesHeaders, storedOrThrow } from "../http/stored-file.ts";
 import { playbackSecret, verifyPlaybackToken } from "../http/playback-token.ts";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { MediaItemRow } from "../../schema/index.ts";
-import { projectionRow } from "../../schema/projection.ts";
+import { projectionRow } from "../../src/objects/projection-row.ts";
 import { recordFromRow } from "../../src/objects/record.ts";
 import { output, snapshotIn } from "../machine/fixtures.ts";
 

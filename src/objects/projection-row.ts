@@ -1,6 +1,6 @@
-import { errorCode, jobOutput, type JobOutput } from "../src/contract/index.ts";
-import type { KeptError, LifecycleContext, LifecycleState } from "../src/machine/index.ts";
-import type { MediaItemRow, NewMediaItemRow } from "./media-items.ts";
+import { errorCode, jobOutput, type JobOutput } from "../contract/index.ts";
+import type { KeptError, LifecycleContext, LifecycleState } from "../machine/index.ts";
+import type { MediaItemRow, NewMediaItemRow } from "../../schema/index.ts";
 
 /**
  * The one mapping between an item's lifecycle (the Durable Object's context) and its row in

@@ -2,7 +2,7 @@ import { and, eq, isNull, lt, sql } from "drizzle-orm";
 import { mediaItems, type MediaItemRow } from "../../schema/index.ts";
 import { withDb } from "../db/client.ts";
 import type { Config } from "../config.ts";
-import type { ProjectionRow } from "../../schema/projection.ts";
+import type { ProjectionRow } from "../objects/projection-row.ts";
 
 /** Postgres as seen by one media item's object: read its row, write its projection. */
 export interface Projector {
