@@ -8,7 +8,7 @@ import { probe } from "./probe.ts";
 import { ProgressTracker } from "./progress.ts";
 import { canRemux, mezzanineArgs } from "./stills-args.ts";
 import { runAudio } from "./pipeline/audio.ts";
-import { nonEmpty, step, stepTimeoutMs } from "./pipeline/step.ts";
+import { classify, nonEmpty, step, stepTimeoutMs } from "./pipeline/step.ts";
 import type { MediaParts, OutputFile, PipelineJob, PipelineResult, StepContext } from "./pipeline/types.ts";
 import { runVideo } from "./pipeline/video.ts";
 
@@ -20,8 +20,16 @@ export const DEFAULTS = {
   maxDurationSeconds: 4 * 3600,
 };
 
-/** The whole job on local disk: probe, then the video or the audio half, then the mezzanine. */
+/** The whole job on local disk: probe, then the video or the audio half, then the mezzanine. Fails with a PipelineError only. */
 export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
+  try {
+    return await run(job);
+  } catch (error) {
+    throw classify("The job", error, job.signal);
+  }
+}
+
+async function run(job: PipelineJob): Promise<PipelineResult> {
   const timings: Record<string, number> = {};
   const progress = job.progress ?? new ProgressTracker((e) => job.onProgress?.(e));
   const keys = outputKeys(job);

@@ -5,14 +5,18 @@ import { enqueue, Outbox, outboxDueAt, type Delivery, type Entry, type OutboxSta
 function harness(answer: (e: Entry<string>) => Delivery | Promise<Delivery>, policy = { baseMs: 1000, maxMs: 8000, giveUpAfterMs: null as number | null }) {
   let state: OutboxState<string> | undefined;
   const sent: string[] = [];
-  const outbox = new Outbox<string>({
-    name: "test",
-    store: { read: async () => state, update: async (change) => void (state = change(state) ?? undefined) },
-    policy,
-    send: async (e) => (sent.push(`${e.lane}:${e.payload}`), answer(e)),
-    logSize: 3,
-    triesKept: 2,
-  });
+  const outbox = new Outbox<string>(
+    {
+      name: "test",
+      key: "outbox:test",
+      policy,
+      after: (s) => s,
+      send: async (e) => (sent.push(`${e.lane}:${e.payload}`), answer(e)),
+      logSize: 3,
+      triesKept: 2,
+    },
+    { read: async () => state, update: async (change) => void (state = change(state) ?? undefined) },
+  );
   const add = (lane: string, ...payloads: string[]) =>
     (state = enqueue(state, payloads.map((p) => ({ id: `${lane}-${p}`, lane, payload: p, nextAt: Date.now() + 5000 })), Date.now()));
   return { outbox, sent, add, state: () => state };

@@ -7,11 +7,24 @@ export function stepTimeoutMs(durationSeconds: number): number {
   return Math.max(10 * 60_000, durationSeconds * 8 * 1000);
 }
 
+/** What a named step threw, unclassified: the job's edge classifies it once, knowing the job's signal. */
+export class StepFailed extends Error {
+  constructor(
+    readonly step: string,
+    readonly failure: unknown,
+  ) {
+    super(`${step} failed`, { cause: failure });
+    this.name = "StepFailed";
+  }
+}
+
 /**
- * The one classifier of pipeline failures: what any step threw, as the contract's code. A stop
- * (the job's signal, an AbortError from a transfer or a killed FFmpeg) is CANCELLED here and only here.
+ * The one classifier of pipeline failures, run once per failure at the job's edge (runPipeline,
+ * the RunPod handler, the CLI): what any step threw, as the contract's code. A stop (the job's
+ * signal, an AbortError from a transfer or a killed FFmpeg) is CANCELLED here and only here.
  */
-export function classify(step: string, error: unknown, signal?: AbortSignal): PipelineError {
+export function classify(fallbackStep: string, thrown: unknown, signal?: AbortSignal): PipelineError {
+  const [step, error] = thrown instanceof StepFailed ? [thrown.step, thrown.failure] : [fallbackStep, thrown];
   if (error instanceof PipelineError) return error;
   if (signal?.aborted || (error as Error)?.name === "AbortError" || (error instanceof ToolFailed && error.reason === "aborted")) {
     return new PipelineError("CANCELLED", "The job was stopped", true, { cause: error });
@@ -31,13 +44,13 @@ export function classify(step: string, error: unknown, signal?: AbortSignal): Pi
   return new PipelineError("INTERNAL", `${step} failed: ${(error as Error)?.message ?? String(error)}`, true, { cause: error });
 }
 
-/** Runs one named step, timing it, with its failure classified. */
+/** Runs one named step, timing it; a failure leaves with the step's name, for `classify` at the job's edge. */
 export async function step<T>(timings: Record<string, number>, name: string, fn: () => Promise<T>): Promise<T> {
   const t = Date.now();
   try {
     return await fn();
   } catch (error) {
-    throw classify(name, error);
+    throw error instanceof PipelineError || error instanceof StepFailed ? error : new StepFailed(name, error);
   } finally {
     timings[name] = Date.now() - t;
   }

@@ -38,11 +38,11 @@ export interface Delivery {
 const RETRY_STATUSES = new Set([401, 408, 425, 429]);
 
 /**
- * Sends the signed callbacks of one job (design.md §3): progress throttled and only ever
- * forward, in order; the terminal callback retried with backoff until it is acknowledged.
+ * Sends the signed callbacks of one job (design.md §3): the newest progress, throttled, in order
+ * (the job's tracker makes it forward-only, and the control plane's machine is the one judge of
+ * what arrives); the terminal callback retried with backoff until it is acknowledged.
  */
 export class CallbackSender {
-  private lastPercent = -1;
   private lastSentAt = 0;
   private pending: { phase: Phase; percent: number } | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -96,7 +96,7 @@ export class CallbackSender {
   }
 
   progress(phase: Phase, percent: number): void {
-    if (this.closed || percent <= this.lastPercent || percent <= (this.pending?.percent ?? -1)) return;
+    if (this.closed) return;
     this.pending = { phase, percent };
     const wait = this.lastSentAt + this.o.progressIntervalMs - Date.now();
     if (wait <= 0) this.flush();
@@ -108,8 +108,7 @@ export class CallbackSender {
     this.timer = null;
     const next = this.pending;
     this.pending = null;
-    if (!next || this.closed || next.percent <= this.lastPercent) return;
-    this.lastPercent = next.percent;
+    if (!next || this.closed) return;
     this.send(next);
   }
 

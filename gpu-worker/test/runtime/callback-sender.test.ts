@@ -58,15 +58,15 @@ describe("callback sender", () => {
     expect(hook.attempts()).toBe(1);
   });
 
-  it("sends progress throttled, in order, never backwards, and nothing after the terminal callback", async () => {
+  it("sends the newest progress, throttled, in order, and nothing after the terminal callback", async () => {
     const { hook, target } = await setup();
     const sender = new CallbackSender(target, { progressIntervalMs: 80 });
     sender.progress("downloading", 2);
     sender.progress("encoding", 30);
-    sender.progress("encoding", 20); // backwards: dropped
+    sender.progress("encoding", 20); // superseded before the throttle lets it out
     sender.progress("encoding", 45);
     await until(() => hook.received.length >= 2);
-    sender.progress("encoding", 40); // below what was sent: dropped
+    sender.progress("encoding", 40); // superseded too
     sender.progress("packaging", 90);
     await until(() => hook.received.length >= 3);
     await sender.failed(failure);
