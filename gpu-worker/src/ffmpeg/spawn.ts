@@ -130,6 +130,13 @@ export function baseInputFlags(): string[] {
   return [
     "-hide_banner",
     "-nostdin",
+    ...inputLimits(),
+  ];
+}
+
+/** What every FFmpeg and ffprobe input is held to. */
+export function inputLimits(): string[] {
+  return [
     // Only local files and pipes: a crafted playlist or concat file cannot reach the network.
     "-protocol_whitelist", "file,pipe",
     // Bounded probing: a hostile header cannot make the probe read gigabytes.

@@ -1,10 +1,3 @@
-
-
-/** Subtitle codecs FFmpeg can turn into WebVTT: text in a container. */
-export const TEXT_SUBTITLE_CODECS = new Set([
-  "subrip", "srt", "ass", "ssa", "mov_text", "webvtt", "text", "subviewer", "subviewer1", "microdvd", "sami", "realtext", "stl", "jacosub", "mpl2", "pjs", "vplayer",
-]);
-
 /** Where the i-th converted subtitle track goes, under the attempt's HLS root. */
 export const subtitleDir = (i: number) => `subs_${i + 1}`;
 

@@ -12,6 +12,7 @@ import { bcp47, playlistStats, renditionNames, videoMaster } from "../outputs/ma
 import { subtitleArgs, subtitleDir, subtitlePlaylist, withTimestampMap } from "../outputs/subtitles.ts";
 import { planVideo, type VideoPlan } from "../plan.ts";
 import type { MediaInfo } from "../probe.ts";
+import { videoStartArgs } from "../probe/args.ts";
 import { progressParser } from "../progress.ts";
 import { planStoryboard, storyboardSheetArgs, storyboardVtt } from "../storyboard.ts";
 import { makeThumbnail } from "../thumbnail.ts";
@@ -119,7 +120,7 @@ async function convertSubtitles(a: {
   let ticks = 0;
   if (text.length) {
     const first = (await readFile(join(a.firstSegment, "index.m3u8"), "utf8")).split("\n").find((l) => l && !l.startsWith("#"))!;
-    const { stdout } = await runTool("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=start_time", "-of", "csv=p=0", join(a.firstSegment, first)], a.opts);
+    const { stdout } = await runTool("ffprobe", videoStartArgs(join(a.firstSegment, first)), a.opts);
     // The segments' clock at the video's first frame, less where that frame sits on the cues' clock.
     // ffprobe prints the stream once per program and once on its own: the first number will do.
     const start = Number(stdout.split("\n").map((l) => l.trim()).find((l) => /^-?[\d.]+$/.test(l)) ?? "1.4");
