@@ -6,7 +6,7 @@ import type { AppEnv } from "./http/types.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { mediaRoutes } from "./routes/media.ts";
 import { playRoutes } from "./routes/play.ts";
-import { webhookRoutes } from "./routes/webhook.ts";
+import { callbackRoutes } from "./routes/callbacks.ts";
 import { Scalar } from "@scalar/hono-api-reference";
 import { openApiDocument } from "./openapi/document.ts";
 
@@ -28,7 +28,7 @@ export function createApp() {
   // The reference page (Scalar); its script comes from Scalar's CDN, the document from here.
   app.get("/api/docs", Scalar({ url: "/api/openapi.json", pageTitle: "Media transcoder API" }));
   app.route("/api/media", mediaRoutes);
-  app.route("/api/transcoding/webhook", webhookRoutes);
+  app.route("/api/transcoding/webhook", callbackRoutes);
   app.route("/api/admin", adminRoutes);
   app.route("/play", playRoutes);
   app.onError(onError);

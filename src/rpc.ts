@@ -7,7 +7,8 @@ import type { StatusView } from "./objects/status-view.ts";
 import { configFrom } from "./config.ts";
 import type { ListQuery } from "./db/list-media.ts";
 import { parseBody, parseQuery } from "./http/validate.ts";
-import { listQuery, mediaPage, playbackGrant, playbackTokenBody } from "./routes/media.ts";
+import { listQuery, mediaPage } from "./http/media-page.ts";
+import { playbackGrant, playbackTokenBody } from "./http/playback-grant.ts";
 
 const uuid = z.uuid();
 

@@ -2,12 +2,14 @@ import { OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import { z } from "zod";
 import { callbackPayload } from "../contract/index.ts";
 import { redeliverBody } from "../routes/admin.ts";
-import { listQuery, partsBody, playbackTokenBody, registerBody } from "../routes/media.ts";
+import { listQuery } from "../http/media-page.ts";
+import { playbackTokenBody } from "../http/playback-grant.ts";
+import { partsBody, registerBody } from "../routes/media.ts";
 import { callbackAnswer, deliveryLog, errorEnvelope, mediaPage, mediaStatus, partUrls, playbackToken, registered, uploadInfo } from "./schemas.ts";
 
 /**
  * Every route the Worker serves, described with the schemas it validates with (request bodies
- * and queries come from src/routes/) and the shapes it answers (./schemas.ts). The document at
+ * and queries come from src/routes/ and src/http/) and the shapes it answers (./schemas.ts). The document at
  * /api/openapi.json is generated from this table; a test checks that the app serves nothing the
  * table lacks.
  */

@@ -3,6 +3,7 @@ import { withDb, type Db } from "../db/client.ts";
 import { S3ObjectStore } from "../clients/object-store.ts";
 import { authenticate } from "../http/auth.ts";
 import { AppError } from "../http/errors.ts";
+import { filePath, namedFiles } from "../http/item-files.ts";
 import { passBytesHeaders, storedOrThrow } from "../http/stored-file.ts";
 import type { AppEnv } from "../http/types.ts";
 import { parseMediaId } from "../http/validate.ts";
@@ -29,19 +30,6 @@ function hlsRoot(row: FileKeys, mediaId: string): string | null {
 
 const fileKeys = new FileKeyCache();
 export const redeliverBody = z.object({ subscriber: z.url().optional() });
-
-/** The decoded path under `files/`: 400 for a malformed escape, a dot segment, an empty segment or a control byte. */
-export function filePath(encoded: string): string {
-  let rest: string;
-  try {
-    rest = decodeURIComponent(encoded);
-  } catch {
-    throw new AppError(400, "INVALID_PATH", "The file path has a malformed %-escape");
-  }
-  const bad = !rest || /[\u0000-\u001f\u007f\\]/.test(rest) || rest.split("/").some((p) => p === ".." || p === "." || p === "");
-  if (bad) throw new AppError(400, "INVALID_PATH", "Bad file path");
-  return rest;
-}
 
 /** Read-only admin API behind the dashboard; every figure comes from `media_items`. */
 export const adminRoutes = new Hono<AppEnv>()
@@ -89,14 +77,7 @@ export const adminRoutes = new Hono<AppEnv>()
     const row = await fileKeys.get(id, () => read(config, (db) => item(db, id)));
     if (!row) throw new AppError(404, "NOT_FOUND", "No such media item");
     const rest = filePath(c.req.path.slice(c.req.path.indexOf("/files/") + "/files/".length));
-    // A Map, not an object: a name such as `constructor` must not find a prototype member.
-    const named = new Map<string, string | null>([
-      ["thumbnail", row.thumbnailKey],
-      ["waveform", row.waveformKey],
-      ["waveform-image", row.waveformImageKey],
-      ["storyboard", row.storyboardKey],
-      ["storyboard-vtt", row.storyboardVttKey],
-    ]);
+    const named = namedFiles(row, "admin");
     let key: string | null;
     if (named.has(rest)) key = named.get(rest) ?? null;
     else {

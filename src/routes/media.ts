@@ -8,11 +8,10 @@ import type { AppEnv } from "../http/types.ts";
 import { parseJson, parseMediaId, parseQuery } from "../http/validate.ts";
 import { statusOrThrow, uploadOrThrow } from "../http/command-answer.ts";
 import { creatorObject, mediaObject, readStatus, sendCommand } from "../objects/stubs.ts";
-import type { Actor, Admission } from "../machine/index.ts";
+import type { Admission } from "../machine/index.ts";
 import { mediaItems } from "../../schema/index.ts";
-import { decodeCursor, listMedia } from "../db/list-media.ts";
-import { mintPlaybackToken } from "../http/playback-token.ts";
-import { configFrom, type Config } from "../config.ts";
+import { listQuery, mediaPage } from "../http/media-page.ts";
+import { playbackGrant, playbackTokenBody } from "../http/playback-grant.ts";
 
 const MAX_ORIGINAL_BYTES = 20 * 1024 ** 3;
 /** Part URLs are asked for in batches of at most this many. */
@@ -40,50 +39,6 @@ export const registerBody = z
 export function safeFilename(name: string): string {
   const cleaned = name.normalize("NFKC").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "");
   return (cleaned || "original").slice(-200);
-}
-
-const MAX_PLAYBACK_SECONDS = 7 * 86_400;
-export const playbackTokenBody = z.object({
-  /** The token's life; an hour unless told (a minute to a week). */
-  expiresInSeconds: z.number().int().min(60).max(MAX_PLAYBACK_SECONDS).default(3600),
-  /** Who will watch (the Access Service's id for them): carried in the token, for its logs. */
-  viewerId: z.string().min(1).max(128).regex(/^[\w.@:-]+$/).optional(),
-}).meta({ example: { expiresInSeconds: 3600, viewerId: "viewer-7f3a" } });
-
-export const listQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().max(200).optional(),
-  status: z.enum(["uploading", "uploaded", "transcoding", "ready", "failed"]).optional(),
-  mediaType: z.enum(["video", "audio"]).optional(),
-  /** An administrator may narrow the list to one creator. */
-  creatorId: z.uuid().optional(),
-});
-
-/** One page of the list for this creator (null: everyone's), as the route and the RPC method answer it. */
-export function mediaPage(config: Config, creatorId: string | null, q: z.infer<typeof listQuery>) {
-  const cursor = q.cursor === undefined ? null : decodeCursor(q.cursor);
-  if (q.cursor !== undefined && !cursor) throw new AppError(400, "INVALID_QUERY", "cursor is not one this API gave out");
-  return withDb(config, (db) => listMedia(db, { creatorId, status: q.status, mediaType: q.mediaType, limit: q.limit, cursor }));
-}
-
-/** A playback token and its URLs for an item the caller may read (the route's and the RPC method's answer). */
-export async function playbackGrant(env: Env, actor: Actor, mediaId: string, body: z.infer<typeof playbackTokenBody>, origin: string) {
-  const status = statusOrThrow(await readStatus(env, mediaId, actor));
-  const { token, expiresAt } = await mintPlaybackToken(configFrom(env), mediaId, body.expiresInSeconds, body.viewerId ?? null);
-  const base = `${origin}/play/${token}`;
-  return {
-    mediaId,
-    status: status.status,
-    token,
-    expiresAt,
-    urls: {
-      hls: `${base}/master.m3u8`,
-      preview: status.mediaType === "video" ? `${base}/preview/preview.m3u8` : null,
-      thumbnail: `${base}/thumbnail.jpg`,
-      storyboard: status.mediaType === "video" ? `${base}/storyboard.vtt` : null,
-      waveform: status.mediaType === "audio" ? `${base}/waveform.json` : null,
-    },
-  };
 }
 
 export const mediaRoutes = new Hono<AppEnv>()

@@ -6,7 +6,7 @@ import { playbackSecret, verifyPlaybackToken } from "../http/playback-token.ts";
 import type { AppEnv } from "../http/types.ts";
 import { mediaObject } from "../objects/stubs.ts";
 import type { PlaybackFiles } from "../objects/playback-files.ts";
-import { filePath } from "./admin.ts";
+import { filePath, namedFiles } from "../http/item-files.ts";
 import { rewritePlaylist } from "./playlist-rewrite.ts";
 
 const TYPES: Record<string, string> = {
@@ -39,7 +39,8 @@ export const playRoutes = new Hono<AppEnv>().get("/:token/*", async (c) => {
   const rest = filePath(c.req.path.slice(prefix.length));
   const files = (await mediaObject(c.env, grant.mediaId).playback(grant.mediaId)) as PlaybackFiles | null;
   if (!files) throw new AppError(404, "NOT_FOUND", "No such media item, or it is not ready");
-  const key = rest in files.named ? files.named[rest as keyof PlaybackFiles["named"]] : `${files.hlsRoot}/${rest}`;
+  const named = namedFiles(files.keys, "play");
+  const key = named.has(rest) ? named.get(rest) : `${files.hlsRoot}/${rest}`;
   if (!key) throw new AppError(404, "NOT_FOUND", "This item has no such file");
 
   const ext = rest.slice(rest.lastIndexOf(".") + 1).toLowerCase();

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MAX_CALLBACK_BYTES } from "../../src/routes/webhook.ts";
+import { MAX_CALLBACK_BYTES } from "../../src/routes/callbacks.ts";
 import { signPayload } from "../../src/contract/index.ts";
 import { adminToken, api, fakeRunpod, payloadFor, rowWhen, sendCallback, uuid, videoOutput, statusOf, transcodingItem, type FakeRunpod } from "./helpers.ts";
 

@@ -74,7 +74,7 @@ const tooLarge = () => new AppError(413, "PAYLOAD_TOO_LARGE", `A callback body m
  * Signed callbacks from the GPU worker (design.md §3). A 2xx means the event is durably stored
  * in the item's object (or needed no storing: stale, duplicate, unknown item).
  */
-export const webhookRoutes = new Hono<AppEnv>().post("/", async (c) => {
+export const callbackRoutes = new Hono<AppEnv>().post("/", async (c) => {
   const raw = await readLimited(c.req.raw, MAX_CALLBACK_BYTES);
   const verdict = await verifySignature(c.get("config").webhookSecrets, c.req.header(SIGNATURE_HEADER), raw);
   if (!verdict.ok) {
