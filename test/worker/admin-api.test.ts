@@ -1,13 +1,9 @@
 import { env, SELF } from "cloudflare:test";
 import { AwsClient } from "aws4fetch";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { adminToken, api, fakeRunpod, payloadFor, rowWhen, sendCallback, tokenFor, uploadedItem, uuid, videoOutput, type FakeRunpod } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { adminToken, api, useFakeRunpod, payloadFor, rowWhen, sendCallback, tokenFor, uploadedItem, uuid, videoOutput } from "./helpers.ts";
 
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(() => runpod.restore());
+const runpod = useFakeRunpod();
 
 /** Writes an object straight into the media bucket, as the GPU worker would. */
 async function putMedia(key: string, body: string) {

@@ -1,11 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { adminToken, api, fakeRunpod, passDeadline, payloadFor, rowWhen, sendCallback, storedRecord, videoOutput, statusOf, transcodingItem, type FakeRunpod } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { adminToken, api, useFakeRunpod, passDeadline, payloadFor, rowWhen, sendCallback, storedRecord, videoOutput, statusOf, transcodingItem, type FakeRunpod } from "./helpers.ts";
 
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(() => runpod.restore());
+const runpod = useFakeRunpod();
 
 
 describe("cancel", () => {

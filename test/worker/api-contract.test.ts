@@ -1,13 +1,9 @@
 import { env, SELF } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TranscoderRpc } from "../../src/rpc.ts";
-import { api, fakeRunpod, payloadFor, sendCallback, tokenFor, uploadedItem, uuid, type FakeRunpod } from "./helpers.ts";
+import { api, useFakeRunpod, payloadFor, sendCallback, tokenFor, uploadedItem, uuid } from "./helpers.ts";
 
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(() => runpod.restore());
+const runpod = useFakeRunpod();
 
 describe("errors share one envelope with a request id", () => {
   it("400 for an id that is not a uuid", async () => {

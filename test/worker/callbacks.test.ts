@@ -1,13 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MAX_CALLBACK_BYTES } from "../../src/routes/callbacks.ts";
 import { signPayload } from "../../src/contract/index.ts";
-import { adminToken, api, fakeRunpod, payloadFor, rowWhen, sendCallback, uuid, videoOutput, statusOf, transcodingItem, type FakeRunpod } from "./helpers.ts";
+import { adminToken, api, useFakeRunpod, payloadFor, rowWhen, sendCallback, uuid, videoOutput, statusOf, transcodingItem } from "./helpers.ts";
 
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(() => runpod.restore());
+const runpod = useFakeRunpod();
 
 
 describe("callback authenticity", () => {

@@ -1,13 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { uploadAll } from "../../dev/multipart-client.ts";
-import { adminToken, api, apiAs, fakeRunpod, SMALL_MP4, payloadFor, rowWhen, sendCallback, tokenFor, uuid, videoOutput, type FakeRunpod } from "./helpers.ts";
+import { adminToken, api, apiAs, useFakeRunpod, SMALL_MP4, payloadFor, rowWhen, sendCallback, tokenFor, uuid, videoOutput } from "./helpers.ts";
 
 // vitest.config.ts: LIMIT_JOBS_IN_FLIGHT 2, LIMIT_JOBS_PER_DAY 4, LIMIT_UPLOAD_BYTES_PER_DAY 10 MB (the upload tests send a 1 MB file).
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(() => runpod.restore());
+const runpod = useFakeRunpod();
 
 /** One creator's uploaded items (11 bytes each, as helpers.uploadedItem), created through the API. */
 async function creatorWith(n: number) {

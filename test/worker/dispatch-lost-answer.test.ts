@@ -1,11 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { api, fakeRunpod, passDeadline, payloadFor, rowWhen, sendCallback, statusOf, uploadedItem, uuid, videoOutput, type FakeRunpod } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { api, useFakeRunpod, passDeadline, payloadFor, rowWhen, sendCallback, statusOf, uploadedItem, uuid, videoOutput } from "./helpers.ts";
 
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(() => runpod.restore());
+const runpod = useFakeRunpod();
 
 describe("a lost answer from RunPod's /run never costs a second job", () => {
   it("the item keeps its attempt; a second trigger is refused; the job's first callback brings its id and it completes", async () => {

@@ -1,19 +1,13 @@
 import { abortAllDurableObjects, env, runDurableObjectAlarm } from "cloudflare:test";
 import { eq, sql } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { configFrom } from "../../src/config.ts";
 import { withDb } from "../../src/db/client.ts";
 import { mediaItems } from "../../schema/index.ts";
-import { api, fakeRunpod, payloadFor, pendingProjection, row, rowWhen, sendCallback, setDatabase, storedRecord, stub, uploadedItem, uuid, videoOutput, type FakeRunpod } from "./helpers.ts";
+import { api, useFakeRunpod, payloadFor, pendingProjection, row, rowWhen, sendCallback, setDatabase, storedRecord, stub, uploadedItem, uuid, videoOutput } from "./helpers.ts";
 
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(async () => {
-  runpod.restore();
-  await setDatabase(true);
-});
+const runpod = useFakeRunpod();
+afterEach(() => setDatabase(true));
 
 describe("durability", () => {
   it("an object evicted mid-lifecycle is restored from storage and carries on", async () => {

@@ -1,11 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { fakeRunpod, payloadFor, sendCallback, statusOf, transcodingItem, uuid, videoOutput, type FakeRunpod } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { useFakeRunpod, payloadFor, sendCallback, statusOf, transcodingItem, uuid, videoOutput } from "./helpers.ts";
 
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(() => runpod.restore());
+const runpod = useFakeRunpod();
 
 describe("a completed callback naming keys that are not this item's and attempt's", () => {
   it("is refused (INVALID_OUTPUT), stores nothing, and the item still takes its real completion", async () => {

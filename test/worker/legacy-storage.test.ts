@@ -1,14 +1,10 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PROJECTION_KEY } from "../../src/objects/projection-outbox.ts";
 import type { LifecycleRecord } from "../../src/objects/record.ts";
-import { api, eventually, fakeRunpod, payloadFor, pendingProjection, row, sendCallback, storedRecord, stub, transcodingItem, type FakeRunpod } from "./helpers.ts";
+import { api, eventually, useFakeRunpod, payloadFor, pendingProjection, row, sendCallback, storedRecord, stub, transcodingItem } from "./helpers.ts";
 
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(() => runpod.restore());
+const runpod = useFakeRunpod();
 
 const fail = (job: { jobId: string; input: any }) => sendCallback(payloadFor(job, { status: "failed", error: { code: "ENCODE_FAILED", message: "x", retriable: true } }));
 

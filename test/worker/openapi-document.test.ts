@@ -1,16 +1,12 @@
 import { SELF } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { createApp } from "../../src/app.ts";
 import { ROUTES } from "../../src/openapi/document.ts";
 import { mediaPage, mediaStatus, playbackToken, registered, uploadInfo, deliveryLog } from "../../src/openapi/schemas.ts";
-import { adminToken, api, fakeRunpod, readyItem, registered as register, tokenFor, uuid, type FakeRunpod } from "./helpers.ts";
+import { adminToken, api, useFakeRunpod, readyItem, registered as register, tokenFor, uuid } from "./helpers.ts";
 
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(() => runpod.restore());
+const runpod = useFakeRunpod();
 
 /** Hono's `/api/media/:id/files/*` as OpenAPI writes it. */
 const openApiPath = (p: string) => p.replace(/:(\w+)/g, "{$1}").replace(/\/\*$/, "/{path}");

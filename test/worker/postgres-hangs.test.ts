@@ -2,17 +2,11 @@ import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { configFrom } from "../../src/config.ts";
 import { withDb } from "../../src/db/client.ts";
 import { mediaItems } from "../../schema/index.ts";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { api, fakeRunpod, payloadFor, pendingProjection, row, rowWhen, sendCallback, setDatabase, storedRecord, stub, tokenFor, uploadedItem, uuid, videoOutput, type FakeRunpod } from "./helpers.ts";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { api, useFakeRunpod, payloadFor, pendingProjection, row, rowWhen, sendCallback, setDatabase, storedRecord, stub, tokenFor, uploadedItem, uuid, videoOutput } from "./helpers.ts";
 
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(async () => {
-  runpod.restore();
-  await setDatabase(true);
-});
+const runpod = useFakeRunpod();
+afterEach(() => setDatabase(true));
 
 const readPending = pendingProjection;
 

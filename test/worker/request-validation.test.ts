@@ -1,12 +1,8 @@
 import { SELF } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { adminToken, api, fakeRunpod, payloadFor, rowWhen, sendCallback, tokenFor, uploadedItem, uuid, videoOutput, type FakeRunpod } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { adminToken, api, useFakeRunpod, payloadFor, rowWhen, sendCallback, tokenFor, uploadedItem, uuid, videoOutput } from "./helpers.ts";
 
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(() => runpod.restore());
+const runpod = useFakeRunpod();
 
 const register = async (body: Record<string, unknown>) =>
   api("POST", "/api/media", { token: await tokenFor(uuid()), body: { mediaType: "video", filename: "a.mp4", size: 10, contentType: "video/mp4", ...body } });

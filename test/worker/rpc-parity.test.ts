@@ -1,13 +1,9 @@
 import { env, SELF } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TranscoderRpc } from "../../src/rpc.ts";
-import { api, fakeRunpod, readyItem, uploadedItem, uuid, type FakeRunpod } from "./helpers.ts";
+import { api, useFakeRunpod, readyItem, uploadedItem, uuid } from "./helpers.ts";
 
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(() => runpod.restore());
+const runpod = useFakeRunpod();
 
 const service = () => new TranscoderRpc({ waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext, env);
 

@@ -1,16 +1,12 @@
 import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { configFrom } from "../../src/config.ts";
 import { withDb } from "../../src/db/client.ts";
 import { mediaItems } from "../../schema/index.ts";
-import { adminToken, api, fakeRunpod, payloadFor, row, rowWhen, sendCallback, storedRecord, transcodingItem, uploadedItem, uuid, videoOutput, type FakeRunpod } from "./helpers.ts";
+import { adminToken, api, useFakeRunpod, payloadFor, row, rowWhen, sendCallback, storedRecord, transcodingItem, uploadedItem, uuid, videoOutput } from "./helpers.ts";
 
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(() => runpod.restore());
+const runpod = useFakeRunpod();
 
 /** What the upload service does to delete an item: it sets deletedAt on the row. */
 const softDelete = (id: string) => withDb(configFrom(env), (db) => db.update(mediaItems).set({ deletedAt: new Date() }).where(eq(mediaItems.id, id)));

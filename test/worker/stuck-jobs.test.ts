@@ -1,12 +1,8 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { fakeRunpod, passDeadline, payloadFor, sendCallback, statusOf, storedRecord, stub, transcodingItem, type FakeRunpod } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { useFakeRunpod, passDeadline, payloadFor, sendCallback, statusOf, storedRecord, stub, transcodingItem } from "./helpers.ts";
 
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(() => runpod.restore());
+const runpod = useFakeRunpod();
 
 const STALL_MS = 600_000; // STALL_WINDOW_SECONDS in wrangler.toml
 

@@ -1,13 +1,9 @@
 import { env } from "cloudflare:test";
 import { AwsClient } from "aws4fetch";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { api, fakeRunpod, row, rowWhen, tokenFor, uploadedItem, uuid, type FakeRunpod } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { api, useFakeRunpod, row, rowWhen, tokenFor, uploadedItem, uuid } from "./helpers.ts";
 
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(() => runpod.restore());
+const runpod = useFakeRunpod();
 
 describe("trigger guards", () => {
   it("refuses an item that is not uploaded yet (409) and one already transcoding", async () => {

@@ -1,11 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { api, audioOutput, fakeRunpod, payloadFor, rowWhen, sendCallback, uploadedItem, uuid, videoOutput, type FakeRunpod } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { api, audioOutput, useFakeRunpod, payloadFor, rowWhen, sendCallback, uploadedItem, uuid, videoOutput, type FakeRunpod } from "./helpers.ts";
 
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(() => runpod.restore());
+const runpod = useFakeRunpod();
 
 describe.each(["video", "audio"] as const)("%s lifecycle (design.md §4)", (mediaType) => {
   const outputFor = mediaType === "video" ? videoOutput : audioOutput;

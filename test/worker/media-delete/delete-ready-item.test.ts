@@ -1,11 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { api, fakeRunpod, hooksWhen, objectExists, payloadFor, readyItem, row, rowWhen, sendCallback, tokenFor, uuid, writeOutputs, type FakeRunpod } from "../helpers.ts";
+import { describe, expect, it } from "vitest";
+import { api, pendingProjection, storedRecord, stub, useFakeRunpod, hooksWhen, objectExists, payloadFor, readyItem, row, rowWhen, sendCallback, tokenFor, uuid, writeOutputs } from "../helpers.ts";
+import { runDurableObjectAlarm } from "cloudflare:test";
 
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(() => runpod.restore());
+const runpod = useFakeRunpod();
 
 describe("DELETE /api/media/:id", () => {
   it("removes the original and every output from both buckets, sets deletedAt and the mezzanine deleted, and tells the platform", async () => {
@@ -29,6 +26,7 @@ describe("DELETE /api/media/:id", () => {
   it("afterwards every route answers 404; a late callback is acknowledged and the row is never written again", async () => {
     const { item, job } = await readyItem(runpod);
     expect((await api("DELETE", `/api/media/${item.id}`, { token: item.token })).status).toBe(204);
+    const deletedVersion = (await storedRecord(item.id)).version;
     const before = await row(item.id);
     for (const [method, path] of [
       ["GET", `/api/media/${item.id}/transcoding-status`],
@@ -41,7 +39,11 @@ describe("DELETE /api/media/:id", () => {
       expect([method, path, answer.status, answer.body.error.code]).toEqual([method, path, 404, "NOT_FOUND"]);
     }
     expect((await sendCallback(payloadFor(job, { status: "progress", phase: "encoding", percent: 99 }))).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 300));
+    // The callback was answered after the object judged it: it made no transition and owes nothing,
+    // and what the deletion still owes is sent (the alarm waits for a flush in flight).
+    expect(await storedRecord(item.id)).toMatchObject({ value: "deleted", version: deletedVersion });
+    expect(await pendingProjection(item.id)).toBeUndefined();
+    await runDurableObjectAlarm(stub(item.id));
     expect(await row(item.id)).toEqual(before);
   });
 

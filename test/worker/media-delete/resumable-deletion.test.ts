@@ -1,16 +1,12 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { itemPrefixes } from "../../../src/contract/index.ts";
 import { emptyOutbox, enqueue, type OutboxState } from "../../../src/objects/outbox.ts";
 import { PURGE_KEY, type PurgeTask } from "../../../src/objects/purge-outbox.ts";
 import type { LifecycleRecord } from "../../../src/objects/record.ts";
-import { fakeRunpod, objectExists, readyItem, stub, writeOutputs, type FakeRunpod } from "../helpers.ts";
+import { useFakeRunpod, objectExists, readyItem, stub, writeOutputs } from "../helpers.ts";
 
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(() => runpod.restore());
+const runpod = useFakeRunpod();
 
 describe("a deletion that was interrupted", () => {
   it("is finished by the alarm from what the object persisted (a tree of 60 files, half a bucket's work left)", async () => {

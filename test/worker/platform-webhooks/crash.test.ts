@@ -1,12 +1,8 @@
 import { abortAllDurableObjects } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { fakeRunpod, hooksWhen, readyItem, receivedHooks, setSubscriber, uuid, type FakeRunpod } from "../helpers.ts";
+import { describe, expect, it } from "vitest";
+import { useFakeRunpod, hooksWhen, readyItem, receivedHooks, setSubscriber, uuid } from "../helpers.ts";
 
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(() => runpod.restore());
+const runpod = useFakeRunpod();
 
 describe("outbound webhooks: the object crashes with messages owed", () => {
   it("loses none: they were persisted with the transitions, and the alarm of the restarted object sends them in order", async () => {

@@ -1,11 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { fakeRunpod, hooksWhen, payloadFor, readyItem, sendCallback, transcodingItem, type FakeRunpod } from "../helpers.ts";
+import { describe, expect, it } from "vitest";
+import { useFakeRunpod, hooksWhen, payloadFor, readyItem, sendCallback, transcodingItem } from "../helpers.ts";
 
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(() => runpod.restore());
+const runpod = useFakeRunpod();
 
 describe("outbound webhooks: delivery", () => {
   it("every state change reaches each subscriber once, signed (verified by the standardwebhooks library), in order", async () => {

@@ -1,11 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { adminToken, api, eventually, fakeRunpod, hooksWhen, readyItem, receivedHooks, setSubscriber, uuid, type FakeRunpod } from "../helpers.ts";
+import { describe, expect, it } from "vitest";
+import { adminToken, api, eventually, useFakeRunpod, hooksWhen, readyItem, receivedHooks, setSubscriber, uuid } from "../helpers.ts";
 
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(() => runpod.restore());
+const runpod = useFakeRunpod();
 
 describe("outbound webhooks: at least once", () => {
   it("a lost acknowledgement means a second delivery with the same webhook-id and body", async () => {

@@ -1,14 +1,10 @@
 import { SELF, env } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { signPlaybackToken } from "../../../src/http/playback-token.ts";
-import { api, fakeRunpod, tokenFor, transcodingItem, uuid, type FakeRunpod } from "../helpers.ts";
+import { api, useFakeRunpod, tokenFor, transcodingItem, uuid } from "../helpers.ts";
 import { playableItem } from "./support.ts";
 
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(() => runpod.restore());
+const runpod = useFakeRunpod();
 
 const status = async (path: string) => {
   const res = await SELF.fetch(`http://control.test${path}`);

@@ -1,13 +1,9 @@
 import { SELF } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { api, fakeRunpod, type FakeRunpod } from "../helpers.ts";
+import { describe, expect, it } from "vitest";
+import { api, useFakeRunpod } from "../helpers.ts";
 import { playableItem } from "./support.ts";
 
-let runpod: FakeRunpod;
-beforeEach(() => {
-  runpod = fakeRunpod();
-});
-afterEach(() => runpod.restore());
+const runpod = useFakeRunpod();
 
 const get = (path: string, headers: Record<string, string> = {}) => SELF.fetch(`http://control.test${path}`, { headers });
 
