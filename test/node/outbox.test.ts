@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { enqueue, Outbox, outboxDueAt, type Delivery, type Entry, type OutboxState } from "../../src/objects/outbox.ts";
+import { enqueue, Outbox, outboxDueAt, type Entry, type OutboxState, type Sent } from "../../src/objects/outbox.ts";
 
 /** An outbox over a plain variable, sending through `answer` (what the receiver of each lane says). */
-function harness(answer: (e: Entry<string>) => Delivery | Promise<Delivery>, policy = { baseMs: 1000, maxMs: 8000, giveUpAfterMs: null as number | null }) {
+function harness(answer: (e: Entry<string>) => Sent | Promise<Sent>, policy = { baseMs: 1000, maxMs: 8000, giveUpAfterMs: null as number | null }) {
   let state: OutboxState<string> | undefined;
   const sent: string[] = [];
   const outbox = new Outbox<string>(
@@ -70,5 +70,15 @@ describe("the outbox mechanism", () => {
     s = enqueue(s, [{ id: "2", lane: "l", payload: "progress 20", nextAt: 0 }], 0, (q) => q.payload.startsWith("progress"));
     s = enqueue(s, [{ id: "3", lane: "m", payload: "progress 30", nextAt: 0 }], 0, (q) => q.payload.startsWith("progress"));
     expect(s.entries.map((e) => e.id)).toEqual(["2", "3"]);
+  });
+
+  it("a send's follow-up event is answered by the flush that made it, once, after the entry is settled", async () => {
+    const h = harness((e) => (e.payload === "row gone" ? { ok: true, followUp: { type: "DELETED", at: 1 } } : { ok: true }));
+    h.add("postgres", "v1", "row gone");
+    const [first, joined] = await Promise.all([h.outbox.flush(), h.outbox.flush()]);
+    expect(first).toEqual([{ type: "DELETED", at: 1 }]);
+    expect(joined).toEqual([]);
+    expect(h.state()!.entries).toEqual([]);
+    expect(await h.outbox.flush()).toEqual([]);
   });
 });

@@ -5,6 +5,8 @@ import type { JobInput } from "../../../src/contract/index.ts";
 export interface FakeRunpod {
   runs: { input: JobInput; policy: unknown; auth: string | null }[];
   cancels: string[];
+  /** Every other request the Worker and its objects sent (storage, Postgres' HTTP, subscribers), in order. */
+  outbound: { method: string; url: string }[];
   /** What /run does next: answer, fail with 500, never answer, or take the job and then never answer. */
   mode: "ok" | "500" | "hang" | "accept-then-hang";
   /** What /status answers per job id. */
@@ -18,6 +20,7 @@ export function fakeRunpod(): FakeRunpod {
   const fake: FakeRunpod = {
     runs: [],
     cancels: [],
+    outbound: [],
     mode: "ok",
     statuses: new Map(),
     lastJob() {
@@ -30,7 +33,10 @@ export function fakeRunpod(): FakeRunpod {
   const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
     // Look at the URL first: building a Request from another one would use up its body.
     const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
-    if (url.host !== "runpod.test") return realFetch(input, init);
+    if (url.host !== "runpod.test") {
+      fake.outbound.push({ method: init?.method ?? (input instanceof Request ? input.method : "GET"), url: url.href });
+      return realFetch(input, init);
+    }
     const req = new Request(input, init);
     const path = url.pathname.replace("/v2/endpoint-test", "");
     if (path === "/run") {
