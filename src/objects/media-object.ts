@@ -51,12 +51,12 @@ export class MediaObject extends DurableObject<Env> {
 
   async command(mediaId: string, command: Command): Promise<CommandResult> {
     return this.withRecord(mediaId, async (loaded) => {
+      // The pure machine judges the draft first: facts (an upload completed, a job slot taken)
+      // are gathered only for an event it would accept. A person's command also looks at the
+      // row's soft delete, beside that, so the read costs no time of its own.
+      const { draft, gather } = draftFor(loaded, command, this.w.facts);
       let rec: LifecycleRecord, event: LifecycleEvent;
       try {
-        // The pure machine judges the draft first: facts (an upload completed, a job slot taken)
-        // are gathered only for an event it would accept. A person's command also looks at the
-        // row's soft delete, beside that, so the read costs no time of its own.
-        const { draft, gather } = draftFor(loaded, command, this.w.facts);
         [rec, event] = await Promise.all([
           command.type === "CALLBACK" ? loaded : this.noticeSoftDelete(loaded),
           gather && decide(loaded, draft).outcome.kind !== "refused" ? gather() : draft,
@@ -66,7 +66,7 @@ export class MediaObject extends DurableObject<Env> {
         throw error;
       }
       // Deleted while its facts were gathered: a slot taken for it goes back.
-      const held = heldSlot(event);
+      const held = event !== draft ? heldSlot(event) : null;
       if (rec.value === "deleted") {
         if (held) await releaseSlot(this.w.deps, rec, held, true);
         return { outcome: "unknown" };
@@ -156,13 +156,14 @@ export class MediaObject extends DurableObject<Env> {
 
     const t: Transition = { prev: rec, next: { ...next, version: rec.version + 1 }, event, at: Date.now() };
     // The record and every message it owes change in one write, before anyone is answered.
-    let filled: Outbox<unknown>[] = [];
-    await this.w.store.update((now) => {
-      const owed = fillOutboxes(this.w.outboxes, now, t);
-      filled = owed.filled;
-      return { lifecycle: t.next, ...owed.change };
+    let owes: ReturnType<typeof fillOutboxes> | null = null;
+    await this.w.store.update((stored) => {
+      owes = fillOutboxes(this.w.outboxes, stored, t);
+      return { lifecycle: t.next, ...owes.change };
     });
+    const { filled, now, afterEvent } = owes!;
     await this.armAlarm();
+    if (now.length) this.ctx.waitUntil(this.deliver(now));
     if (outcome.kind === "applied") log("info", "transition", { ...idsOf(t.next), event: event.type, from: rec.value, to: t.next.value, version: t.next.version });
 
     let current: Applied = { rec: t.next, result: answerOf(outcome, view(t.next)) };
@@ -173,10 +174,8 @@ export class MediaObject extends DurableObject<Env> {
       // A refused dispatch changes nothing the caller asked for: say so instead of "applied".
       current = followUp.type === "DISPATCH_FAILED" && applied.result.outcome === "applied" ? { rec: applied.rec, result: { outcome: "dispatch_failed", message: followUp.message, status: applied.result.status } } : applied;
     }
-    for (const o of filled) {
-      if (o.user.beforeAnswer) await o.flush(o.user.beforeAnswer);
-      if (o.user.sendNow?.(t) ?? true) this.owed.add(o);
-    }
+    for (const o of filled) if (o.user.beforeAnswer) await o.flush(o.user.beforeAnswer);
+    for (const o of afterEvent) this.owed.add(o);
     return current;
   }
 

@@ -119,8 +119,12 @@ export interface OutboxUser<T> {
   triesKept: number;
   /** Pure: the outbox after a transition (null: the key goes; the same state: nothing owed). */
   after(state: OutboxState<T> | undefined, t: Transition): OutboxState<T> | null | undefined;
-  /** Whether what this transition queued is sent as soon as the event is done (default), or left to the alarm. */
-  sendNow?(t: Transition): boolean;
+  /**
+   * When what this transition queued is first tried: `now`, right after the write (off the
+   * answer's path); `after-event` (the default), once the whole event is done, so one send carries
+   * what its follow-ups changed too; or `alarm`, leaving it to the alarm's next wake.
+   */
+  sendWhen?(t: Transition): "now" | "after-event" | "alarm";
   /** Lanes that must have landed before the event's caller is answered (their sends answer no follow-up). */
   beforeAnswer?: string[];
   /** One try of one entry; a throw counts as a failed try. */
@@ -224,16 +228,20 @@ export class Outbox<T> {
   }
 }
 
-/** What one transition puts in each outbox: the stored values that change, and the outboxes they belong to (pure). */
-export function fillOutboxes(outboxes: readonly Outbox<unknown>[], now: Readonly<Record<string, unknown>>, t: Transition) {
+/**
+ * What one transition puts in each outbox (pure): the stored values that change, the outboxes
+ * they belong to, and of those the ones to send right away and the ones to send after the event.
+ */
+export function fillOutboxes(outboxes: readonly Outbox<unknown>[], stored: Readonly<Record<string, unknown>>, t: Transition) {
   const change: Record<string, OutboxState<unknown> | null> = {};
   const filled: Outbox<unknown>[] = [];
   for (const o of outboxes) {
-    const before = now[o.user.key] as OutboxState<unknown> | undefined;
+    const before = stored[o.user.key] as OutboxState<unknown> | undefined;
     const after = o.user.after(before, t);
     if (after === before || after === undefined) continue;
     change[o.user.key] = after;
     filled.push(o);
   }
-  return { change, filled };
+  const when = (o: Outbox<unknown>) => o.user.sendWhen?.(t) ?? "after-event";
+  return { change, filled, now: filled.filter((o) => when(o) === "now"), afterEvent: filled.filter((o) => when(o) === "after-event") };
 }

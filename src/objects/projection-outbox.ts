@@ -48,7 +48,7 @@ export function projectionOutbox(d: { projector: Projector; record(): Promise<Li
     after: (state, t) => projectionAfter(state, t.next, t.event.type === "PROGRESS", t.at),
     // One write per event, carrying the newest state (a dispatch's DISPATCHED included); progress
     // is left to the alarm, which writes it at most once a second.
-    sendNow: (t) => t.event.type !== "PROGRESS",
+    sendWhen: (t) => (t.event.type === "PROGRESS" ? "alarm" : "after-event"),
     send: async (): Promise<Sent> => {
       const rec = await d.record();
       if (!rec || rec.value === "deleted") return { ok: true };

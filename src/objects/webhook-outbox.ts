@@ -70,7 +70,7 @@ export function webhooksAfter(
   return enqueue(state, subscribers.map((s) => ({ id, lane: s.url, payload, nextAt: at + WEBHOOK_GRACE_MS })), at, superseded);
 }
 
-/** The platform's webhooks as an outbox user: one lane per subscriber, sent as soon as the event is done. */
+/** The platform's webhooks as an outbox user: one lane per subscriber, sent right after the transition's write. */
 export function webhookOutbox(config: Pick<Config, "platformWebhooks" | "platformWebhookRetry">): OutboxUser<PlatformEvent> {
   const { platformWebhooks: subscribers, platformWebhookRetry: retry } = config;
   return {
@@ -80,6 +80,8 @@ export function webhookOutbox(config: Pick<Config, "platformWebhooks" | "platfor
     logSize: WEBHOOK_LOG_SIZE,
     triesKept: WEBHOOK_TRIES_KEPT,
     after: (state, t) => webhooksAfter(state, subscribers, t.prev, t.next, t.event, t.at),
+    // Subscribers hear of a transition at once, not after its effects (a dispatch, a cancel).
+    sendWhen: () => "now",
     send: (entry) =>
       timed("webhook.deliver", { mediaId: entry.payload.data.mediaId, messageId: entry.id, type: entry.payload.type }, () => sendWebhook(subscribers, entry, retry.timeoutMs), undefined, { quiet: true }),
   };
