@@ -109,7 +109,8 @@ export async function creatorUsage(db: Db, limit = 10) {
   }));
 }
 
+/** One item's row for the dashboard; a soft-deleted item is gone for admins too (404 on every route). */
 export async function item(db: Db, id: string) {
-  const [row] = await db.select().from(mediaItems).where(eq(mediaItems.id, id)).limit(1);
+  const [row] = await db.select().from(mediaItems).where(and(eq(mediaItems.id, id), isNull(mediaItems.deletedAt))).limit(1);
   return row ?? null;
 }

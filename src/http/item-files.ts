@@ -28,8 +28,12 @@ export function namedFiles(keys: Keys, by: "play" | "admin"): Map<string, string
 /** The URL a viewer's token opens a file at (by its output field). */
 export const playUrl = (base: string, key: ItemFileKey) => `${base}/${ITEM_FILES.find((f) => f.key === key)!.play}`;
 
-/** The decoded path under a file route: 400 for a malformed escape, a dot segment, an empty segment or a control byte. */
+/** No key of ours comes near this; S3 and R2 refuse keys over 1,024 bytes. */
+const MAX_FILE_PATH = 512;
+
+/** The decoded path under a file route: 400 for a malformed escape, a dot segment, an empty segment, a control byte or a path too long to be a file of ours. */
 export function filePath(encoded: string): string {
+  if (encoded.length > MAX_FILE_PATH * 3) throw new AppError(400, "INVALID_PATH", "The file path is too long");
   let rest: string;
   try {
     rest = decodeURIComponent(encoded);
@@ -38,5 +42,6 @@ export function filePath(encoded: string): string {
   }
   const bad = !rest || /[\u0000-\u001f\u007f\\]/.test(rest) || rest.split("/").some((p) => p === ".." || p === "." || p === "");
   if (bad) throw new AppError(400, "INVALID_PATH", "Bad file path");
+  if (new TextEncoder().encode(rest).byteLength > MAX_FILE_PATH) throw new AppError(400, "INVALID_PATH", "The file path is too long");
   return rest;
 }

@@ -32,12 +32,25 @@ export class ItemLoader {
     return rec;
   }
 
+  /** Whether the next request should read the row's soft delete again. */
+  deletionCheckDue(): boolean {
+    return Date.now() - this.notDeletedAt >= this.deletionCheckMs;
+  }
+
+  /** `load`, with `unreachable` for a database that cannot be reached on a first load. */
+  loadOr<U>(mediaId: string, unreachable: U): Promise<LifecycleRecord | null | U> {
+    return this.load(mediaId).catch((error) => {
+      if (error instanceof DatabaseUnavailable) return unreachable;
+      throw error;
+    });
+  }
+
   /**
    * Whether the row now says deleted (or is gone), read at most every `deletionCheckMs`. Postgres
    * down: no, for now; the object answers without it, and the next projection write finds a deletion.
    */
   async rowDeleted(rec: LifecycleRecord): Promise<boolean> {
-    if (Date.now() - this.notDeletedAt < this.deletionCheckMs) return false;
+    if (!this.deletionCheckDue()) return false;
     const deleted = await timed("postgres.deleted", idsOf(rec), () => this.projector.isDeleted(rec.context.mediaId), (d) => ({ deleted: d })).catch((error) => {
       if (error instanceof DatabaseUnavailable) return false;
       throw error;

@@ -1,6 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
 import { ObjectStoreError } from "../clients/object-store.ts";
-import { DatabaseUnavailable } from "../db/client.ts";
 import { log } from "../log.ts";
 import { decide, mayAct, type Actor, type LifecycleEvent } from "../machine/index.ts";
 import { draftFor, heldSlot, timeoutEvent } from "./command-events.ts";
@@ -19,21 +18,19 @@ type Applied = { rec: LifecycleRecord; result: CommandResult };
 const view = (rec: LifecycleRecord) => statusView(rec.value, rec.context, rec.version);
 
 /**
- * One object per media item. It serialises every event, persists the machine's new snapshot
- * with everything it owes (./outbox.ts users, listed in ./wiring.ts) before carrying out any
- * effect, and keeps exactly one alarm (./wake-ups.ts). Reading order: load, transition, persist,
- * run effects, schedule the alarm.
+ * One object per media item. It serialises every event, persists the machine's new snapshot with
+ * everything it owes (./outbox.ts users, listed in ./wiring.ts) before carrying out any effect, and
+ * keeps one alarm (./wake-ups.ts). Reading order: load, transition, persist, run effects, schedule.
  */
 export class MediaObject extends DurableObject<Env> {
   private readonly w: Wiring;
   private queue: Promise<unknown> = Promise.resolve();
   /** Outboxes that the current event filled and that send at once, when the event is done. */
   private owed = new Set<Outbox<unknown>>();
-  private readonly clock: AlarmClock;
+  private readonly clock = new AlarmClock(this.ctx.storage);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.clock = new AlarmClock(ctx.storage);
     this.w = wire(ctx, env, () => this.armAlarm());
   }
 
@@ -101,33 +98,38 @@ export class MediaObject extends DurableObject<Env> {
     return this.withRecord<UploadAnswer>(mediaId, (rec) => this.w.uploads.ask(rec, actor, ask));
   }
 
-  /** The files a viewer may fetch, for a ready item only; from the stored record alone (no Postgres read per segment). */
+  /** The files a viewer may fetch: a ready item's, from the stored record; the row's soft delete is looked at as for any request. */
   async playback(mediaId: string): Promise<PlaybackFiles | null> {
-    return playbackOf((await this.w.store.read()).lifecycle ?? (await this.serial(() => this.w.loader.load(mediaId)).catch(() => null)));
+    const stored = (await this.w.store.read()).lifecycle;
+    if (stored && !this.w.loader.deletionCheckDue()) return playbackOf(stored);
+    return this.live(mediaId, async (rec) => playbackOf(rec)).catch(() => null);
   }
 
-  /** The item's webhook deliveries (queued, then settled newest first), for the dashboard. */
+  /** The item's webhook deliveries (queued, then settled newest first), for the dashboard; null for an unknown or deleted item. */
   async webhookLog(mediaId: string): Promise<DeliveryLogRow[] | null> {
-    return this.serial(async () => ((await this.w.loader.load(mediaId).catch(() => null)) ? deliveryLog(await this.w.webhooks.read()) : null));
+    return this.live(mediaId, async () => deliveryLog(await this.w.webhooks.read()));
   }
 
   /** Queues a logged message again, same webhook-id, to one subscriber (or each it went to); false if there is no such message. */
   async redeliverWebhook(mediaId: string, messageId: string, subscriber: string | null): Promise<boolean> {
-    return this.serial(async () => {
-      if (!(await this.w.loader.load(mediaId).catch(() => null))) return false;
-      const queued = await this.w.webhooks.change((now) => redeliver(now, messageId, subscriber, Date.now()) ?? now);
-      if (queued) this.owed.add(this.w.webhooks);
-      return queued;
+    const queued = await this.live(mediaId, () => this.w.webhooks.change((now) => redeliver(now, messageId, subscriber, Date.now()) ?? now));
+    if (queued) this.ctx.waitUntil(this.deliver([this.w.webhooks]));
+    return queued ?? false;
+  }
+
+  /** `fn` on an item that is still there once the row's soft delete has been looked at; null for an unknown, deleted or unloadable one. */
+  private async live<T>(mediaId: string, fn: (rec: LifecycleRecord) => Promise<T>): Promise<T | null> {
+    const answer = await this.withRecord(mediaId, async (loaded) => {
+      const rec = await this.noticeSoftDelete(loaded);
+      return rec.value === "deleted" ? { outcome: "gone" as const } : { outcome: "live" as const, value: await fn(rec) };
     });
+    return answer.outcome === "live" ? answer.value : null;
   }
 
   /** One event at a time, on the item's record; an unknown or deleted item, or an unreachable database on first load, says so. */
   private withRecord<R extends { outcome: string } = CommandResult>(mediaId: string, fn: (rec: LifecycleRecord) => Promise<R>): Promise<R | Extract<CommandResult, { outcome: "unknown" | "unavailable" }>> {
     return this.serial(async () => {
-      const rec = await this.w.loader.load(mediaId).catch((error) => {
-        if (error instanceof DatabaseUnavailable) return "unavailable" as const;
-        throw error;
-      });
+      const rec = await this.w.loader.loadOr(mediaId, "unavailable" as const);
       if (rec === "unavailable") return { outcome: "unavailable", message: "The database is unavailable; try again" };
       return rec && rec.value !== "deleted" ? fn(rec) : { outcome: "unknown" };
     });

@@ -161,7 +161,7 @@ export class Outbox<T> {
     return changed;
   }
 
-  /** Tries every lane's head now (and what follows it, while it succeeds); `only` names the lanes to try, alone. */
+  /** Tries every lane's head that is fresh or due (and what follows it, while it succeeds); `only` names the lanes to try, alone. */
   flush(only?: string[]): Promise<LifecycleEvent[]> {
     if (only) return this.drainLanes(only);
     if (this.flushing) {
@@ -192,7 +192,9 @@ export class Outbox<T> {
     const o = this.user;
     for (;;) {
       const head = (await this.store.read())?.entries.find((e) => e.lane === lane);
-      if (!head) return;
+      // A head that failed waits for its backoff, whatever joins the lane: its retries follow the
+      // policy's curve, and the alarm (set for its nextAt) tries it when it is due.
+      if (!head || (head.failures > 0 && head.nextAt > Date.now())) return;
       const started = Date.now();
       let delivery: Sent;
       try {
@@ -203,11 +205,18 @@ export class Outbox<T> {
       if (delivery.followUp) followUps.push(delivery.followUp);
       const attempt: Attempt = { at: started, ms: Date.now() - started, status: delivery.status ?? null, error: delivery.ok ? null : delivery.error };
       let settled = false;
+      let owedAgain = false;
       await this.store.update((now) => {
         const state = now ?? emptyOutbox<T>();
         const entry = state.entries.find((e) => e.id === head.id && e.lane === lane);
         // Superseded while in flight: the newer message waits for its own flush (or the alarm).
         if (!entry) return state;
+        // Changed while in flight (a progress joined a projection being written): what was sent is
+        // not what is owed now, so the entry stays and goes again at once.
+        if (entry.payload !== head.payload) {
+          owedAgain = true;
+          return state;
+        }
         const tries = [...entry.tries, attempt].slice(-o.triesKept);
         const rest = state.entries.filter((e) => e !== entry);
         const failures = entry.failures + 1;
@@ -223,7 +232,7 @@ export class Outbox<T> {
         const retried: Entry<T> = { ...entry, tries, failures, nextAt: attempt.at + wait };
         return { entries: state.entries.map((e) => (e === entry ? retried : e)), log: state.log };
       });
-      if (!settled) return;
+      if (!settled && !owedAgain) return;
     }
   }
 }

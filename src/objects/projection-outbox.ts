@@ -24,12 +24,15 @@ export const PROJECTION_RETRY: RetryPolicy = { baseMs: 1_000, maxMs: 60_000, giv
 
 /**
  * The outbox after a transition to `next` (null: the key goes). A deleted item is never projected
- * again. Progress joins a write already due (it will carry the newest state too); anything else
- * replaces what is queued with a write of its own version.
+ * again. Progress joins a write already due, raising the version it must reach (a write of the
+ * older version that is in flight then does not settle it: see Outbox); anything else replaces
+ * what is queued with a write of its own version.
  */
 export function projectionAfter(state: OutboxState<ProjectionDue> | undefined, next: LifecycleRecord, progress: boolean, at: number): OutboxState<ProjectionDue> | null {
   if (next.value === "deleted") return null;
-  if (progress && state?.entries.length) return state;
+  if (progress && state?.entries.length) {
+    return { ...state, entries: state.entries.map((e, i) => (i === 0 ? { ...e, payload: { version: next.version } } : e)) };
+  }
   return enqueue(state, [{ id: `v${next.version}`, lane: LANE, payload: { version: next.version }, nextAt: at + (progress ? PROGRESS_PROJECTION_MS : PROJECTION_GRACE_MS) }], at, () => true);
 }
 

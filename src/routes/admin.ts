@@ -13,7 +13,7 @@ import { FileKeyCache, type FileKeys } from "../admin/file-keys.ts";
 import { outputKeys } from "../contract/index.ts";
 import { mediaObject } from "../objects/stubs.ts";
 import type { DeliveryLogRow } from "../objects/webhook-outbox.ts";
-import { parseJson } from "../http/validate.ts";
+import { isJson, parseJson } from "../http/validate.ts";
 import { z } from "zod";
 
 const read = <T>(config: Config, fn: (db: Db) => Promise<T>): Promise<T> => withDb(config, fn);
@@ -28,7 +28,8 @@ function hlsRoot(row: FileKeys, mediaId: string): string | null {
   return row.hlsMasterPlaylistKey === k.hlsMaster ? k.hlsRoot : null;
 }
 
-const fileKeys = new FileKeyCache();
+/** Remembered no longer than a soft delete may go unnoticed (DELETION_CHECK_SECONDS); made on first use, from the configuration. */
+let fileKeys: FileKeyCache | null = null;
 export const redeliverBody = z.object({ subscriber: z.url().optional() });
 
 /** Read-only admin API behind the dashboard; every figure comes from `media_items`. */
@@ -65,7 +66,7 @@ export const adminRoutes = new Hono<AppEnv>()
     const id = parseMediaId(c.req.param("id"));
     const messageId = c.req.param("messageId");
     if (!/^msg_[0-9a-f]{32}$/.test(messageId)) throw new AppError(400, "INVALID_ID", "messageId must be a msg_ id from the delivery log");
-    const body = c.req.header("content-type")?.includes("json") ? await parseJson(c.req.raw, redeliverBody) : {};
+    const body = isJson(c.req.header("content-type")) ? await parseJson(c.req.raw, redeliverBody) : {};
     const queued = await mediaObject(c.env, id).redeliverWebhook(id, messageId, body.subscriber ?? null);
     if (!queued) throw new AppError(404, "NOT_FOUND", "No such message in this item's delivery log");
     return c.json({ queued: true, messageId }, 202);
@@ -74,6 +75,7 @@ export const adminRoutes = new Hono<AppEnv>()
   .get("/media/:id/files/*", async (c) => {
     const id = parseMediaId(c.req.param("id"));
     const config = c.get("config");
+    fileKeys ??= new FileKeyCache(config.deletionCheckMs);
     const row = await fileKeys.get(id, () => read(config, (db) => item(db, id)));
     if (!row) throw new AppError(404, "NOT_FOUND", "No such media item");
     const rest = filePath(c.req.path.slice(c.req.path.indexOf("/files/") + "/files/".length));

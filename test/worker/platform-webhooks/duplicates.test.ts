@@ -1,3 +1,4 @@
+import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { adminToken, api, eventually, useFakeRunpod, hooksWhen, readyItem, receivedHooks, setSubscriber, uuid } from "../helpers.ts";
 
@@ -32,6 +33,25 @@ describe("outbound webhooks: at least once", () => {
     expect(copies.filter((h) => h.subscriber === "b")).toHaveLength(1);
     expect((await api("POST", `/api/admin/media/${item.id}/webhooks/msg_${"0".repeat(32)}/redeliver`, { token: admin })).status).toBe(404);
     expect((await api("POST", `/api/admin/media/${item.id}/webhooks/nonsense/redeliver`, { token: admin })).status).toBe(400);
+  });
+
+  it("the redeliver body is read whatever the case of its media type (Application/JSON; charset=UTF-8)", async () => {
+    const { item } = await readyItem(runpod);
+    const [ready] = (await hooksWhen(item.id, "a", ["media.ready"])).filter((h) => h.type === "media.ready");
+    await hooksWhen(item.id, "b", ["media.ready"]);
+    const admin = await adminToken();
+    const res = await SELF.fetch(`http://control.test/api/admin/media/${item.id}/webhooks/${ready!.id}/redeliver`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "Application/JSON; charset=UTF-8" },
+      body: JSON.stringify({ subscriber: await subscriberUrl(item.id, "a") }),
+    });
+    expect(res.status).toBe(202);
+    await res.body?.cancel();
+    // Queued before the 202: only for the subscriber the body names.
+    const log = await api("GET", `/api/admin/media/${item.id}/webhooks`, { token: admin });
+    const copies = log.body.deliveries.filter((d: any) => d.messageId === ready!.id);
+    expect(copies.filter((d: any) => d.subscriber.endsWith("/hooks/a"))).toHaveLength(2);
+    expect(copies.filter((d: any) => d.subscriber.endsWith("/hooks/b"))).toHaveLength(1);
   });
 });
 
