@@ -1,7 +1,6 @@
-import type { Projector } from "../clients/projector.ts";
 import { timed } from "../log.ts";
 import { enqueue, type OutboxState, type OutboxUser, type RetryPolicy, type Sent } from "./outbox.ts";
-import { projectionRow } from "./projection-row.ts";
+import { projectionRow, type ProjectionRow } from "./projection-row.ts";
 import { idsOf, type LifecycleRecord } from "./record.ts";
 
 /** The projection's outbox: Postgres owes the newest state of the item, and only the newest matters. */
@@ -36,12 +35,17 @@ export function projectionAfter(state: OutboxState<ProjectionDue> | undefined, n
   return enqueue(state, [{ id: `v${next.version}`, lane: LANE, payload: { version: next.version }, nextAt: at + (progress ? PROGRESS_PROJECTION_MS : PROJECTION_GRACE_MS) }], at, () => true);
 }
 
+/** What the projection needs of Postgres (clients/projector.ts): a versioned write that says when the row was deleted. */
+export interface ProjectionWriter {
+  write(mediaId: string, version: number, row: ProjectionRow): Promise<"written" | "stale" | "deleted">;
+}
+
 /**
  * The projection as an outbox user. Its one send writes the newest state, whatever version
  * queued it; a row found soft-deleted under us answers DELETED, which ends the item (and cancels
  * a job in flight) once the object applies it.
  */
-export function projectionOutbox(d: { projector: Projector; record(): Promise<LifecycleRecord | undefined> }): OutboxUser<ProjectionDue> {
+export function projectionOutbox(d: { projector: ProjectionWriter; record(): Promise<LifecycleRecord | undefined> }): OutboxUser<ProjectionDue> {
   return {
     name: "projection",
     key: PROJECTION_KEY,
