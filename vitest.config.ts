@@ -38,6 +38,8 @@ export default defineConfig({
           LIMIT_JOBS_IN_FLIGHT: "2",
           LIMIT_JOBS_PER_DAY: "4",
           LIMIT_UPLOAD_BYTES_PER_DAY: "10000000",
+          LIMIT_REGISTRATIONS_PER_DAY: "10",
+          LIMIT_OPEN_UPLOADS: "6",
           // Problems only (TEST_LOG_LEVEL=info for every transition and effect): background work
           // (webhook deliveries, a deletion's files) outlives a test, and a line it logs while the
           // pool closes a file fails the run ("Closing rpc while onUserConsoleLog was pending").

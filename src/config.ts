@@ -52,7 +52,7 @@ export interface Config {
   /** Retries of a delivery: exponential from baseMs to maxMs, for giveUpAfterMs (24 h by default); each try waits timeoutMs. */
   platformWebhookRetry: { baseMs: number; maxMs: number; giveUpAfterMs: number; timeoutMs: number };
   /** Per-creator limits on GPU spending (a CreatorObject counts them). */
-  limits: { jobsInFlight: number; jobsPerDay: number; uploadBytesPerDay: number };
+  limits: { jobsInFlight: number; jobsPerDay: number; uploadBytesPerDay: number; registrationsPerDay: number; openUploads: number };
 }
 
 function num(value: string | undefined, fallback: number): number {
@@ -135,6 +135,8 @@ function parseConfig(env: Env): Config {
       jobsInFlight: num(env.LIMIT_JOBS_IN_FLIGHT, 3),
       jobsPerDay: num(env.LIMIT_JOBS_PER_DAY, 50),
       uploadBytesPerDay: num(env.LIMIT_UPLOAD_BYTES_PER_DAY, 200 * 1024 ** 3),
+      registrationsPerDay: num(env.LIMIT_REGISTRATIONS_PER_DAY, 200),
+      openUploads: num(env.LIMIT_OPEN_UPLOADS, 20),
     },
   };
 }

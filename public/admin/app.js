@@ -139,7 +139,7 @@ function overviewView(d) {
       <td class="num">${usage(r.jobsLast24h, d.limits.jobsPerDay)}</td>
       <td class="num">${usage(r.uploadBytesLast24h, d.limits.uploadBytesPerDay, bytes)}</td></tr>`, "No activity in 24 hours.")}
     </tbody></table>
-    <p class="muted">Limits per creator: ${d.limits.jobsInFlight} jobs in flight, ${d.limits.jobsPerDay} jobs and ${bytes(d.limits.uploadBytesPerDay)} uploaded per 24 h; beyond them the API answers 429 with Retry-After.</p>
+    <p class="muted">Limits per creator: ${d.limits.jobsInFlight} jobs in flight, ${d.limits.jobsPerDay} jobs, ${d.limits.registrationsPerDay} registrations and ${bytes(d.limits.uploadBytesPerDay)} uploaded per 24 h, ${d.limits.openUploads} uploads open at once; beyond them the API answers 429 with Retry-After.</p>
   </div>
   <div class="section">
     <h2>Recently updated</h2>

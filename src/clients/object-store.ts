@@ -1,4 +1,4 @@
-import { AwsClient } from "aws4fetch";
+import { AwsClient, AwsV4Signer } from "aws4fetch";
 import type { Config } from "../config.ts";
 
 /** The media bucket over the S3 API: R2 in production, a local S3 server on a developer's machine. */
@@ -13,7 +13,8 @@ export interface ObjectStore {
   /** The first bytes of the object (for sniffing what it is). */
   head(key: string, bytes: number): Promise<Uint8Array>;
   createMultipart(key: string, contentType: string): Promise<string>;
-  presignPart(key: string, uploadId: string, partNumber: number, expiresSeconds: number): Promise<string>;
+  /** A presigned PUT of one part, bound to its exact length (the Content-Length header is signed). */
+  presignPart(key: string, uploadId: string, partNumber: number, length: number, expiresSeconds: number): Promise<string>;
   /** The parts uploaded so far (every page of them); null when the upload is gone (completed or aborted). */
   listParts(key: string, uploadId: string): Promise<UploadedPart[] | null>;
   completeMultipart(key: string, uploadId: string, parts: UploadedPart[]): Promise<void>;
@@ -87,15 +88,27 @@ export class S3ObjectStore implements ObjectStore {
     return xmlText(id);
   }
 
-  async presignPart(key: string, uploadId: string, partNumber: number, expiresSeconds: number): Promise<string> {
+  async presignPart(key: string, uploadId: string, partNumber: number, length: number, expiresSeconds: number): Promise<string> {
     const url = new URL(this.url(key));
     url.searchParams.set("partNumber", String(partNumber));
     url.searchParams.set("uploadId", uploadId);
     url.searchParams.set("X-Amz-Expires", String(expiresSeconds));
     // Query-signed: the browser PUTs the bytes with no credentials of its own. The signature binds
-    // this part of this upload of this key, and nothing else.
-    const signed = await this.client.sign(new Request(url, { method: "PUT" }), { aws: { signQuery: true } });
-    return signed.url;
+    // this part of this upload of this key and its planned length (Content-Length is signed, which
+    // S3 and R2 enforce), and nothing else: a larger body, or the URL on another key, is refused.
+    const signer = new AwsV4Signer({
+      method: "PUT",
+      url: url.toString(),
+      headers: { "content-length": String(length) },
+      accessKeyId: this.config.accessKeyId,
+      secretAccessKey: this.config.secretAccessKey,
+      service: "s3",
+      region: this.config.region,
+      signQuery: true,
+      // aws4fetch leaves Content-Length out of a signature unless told.
+      allHeaders: true,
+    });
+    return (await signer.sign()).url.toString();
   }
 
   async listParts(key: string, uploadId: string): Promise<UploadedPart[] | null> {

@@ -16,8 +16,10 @@ interface Counters {
   inFlight: Record<string, number>;
   /** Jobs admitted in the last 24 hours (a refund removes one), oldest first. */
   jobs: { attemptId: string; at: number }[];
-  /** Bytes registered for upload in the last 24 hours, oldest first. */
+  /** Registrations in the last 24 hours and their declared bytes, oldest first. */
   uploads: { mediaId: string; bytes: number; at: number }[];
+  /** mediaId → when its upload expires: registered, and neither completed nor aborted yet (absent in counters stored before 2026-12-06). */
+  open?: Record<string, number>;
 }
 
 export interface CreatorUsage {
@@ -51,6 +53,8 @@ export class CreatorObject extends DurableObject<Env> {
     for (const [id, at] of Object.entries(c.inFlight)) if (now - at > SLOT_LEASE_MS) delete c.inFlight[id];
     c.jobs = c.jobs.filter((j) => now - j.at < DAY_MS);
     c.uploads = c.uploads.filter((u) => now - u.at < DAY_MS);
+    c.open ??= {};
+    for (const [id, until] of Object.entries(c.open)) if (until <= now) delete c.open[id];
     return c;
   }
 
@@ -94,10 +98,25 @@ export class CreatorObject extends DurableObject<Env> {
     if (had || c.jobs.length !== before) await this.save();
   }
 
-  /** Counts `bytes` against the day's upload allowance, or says when there will be room. */
-  async reserveUpload(mediaId: string, bytes: number): Promise<Admission> {
+  /**
+   * Counts a registration: one more in the day's registrations, one more upload open until
+   * `openUntil` (its TTL), and `bytes` against the day's allowance; or says which limit and when
+   * there will be room.
+   */
+  async reserveUpload(mediaId: string, bytes: number, openUntil: number): Promise<Admission> {
     const now = Date.now();
     const c = this.prune(now);
+    if (c.uploads.length >= this.limits.registrationsPerDay) {
+      return { ok: false, retryAfterSeconds: retryAfter(c.uploads[0]!.at, now), message: `This creator has registered ${c.uploads.length} uploads in the last 24 hours (limit ${this.limits.registrationsPerDay})` };
+    }
+    const open = Object.values(c.open ?? {});
+    if (open.length >= this.limits.openUploads) {
+      return {
+        ok: false,
+        retryAfterSeconds: Math.max(1, Math.ceil((Math.min(...open) - now) / 1000)),
+        message: `This creator has ${open.length} uploads open (limit ${this.limits.openUploads}); complete one, or wait for one to expire`,
+      };
+    }
     const used = c.uploads.reduce((sum, u) => sum + u.bytes, 0);
     if (used + bytes > this.limits.uploadBytesPerDay) {
       // The earliest time enough of the window has slid out for this upload to fit.
@@ -118,6 +137,7 @@ export class CreatorObject extends DurableObject<Env> {
       };
     }
     c.uploads.push({ mediaId, bytes, at: now });
+    (c.open ??= {})[mediaId] = openUntil;
     await this.save();
     return { ok: true };
   }
@@ -126,7 +146,16 @@ export class CreatorObject extends DurableObject<Env> {
   async refundUpload(mediaId: string): Promise<void> {
     const before = this.counters.uploads.length;
     this.counters.uploads = this.counters.uploads.filter((u) => u.mediaId !== mediaId);
-    if (this.counters.uploads.length !== before) await this.save();
+    const wasOpen = this.counters.open?.[mediaId] !== undefined;
+    if (wasOpen) delete this.counters.open![mediaId];
+    if (this.counters.uploads.length !== before || wasOpen) await this.save();
+  }
+
+  /** The item's upload is over (completed, refused after completing, aborted): one fewer open. */
+  async closeUpload(mediaId: string): Promise<void> {
+    if (this.counters.open?.[mediaId] === undefined) return;
+    delete this.counters.open[mediaId];
+    await this.save();
   }
 
   async usage(): Promise<CreatorUsage> {

@@ -29,20 +29,23 @@ export function planParts(size: number, preferredPartSize: number): { partSize: 
   return { partSize, partCount: Math.max(1, Math.ceil(size / partSize)) };
 }
 
-/** How far the uploaded total may be from the declared size: 1 %, at least 64 KiB. */
-export const sizeTolerance = (declared: number) => Math.max(64 * 1024, Math.ceil(declared * 0.01));
+/** The planned length of part `n` (1-based): the part size, and the rest for the last part. */
+export const partLength = (s: Pick<UploadSession, "size" | "partSize" | "partCount">, n: number) => (n < s.partCount ? s.partSize : s.size - (s.partCount - 1) * s.partSize);
 
-/** Whether the parts make the declared file: numbered 1…n without a gap, all but the last of the part size, the total within tolerance. */
+/**
+ * Whether the parts make the declared file, exactly as planned: numbered 1…n without a gap, none
+ * past the plan, each of its planned length (which its URL also binds), and all of them there.
+ */
 export function checkParts(parts: UploadedPart[], s: UploadSession): { ok: true; total: number } | { ok: false; message: string } {
   if (!parts.length) return { ok: false, message: "No part has been uploaded" };
   const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
   const missing = sorted.findIndex((p, i) => p.partNumber !== i + 1);
   if (missing !== -1) return { ok: false, message: `Part ${missing + 1} is missing` };
-  const short = sorted.slice(0, -1).find((p) => p.size !== s.partSize);
-  if (short) return { ok: false, message: `Part ${short.partNumber} is ${short.size} bytes; every part but the last must be ${s.partSize}` };
+  if (sorted.length > s.partCount) return { ok: false, message: `The upload has ${sorted.length} parts; ${s.partCount} were planned` };
+  const wrong = sorted.find((p) => p.size !== partLength(s, p.partNumber));
+  if (wrong) return { ok: false, message: `Part ${wrong.partNumber} is ${wrong.size} bytes; ${partLength(s, wrong.partNumber)} were planned` };
   const total = sorted.reduce((n, p) => n + p.size, 0);
-  const off = Math.abs(total - s.size);
-  if (off > sizeTolerance(s.size)) return { ok: false, message: `The upload is ${total} bytes but ${s.size} were declared` };
+  if (total !== s.size) return { ok: false, message: `The upload is ${total} bytes but ${s.size} were declared` };
   return { ok: true, total };
 }
 

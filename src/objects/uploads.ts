@@ -7,7 +7,7 @@ import { timed } from "../log.ts";
 import type { MediaItemRow } from "../../schema/index.ts";
 import type { UploadAnswer } from "./commands.ts";
 import { idsOf, type LifecycleRecord } from "./record.ts";
-import { checkParts, planParts, sizeTolerance, uploadView, type UploadSession } from "./upload-session.ts";
+import { checkParts, partLength, planParts, uploadView, type UploadSession } from "./upload-session.ts";
 
 /** What the registration declared of the original. */
 export type Declared = Pick<MediaItemRow, "originalSize" | "contentType">;
@@ -18,6 +18,8 @@ export interface UploadDeps {
   /** The row the upload service wrote: the declared size and content type. */
   declared(mediaId: string): Promise<Declared | null>;
   session(): Promise<UploadSession | undefined>;
+  /** The upload is over: the creator has one fewer open (best effort; the count also lapses at the upload's TTL). */
+  closed(): Promise<void>;
   /** Persists the session (null forgets it) and re-arms the object's alarm. */
   save(session: UploadSession | null): Promise<void>;
 }
@@ -82,7 +84,9 @@ export class Uploads {
     const beyond = partNumbers.find((n) => n > session.partCount);
     if (beyond) return { outcome: "refused", code: "INVALID_STATE", message: `Part ${beyond} is beyond this upload's ${session.partCount} parts`, status: null };
     const ttl = Math.max(1, Math.min(this.d.config.upload.partUrlTtlSeconds, Math.floor((session.expiresAt - Date.now()) / 1000)));
-    const parts = await Promise.all(partNumbers.map(async (partNumber) => ({ partNumber, url: await this.d.s3.presignPart(session.key, session.uploadId, partNumber, ttl) })));
+    const parts = await Promise.all(
+      partNumbers.map(async (partNumber) => ({ partNumber, url: await this.d.s3.presignPart(session.key, session.uploadId, partNumber, partLength(session, partNumber), ttl) })),
+    );
     return { outcome: "applied", upload: uploadView(session), parts, urlsExpireAt: new Date(Date.now() + ttl * 1000).toISOString() };
   }
 
@@ -110,7 +114,7 @@ export class Uploads {
     if (size === null) return { objectExists: false, rejected: null };
     const declared = session?.size ?? null;
     let rejected: string | null = null;
-    if (declared !== null && Math.abs(size - declared) > sizeTolerance(declared)) rejected = `The upload is ${size} bytes but ${declared} were declared`;
+    if (declared !== null && size !== declared) rejected = `The upload is ${size} bytes but ${declared} were declared`;
     rejected ??= sniffRejection(await this.d.s3.head(key, SNIFF_BYTES), rec.context.mediaType);
     if (rejected) {
       await timed("s3.delete", idsOf(rec), () => this.d.s3.deleteObject(key));
@@ -133,5 +137,6 @@ export class Uploads {
     if (!session) return;
     if (abort) await timed("s3.abort_multipart", { uploadId: session.uploadId }, () => this.d.s3.abortMultipart(session.key, session.uploadId)).catch(() => {});
     await this.d.save(null);
+    await this.d.closed();
   }
 }

@@ -69,6 +69,10 @@ export function wire(ctx: DurableObjectState, env: Env, armAlarm: () => Promise<
     s3: media,
     declared: (mediaId) => timed("postgres.declared_size", { mediaId }, () => projector.load(mediaId)),
     session: async () => (await store.read())[UPLOAD_KEY],
+    closed: async () => {
+      const rec = await record();
+      if (rec) await timed("creator.close_upload", idsOf(rec), () => deps.creator(rec).closeUpload(rec.context.mediaId)).catch(() => {});
+    },
     save: async (session) => {
       await store.update(() => ({ [UPLOAD_KEY]: session }));
       await armAlarm();

@@ -61,7 +61,7 @@ export const mediaRoutes = new Hono<AppEnv>()
     const key = originalKey(actor.userId, id, safeFilename(body.filename));
     // The declared size counts against the creator's daily upload allowance before anything is created.
     const creator = creatorObject(c.env, actor.userId);
-    const room = (await creator.reserveUpload(id, body.size)) as Admission;
+    const room = (await creator.reserveUpload(id, body.size, Date.now() + config.upload.ttlMs)) as Admission;
     if (!room.ok) {
       throw new AppError(429, "RATE_LIMITED", room.message, { retryAfterSeconds: room.retryAfterSeconds }, { "retry-after": String(room.retryAfterSeconds) });
     }

@@ -86,7 +86,7 @@ describe("per-creator limits on GPU spending", () => {
     await trigger(c.ids[1]!, c.token);
     await rowWhen(c.ids[1]!, (r) => r.status === "transcoding");
     const res = await api("GET", "/api/admin/overview", { token: await adminToken() });
-    expect(res.body.limits).toEqual({ jobsInFlight: 2, jobsPerDay: 4, uploadBytesPerDay: 10_000_000 });
+    expect(res.body.limits).toEqual({ jobsInFlight: 2, jobsPerDay: 4, registrationsPerDay: 10, openUploads: 6, uploadBytesPerDay: 10_000_000 });
     expect(res.body.creators.find((r: { creatorId: string }) => r.creatorId === c.creatorId)).toEqual({
       creatorId: c.creatorId,
       jobsInFlight: 2,
