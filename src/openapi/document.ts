@@ -15,9 +15,9 @@ import { callbackAnswer, deliveryLog, errorEnvelope, mediaPage, mediaStatus, par
  */
 const id = z.object({ id: z.uuid().meta({ description: "The media item's id" }) });
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
-const errors = (...codes: (400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 502 | 503)[]) =>
+const errors = (...codes: (400 | 401 | 403 | 404 | 409 | 413 | 416 | 422 | 429 | 502 | 503)[]) =>
   Object.fromEntries(codes.map((code) => [code, json(errorEnvelope, ERROR_TEXT[code])]));
-const ERROR_TEXT = { 400: "Malformed request", 401: "No or bad bearer token", 403: "Not allowed for this caller", 404: "No such item (or not yours)", 409: "Not in a state that allows it", 413: "Body too large", 422: "Refused (see the code)", 429: "A creator's limit; see Retry-After", 502: "A dependency refused", 503: "A dependency is unavailable; try again" };
+const ERROR_TEXT = { 400: "Malformed request", 401: "No or bad bearer token", 403: "Not allowed for this caller", 404: "No such item (or not yours)", 409: "Not in a state that allows it", 413: "Body too large", 416: "The range is beyond the file (Content-Range says its size)", 422: "Refused (see the code)", 429: "A creator's limit; see Retry-After", 502: "A dependency refused", 503: "A dependency is unavailable; try again" };
 const bearer = [{ bearer: [] }];
 const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { "application/json": { schema } } } });
 
@@ -28,7 +28,7 @@ export const ROUTES: RouteConfig[] = [
 
   { method: "post", path: "/api/media", tags: ["media"], summary: "Register an item and open its resumable upload", security: bearer, request: body(registerBody), responses: { 201: json(registered, "Registered; upload its parts"), ...errors(400, 401, 403, 413, 429, 503) } },
   { method: "get", path: "/api/media", tags: ["media"], summary: "List items, newest first (a creator's own; an administrator's: all)", security: bearer, request: { query: listQuery }, responses: { 200: json(mediaPage, "A page"), ...errors(400, 401, 403, 503) } },
-  { method: "delete", path: "/api/media/{id}", tags: ["media"], summary: "Delete an item: cancel its job, remove every file, 404 from then on", security: bearer, request: { params: id }, responses: { 204: { description: "Deleted" }, ...errors(400, 401, 404, 503) } },
+  { method: "delete", path: "/api/media/{id}", tags: ["media"], summary: "Delete an item: cancel its job, remove every file, 404 from then on (its owner or an administrator; not the service token)", security: bearer, request: { params: id }, responses: { 204: { description: "Deleted" }, ...errors(400, 401, 403, 404, 503) } },
   { method: "post", path: "/api/media/{id}/upload", tags: ["uploads"], summary: "Open the item's upload again (after its TTL or a refused completion), or answer the open one", security: bearer, request: { params: id }, responses: { 200: json(uploadInfo, "The upload"), ...errors(400, 401, 404, 409, 503) } },
   { method: "get", path: "/api/media/{id}/upload", tags: ["uploads"], summary: "The open upload and the parts storage holds (to resume)", security: bearer, request: { params: id }, responses: { 200: json(uploadInfo, "The upload with its parts"), ...errors(400, 401, 404, 409, 503) } },
   { method: "post", path: "/api/media/{id}/upload/parts", tags: ["uploads"], summary: "Presigned PUT URLs for up to 100 parts", security: bearer, request: { params: id, ...body(partsBody) }, responses: { 200: json(partUrls, "One URL per part"), ...errors(400, 401, 404, 409, 413, 503) } },
@@ -38,7 +38,7 @@ export const ROUTES: RouteConfig[] = [
   { method: "post", path: "/api/media/{id}/cancel-transcoding", tags: ["media"], summary: "Cancel a job in flight (administrators)", security: bearer, request: { params: id }, responses: { 200: json(mediaStatus, "Cancelled"), ...errors(400, 401, 403, 404, 409, 503) } },
   { method: "get", path: "/api/media/{id}/transcoding-status", tags: ["media"], summary: "The item's status", security: bearer, request: { params: id }, responses: { 200: json(mediaStatus, "Status"), ...errors(400, 401, 404, 503) } },
   { method: "post", path: "/api/media/{id}/playback-token", tags: ["playback"], summary: "A short-lived signed playback token for viewers", security: bearer, request: { params: id, body: { required: false, content: { "application/json": { schema: playbackTokenBody } } } }, responses: { 201: json(playbackToken, "Token and URLs"), ...errors(400, 401, 404, 413, 503) } },
-  { method: "get", path: "/play/{token}/{path}", tags: ["playback"], summary: "The item's HLS tree, preview and stills for a viewer's token", request: { params: z.object({ token: z.string(), path: z.string().meta({ description: "master.m3u8, a rung's playlist or segment, preview/…, thumbnail.jpg, storyboard.vtt|jpg, waveform.json|png" }) }) }, responses: { 200: { description: "The file (playlists rewritten to carry the token)" }, 206: { description: "A byte range" }, ...errors(400, 403, 404, 502, 503) } },
+  { method: "get", path: "/play/{token}/{path}", tags: ["playback"], summary: "The item's HLS tree, preview and stills for a viewer's token", request: { params: z.object({ token: z.string(), path: z.string().meta({ description: "master.m3u8, a rung's playlist or segment, preview/…, thumbnail.jpg, storyboard.vtt|jpg, waveform.json|png" }) }) }, responses: { 200: { description: "The file (playlists rewritten to carry the token)" }, 206: { description: "A byte range" }, ...errors(400, 403, 404, 416, 502, 503) } },
 
   { method: "post", path: "/api/transcoding/webhook", tags: ["gpu worker"], summary: "Signed callbacks of the GPU worker (HMAC, design.md §3)", request: body(callbackPayload), responses: { 200: json(callbackAnswer, "Acknowledged"), ...errors(400, 401, 413) } },
 
@@ -46,7 +46,7 @@ export const ROUTES: RouteConfig[] = [
   { method: "get", path: "/api/admin/media/{id}", tags: ["admin"], summary: "One item's row", security: bearer, request: { params: id }, responses: { 200: { description: "The row" }, ...errors(400, 401, 403, 404, 503) } },
   { method: "get", path: "/api/admin/media/{id}/webhooks", tags: ["admin"], summary: "The item's outbound webhook deliveries", security: bearer, request: { params: id }, responses: { 200: json(deliveryLog, "Queued, then settled (newest first)"), ...errors(400, 401, 403, 404) } },
   { method: "post", path: "/api/admin/media/{id}/webhooks/{messageId}/redeliver", tags: ["admin"], summary: "Send a logged message again, same webhook-id", security: bearer, request: { params: id.extend({ messageId: z.string().regex(/^msg_[0-9a-f]{32}$/) }), body: { required: false, content: { "application/json": { schema: redeliverBody } } } }, responses: { 202: json(z.object({ queued: z.literal(true), messageId: z.string() }), "Queued"), ...errors(400, 401, 403, 404, 413) } },
-  { method: "get", path: "/api/admin/media/{id}/files/{path}", tags: ["admin"], summary: "An item's files for administrators", security: bearer, request: { params: id.extend({ path: z.string() }) }, responses: { 200: { description: "The file" }, 206: { description: "A byte range" }, ...errors(400, 401, 403, 404, 502, 503) } },
+  { method: "get", path: "/api/admin/media/{id}/files/{path}", tags: ["admin"], summary: "An item's files for administrators", security: bearer, request: { params: id.extend({ path: z.string() }) }, responses: { 200: { description: "The file" }, 206: { description: "A byte range" }, ...errors(400, 401, 403, 404, 416, 502, 503) } },
 ];
 
 export function openApiDocument(serverUrl: string) {

@@ -25,9 +25,13 @@ const printable = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
 export const registerBody = z
   .object({
     mediaType,
-    filename: z.string().min(1).max(255).refine(printable, "must not contain control characters"),
+    filename: z.string().min(1).max(255).refine(printable, "must not contain control characters").meta({ description: "The original's name, 1–255 characters, no control characters" }),
     size: z.number().int().positive().max(MAX_ORIGINAL_BYTES),
-    contentType: z.string().max(100).regex(/^(video|audio)\/[\w.+-]+$/, "must be a video/* or audio/* type"),
+    contentType: z
+      .string()
+      .max(100)
+      .regex(/^(video|audio)\/[\w.+-]+$/, "must be a video/* or audio/* type")
+      .meta({ description: "A video/* type for mediaType video; an audio/* type (or video/mp4, an M4A's common label) for audio" }),
   })
   .refine((b) => b.contentType.startsWith(`${b.mediaType}/`) || (b.mediaType === "audio" && b.contentType === "video/mp4"), {
     message: "contentType does not match mediaType",
