@@ -11,10 +11,14 @@ export interface LocalS3 {
   stop(): Promise<void>;
 }
 
-/** Browsers PUT upload parts straight to the bucket (the dashboard's uploader): they need CORS. R2's bucket gets the same rule (docs/deploy.md). */
-const CORS = `<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>PUT</AllowedMethod><AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3600</MaxAgeSeconds></CORSRule></CORSConfiguration>`;
+/**
+ * Browsers PUT upload parts straight to the bucket (the dashboard's uploader): they need CORS, for
+ * the dashboard's origin and no other web page. R2's bucket gets the same rule (docs/deploy.md).
+ */
+const corsFor = (origins: string[]) =>
+  `<CORSConfiguration><CORSRule>${origins.map((o) => `<AllowedOrigin>${o}</AllowedOrigin>`).join("")}<AllowedMethod>PUT</AllowedMethod><AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3600</MaxAgeSeconds></CORSRule></CORSConfiguration>`;
 
-type Ctx = { method: string; path: string; url: string; headers: Record<string, string | string[] | undefined>; query: Record<string, string | string[] | undefined>; status: number; body: unknown; type: string };
+type Ctx = { get(name: string): string; set(name: string, value: string): void; response: { get(name: string): string }; method: string; path: string; url: string; headers: Record<string, string | string[] | undefined>; query: Record<string, string | string[] | undefined>; status: number; body: unknown; type: string };
 
 const s3Error = (ctx: Ctx, status: number, code: string, message: string) => {
   ctx.status = status;
@@ -29,7 +33,12 @@ const s3Error = (ctx: Ctx, status: number, code: string, message: string) => {
  */
 function signatureCheck(secrets: Record<string, string>) {
   return async (ctx: Ctx, next: () => Promise<void>) => {
-    if (ctx.method === "OPTIONS") return next();
+    if (ctx.method === "OPTIONS") {
+      await next();
+      // s3rver answers a matched preflight with `*`; name the one origin it matched, as S3 does.
+      if (ctx.response.get("access-control-allow-origin") === "*" && ctx.get("origin")) ctx.set("access-control-allow-origin", ctx.get("origin"));
+      return;
+    }
     const verdict = await verifySigV4({ method: ctx.method, url: `http://${ctx.headers.host}${ctx.url}`, headers: ctx.headers }, secrets);
     if (!verdict.ok) return s3Error(ctx, verdict.status, verdict.code, verdict.message);
     return next();
@@ -73,14 +82,15 @@ function multipartGapFill(root: string) {
 /** s3rver's one account, the local stack's S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY. */
 const LOCAL_KEYS = { S3RVER: "S3RVER" };
 
-export async function startS3(opts: { dataDir: string; buckets: string[]; port?: number }): Promise<LocalS3> {
+/** `corsOrigins`: the web pages that may call storage from a browser (none unless given). */
+export async function startS3(opts: { dataDir: string; buckets: string[]; port?: number; corsOrigins?: string[] }): Promise<LocalS3> {
   mkdirSync(opts.dataDir, { recursive: true });
   const server = new S3rver({
     address: "127.0.0.1",
     port: opts.port ?? 0,
     directory: opts.dataDir,
     silent: true,
-    configureBuckets: opts.buckets.map((name) => ({ name, configs: [CORS] })),
+    configureBuckets: opts.buckets.map((name) => ({ name, configs: opts.corsOrigins?.length ? [corsFor(opts.corsOrigins)] : [] })),
     allowMismatchedSignatures: false,
   });
   // Ahead of s3rver's own routes, which refuse these two; and the signature check ahead of all.

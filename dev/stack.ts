@@ -128,7 +128,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await applyMigrations(postgres.url);
     log(`postgres ${postgres.embedded ? "(embedded PGlite)" : "(DATABASE_URL)"} at ${postgres.host}:${postgres.port}, migrations applied`);
 
-    const s3 = await startS3({ dataDir: join(dataDir, "s3"), buckets: ["media", "archive"] });
+    // The control plane's port first: its dashboard is the one web page that may reach storage (CORS).
+    const port = await freePort(opts.port ?? 0);
+    const url = `http://127.0.0.1:${port}`;
+    const s3 = await startS3({ dataDir: join(dataDir, "s3"), buckets: ["media", "archive"], corsOrigins: [url, `http://localhost:${port}`] });
     cleanups.push(() => s3.stop());
     log(`s3rver at ${s3.endpoint} (buckets media, archive)`);
 
@@ -141,8 +144,6 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     cleanups.push(() => webhooks.close());
     log(`platform webhook receiver at ${webhooks.url("platform")} (Standard Webhooks, verified)`);
 
-    const port = await freePort(opts.port ?? 0);
-    const url = `http://127.0.0.1:${port}`;
     const vars: Record<string, string> = {
       RUNPOD_API_BASE: runpod.apiBase,
       RUNPOD_ENDPOINT_ID: runpod.endpointId,
