@@ -15,6 +15,11 @@ describe("admin dashboard in Chromium", () => {
     await waitFor(env.url, me.token, goodId, finished);
     expect((await waitFor(env.url, me.token, badId, finished)).status).toBe("failed");
 
+    // The page that holds an admin token runs its own scripts only.
+    const csp = (await fetch(`${env.url}/admin/`)).headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain("frame-ancestors 'none'");
+
     const { page, errors } = await openDashboard(browser(), await adminToken());
 
     // The overview lists both items, the failure with its code and a retry button.
