@@ -7,7 +7,7 @@ import { adminRoutes } from "./routes/admin.ts";
 import { mediaRoutes } from "./routes/media.ts";
 import { playRoutes } from "./routes/play.ts";
 import { callbackRoutes } from "./routes/callbacks.ts";
-import { Scalar } from "@scalar/hono-api-reference";
+import { docsPage } from "./http/docs-page.ts";
 import { openApiDocument } from "./openapi/document.ts";
 
 export function createApp() {
@@ -25,8 +25,8 @@ export function createApp() {
     c.header("cache-control", "public, max-age=300");
     return c.json(doc);
   });
-  // The reference page (Scalar); its script comes from Scalar's CDN, the document from here.
-  app.get("/api/docs", Scalar({ url: "/api/openapi.json", pageTitle: "Media transcoder API" }));
+  // The reference page (Scalar): one pinned build of its script, by SRI hash, under a strict CSP.
+  app.get("/api/docs", docsPage);
   app.route("/api/media", mediaRoutes);
   app.route("/api/transcoding/webhook", callbackRoutes);
   app.route("/api/admin", adminRoutes);

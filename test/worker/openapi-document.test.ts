@@ -27,7 +27,15 @@ describe("the OpenAPI document", () => {
     expect([...documented].filter((r) => !served.has(r))).toEqual([]);
     const page = await SELF.fetch("http://control.test/api/docs");
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain("/api/openapi.json");
+    const html = await page.text();
+    expect(html).toContain("/api/openapi.json");
+    // One pinned build of Scalar's script, by SRI hash, and nothing else may run (the page shares the dashboard's origin).
+    expect(html).toMatch(/<script src="https:\/\/cdn\.jsdelivr\.net\/npm\/@scalar\/api-reference@\d+\.\d+\.\d+\/dist\/browser\/standalone\.js" integrity="sha384-[A-Za-z0-9+/=]{64}" crossorigin="anonymous"/);
+    const csp = page.headers.get("content-security-policy") ?? "";
+    const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(nonce).toBeTruthy();
+    expect(csp).toContain("default-src 'none'");
+    expect(html.match(/<script\b[^>]*>/g)!.every((tag) => tag.includes(`nonce="${nonce}"`))).toBe(true);
   });
 
   it("every example in it validates against the schema it illustrates", async () => {
