@@ -148,12 +148,11 @@ const deletedAnswers = {
   DELETED: { actions: ignore("already deleted") },
 };
 
+/** The machine's types, for `setup` (XState reads only their type; the value is never looked at). */
+const types: { context: LifecycleContext; events: LifecycleEvent; input: LifecycleInput } = Object.create(null);
+
 export const lifecycleMachine = setup({
-  types: {
-    context: {} as LifecycleContext,
-    events: {} as LifecycleEvent,
-    input: {} as LifecycleInput,
-  },
+  types,
   guards: {
     dispatchedFromFailed: ({ context }) => context.dispatchedFrom === "failed",
   },
