@@ -18,8 +18,8 @@ interface Counters {
   jobs: { attemptId: string; at: number }[];
   /** Registrations in the last 24 hours and their declared bytes, oldest first. */
   uploads: { mediaId: string; bytes: number; at: number }[];
-  /** mediaId → when its upload expires: registered, and neither completed nor aborted yet (absent in counters stored before 2026-12-06). */
-  open?: Record<string, number>;
+  /** mediaId → when its upload expires: registered, and neither completed nor aborted yet. */
+  open: Record<string, number>;
 }
 
 export interface CreatorUsage {
@@ -37,14 +37,16 @@ const retryAfter = (oldestAt: number, now: number) => Math.max(1, Math.ceil((old
  * once cannot both take the last slot. Windows slide over 24 hours.
  */
 export class CreatorObject extends DurableObject<Env> {
-  private counters: Counters = { inFlight: {}, jobs: [], uploads: [] };
+  private counters: Counters = { inFlight: {}, jobs: [], uploads: [], open: {} };
   private readonly limits: Config["limits"];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.limits = configFrom(env).limits;
     void ctx.blockConcurrencyWhile(async () => {
-      this.counters = (await ctx.storage.get<Counters>("counters")) ?? this.counters;
+      // Counters stored before 2026-12-06 have no `open`.
+      const stored = await ctx.storage.get<Omit<Counters, "open"> & Partial<Pick<Counters, "open">>>("counters");
+      if (stored) this.counters = { ...stored, open: stored.open ?? {} };
     });
   }
 
@@ -53,7 +55,6 @@ export class CreatorObject extends DurableObject<Env> {
     for (const [id, at] of Object.entries(c.inFlight)) if (now - at > SLOT_LEASE_MS) delete c.inFlight[id];
     c.jobs = c.jobs.filter((j) => now - j.at < DAY_MS);
     c.uploads = c.uploads.filter((u) => now - u.at < DAY_MS);
-    c.open ??= {};
     for (const [id, until] of Object.entries(c.open)) if (until <= now) delete c.open[id];
     return c;
   }
@@ -109,7 +110,7 @@ export class CreatorObject extends DurableObject<Env> {
     if (c.uploads.length >= this.limits.registrationsPerDay) {
       return { ok: false, retryAfterSeconds: retryAfter(c.uploads[0]!.at, now), message: `This creator has registered ${c.uploads.length} uploads in the last 24 hours (limit ${this.limits.registrationsPerDay})` };
     }
-    const open = Object.values(c.open ?? {});
+    const open = Object.values(c.open);
     if (open.length >= this.limits.openUploads) {
       return {
         ok: false,
@@ -137,7 +138,7 @@ export class CreatorObject extends DurableObject<Env> {
       };
     }
     c.uploads.push({ mediaId, bytes, at: now });
-    (c.open ??= {})[mediaId] = openUntil;
+    c.open[mediaId] = openUntil;
     await this.save();
     return { ok: true };
   }
@@ -146,14 +147,14 @@ export class CreatorObject extends DurableObject<Env> {
   async refundUpload(mediaId: string): Promise<void> {
     const before = this.counters.uploads.length;
     this.counters.uploads = this.counters.uploads.filter((u) => u.mediaId !== mediaId);
-    const wasOpen = this.counters.open?.[mediaId] !== undefined;
-    if (wasOpen) delete this.counters.open![mediaId];
+    const wasOpen = this.counters.open[mediaId] !== undefined;
+    delete this.counters.open[mediaId];
     if (this.counters.uploads.length !== before || wasOpen) await this.save();
   }
 
   /** The item's upload is over (completed, refused after completing, aborted): one fewer open. */
   async closeUpload(mediaId: string): Promise<void> {
-    if (this.counters.open?.[mediaId] === undefined) return;
+    if (this.counters.open[mediaId] === undefined) return;
     delete this.counters.open[mediaId];
     await this.save();
   }

@@ -1,17 +1,11 @@
 import { env, SELF } from "cloudflare:test";
-import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { configFrom } from "../../src/config.ts";
-import { withDb } from "../../src/db/client.ts";
 import { signPlaybackToken } from "../../src/http/playback-token.ts";
-import { mediaItems } from "../../schema/index.ts";
-import { adminToken, api, rowWhen, useFakeRunpod } from "./helpers.ts";
+import { adminToken, api, rowWhen, softDelete, useFakeRunpod } from "./helpers.ts";
 import { playableItem } from "./playback/support.ts";
 
 const runpod = useFakeRunpod();
 
-/** What the upload service does to delete an item: it sets deletedAt on the row, and nothing else. */
-const softDelete = (id: string) => withDb(configFrom(env), (db) => db.update(mediaItems).set({ deletedAt: new Date() }).where(eq(mediaItems.id, id)));
 const status = async (path: string, token?: string) => {
   const res = await SELF.fetch(`http://control.test${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   await res.body?.cancel();

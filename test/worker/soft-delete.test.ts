@@ -1,15 +1,8 @@
-import { env } from "cloudflare:test";
-import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
-import { configFrom } from "../../src/config.ts";
-import { withDb } from "../../src/db/client.ts";
-import { mediaItems } from "../../schema/index.ts";
-import { adminToken, api, useFakeRunpod, payloadFor, row, rowWhen, sendCallback, storedRecord, transcodingItem, uploadedItem, uuid, videoOutput } from "./helpers.ts";
+import { adminToken, api, useFakeRunpod, payloadFor, row, rowWhen, sendCallback, storedRecord, transcodingItem, uploadedItem, uuid, softDelete, videoOutput } from "./helpers.ts";
 
 const runpod = useFakeRunpod();
 
-/** What the upload service does to delete an item: it sets deletedAt on the row. */
-const softDelete = (id: string) => withDb(configFrom(env), (db) => db.update(mediaItems).set({ deletedAt: new Date() }).where(eq(mediaItems.id, id)));
 
 describe("a soft delete holds after the object exists", () => {
   it("every route answers 404 for a deleted item, and its job in flight is cancelled", async () => {

@@ -24,6 +24,9 @@ export async function eventually<T>(fn: () => Promise<T>, check: (v: T) => boole
 export const rowWhen = (id: string, check: (r: NonNullable<Awaited<ReturnType<typeof row>>>) => boolean) =>
   eventually(() => row(id), (r) => !!r && check(r));
 
+/** What the upload service does to delete an item: it sets deletedAt on the row, and nothing else. */
+export const softDelete = (id: string) => withDb(configFrom(env), (db) => db.update(mediaItems).set({ deletedAt: new Date() }).where(eq(mediaItems.id, id)));
+
 /** The database up, down (refusing connections) or hanging (connections open, queries never answered). */
 export async function setDatabase(state: boolean | "hang") {
   await fetch(`${env.CONTROL_URL}/db/${state === "hang" ? "hang" : state ? "up" : "down"}`);
