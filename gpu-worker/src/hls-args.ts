@@ -1,6 +1,10 @@
-/** Flags for one VOD HLS output of MPEG-TS segments into `dir` (playlist `name`). */
-export function hlsOutputArgs(dir: string, playlist: string, segmentSeconds: number): string[] {
+/**
+ * Flags for one VOD HLS output of MPEG-TS segments into `dir` (playlist `name`). `startNumber`:
+ * the first segment's number, for a chunk whose segments continue another's (fanout/).
+ */
+export function hlsOutputArgs(dir: string, playlist: string, segmentSeconds: number, startNumber = 0): string[] {
   return [
+    ...(startNumber > 0 ? ["-start_number", String(startNumber)] : []),
     "-f", "hls",
     // Segments cut at keyframes every `segmentSeconds` (3 GOPs of 2 s by default).
     "-hls_time", String(segmentSeconds),
@@ -13,6 +17,20 @@ export function hlsOutputArgs(dir: string, playlist: string, segmentSeconds: num
     `${dir}/${playlist}`,
   ];
 }
+
+/**
+ * For every video stream cut into HLS: the first picture decodes at the instant it is shown.
+ * An encoder with B-frames stamps the first frame's decode time (DTS) a reorder delay (2 frames
+ * for x264) before its presentation time; the muxer then shifts the whole stream so that DTS
+ * starts at 0, and the first picture lands 2 frames after the sound (67 ms at 30 fps, 200 ms at
+ * 10 fps). hls.js maps the earliest DTS to the timeline's zero, so its buffer of segment 0 starts
+ * that late; a segment re-fetched on a level switch then adds nothing and hls.js raises
+ * bufferAppendNoProgress (tolerance 50 ms). Here the first 8 packets' DTS become
+ * max(DTS, first PTS + N ticks): decode order and every DTS ≤ PTS are kept (90 kHz ticks, and a
+ * reorder delay under 8 frames), no DTS is negative, so the first picture and the sound both
+ * start at the segment's zero. FFmpeg 5.1's setts needs `pts=PTS` said, or it rewrites PTS too.
+ */
+export const FIRST_PICTURE_AT_ZERO = ["-bsf:v", "setts=pts=PTS:dts=if(lt(N\\,8)\\,max(DTS\\,STARTPTS+N)\\,DTS)"];
 
 /** AAC-LC stereo at 48 kHz: what every HLS player decodes. */
 export function aacArgs(kbps = 128): string[] {

@@ -1,5 +1,5 @@
 import type { VideoEncoder } from "./encoders/types.ts";
-import { aacArgs, chain, hlsOutputArgs, STEREO_48K } from "./hls-args.ts";
+import { aacArgs, chain, FIRST_PICTURE_AT_ZERO, hlsOutputArgs, STEREO_48K } from "./hls-args.ts";
 import { previewRung, type VideoPlan } from "./plan.ts";
 import { storyboardFilter, TILE_PATTERN, type StoryboardPlan } from "./storyboard.ts";
 
@@ -19,6 +19,8 @@ export interface LadderCommand {
   base: string[];
   /** The seek-preview tiles, made from the same decode (one more branch of the split), into `tilesDir`. */
   storyboard?: { plan: StoryboardPlan; tilesDir: string };
+  /** False when chunk jobs encode the rungs (fanout/): then this process makes the sound and the preview only. */
+  rungs?: boolean;
 }
 
 /** Where the i-th other audio track's rendition goes (the default track's is `audio`). */
@@ -46,14 +48,18 @@ function fitTo(seconds: number | undefined): string[] {
  */
 export function ladderArgs(cmd: LadderCommand): string[] {
   const { plan, encoder } = cmd;
-  const n = plan.rungs.length;
+  const rungs = cmd.rungs === false ? [] : plan.rungs;
+  const n = rungs.length;
   const pre = previewRung(plan);
   const graph: string[] = [];
   const sb = cmd.storyboard;
-  const splitOuts = [...plan.rungs.map((_, i) => `[s${i}]`), "[sp]", ...(sb ? ["[ssb]"] : [])].join("");
-  graph.push(`[${plan.stream ?? "0:v:0"}]${chain(encoder.sourceFilters(plan), "null")},split=${n + 1 + (sb ? 1 : 0)}${splitOuts}`);
+  const splitOuts = [...rungs.map((_, i) => `[s${i}]`), "[sp]", ...(sb ? ["[ssb]"] : [])].join("");
+  // With no rung and no storyboard the picture is needed for the preview only: cut it there, before
+  // the source filters (a tone map of frames nobody keeps is the costliest filter we have).
+  const early = n === 0 && !sb ? [`trim=duration=${cmd.previewSeconds}`] : [];
+  graph.push(`[${plan.stream ?? "0:v:0"}]${chain([...early, ...encoder.sourceFilters(plan)], "null")},split=${n + 1 + (sb ? 1 : 0)}${splitOuts}`);
   if (sb) graph.push(`[ssb]${storyboardFilter(sb.plan, encoder.toCpu)}[vsb]`);
-  plan.rungs.forEach((rung, i) => graph.push(`[s${i}]${encoder.scaleFilter(rung)}[v${i}]`));
+  rungs.forEach((rung, i) => graph.push(`[s${i}]${encoder.scaleFilter(rung)}[v${i}]`));
   // The preview is the first seconds at the middle rung, as its own stream with its own segments.
   graph.push(`[sp]trim=duration=${cmd.previewSeconds},setpts=PTS-STARTPTS,${encoder.scaleFilter(pre)}[vp]`);
   if (cmd.audio) {
@@ -76,8 +82,8 @@ export function ladderArgs(cmd: LadderCommand): string[] {
     "-progress", "pipe:1",
     "-nostats",
   ];
-  plan.rungs.forEach((rung, i) => {
-    args.push("-map", `[v${i}]`, ...encoder.encodeArgs(rung, plan), "-an", ...hlsOutputArgs(`${cmd.hlsDir}/${rung.name}`, "index.m3u8", cmd.segmentSeconds));
+  rungs.forEach((rung, i) => {
+    args.push("-map", `[v${i}]`, ...encoder.encodeArgs(rung, plan), ...FIRST_PICTURE_AT_ZERO, "-an", ...hlsOutputArgs(`${cmd.hlsDir}/${rung.name}`, "index.m3u8", cmd.segmentSeconds));
   });
   if (cmd.audio) {
     args.push("-map", "[a]", "-vn", ...aacArgs(128), ...hlsOutputArgs(`${cmd.hlsDir}/audio`, "index.m3u8", cmd.segmentSeconds));
@@ -85,7 +91,7 @@ export function ladderArgs(cmd: LadderCommand): string[] {
       args.push("-map", `[alt${i}]`, "-vn", ...aacArgs(128), ...hlsOutputArgs(`${cmd.hlsDir}/${alternateDir(i)}`, "index.m3u8", cmd.segmentSeconds)),
     );
   }
-  args.push("-map", "[vp]", ...encoder.encodeArgs(pre, plan));
+  args.push("-map", "[vp]", ...encoder.encodeArgs(pre, plan), ...FIRST_PICTURE_AT_ZERO);
   if (cmd.audio) args.push("-map", "[ap]", ...aacArgs(128));
   args.push(...hlsOutputArgs(`${cmd.hlsDir}/preview`, "preview.m3u8", cmd.segmentSeconds));
   if (sb) {

@@ -83,6 +83,14 @@ describe("the one-process ladder", () => {
     expect(args).toContain("/o/audio/index.m3u8");
     expect(args.at(-1)).toBe("/o/preview/preview.m3u8");
   });
+  it("puts each rung's and the preview's first picture at the segment's zero (setts after the encoder)", () => {
+    for (const encoder of [x264, nvenc]) {
+      const args = cmd(encoder);
+      const at = args.flatMap((a, i) => (a === "-bsf:v" ? [i] : []));
+      expect(at).toHaveLength(plan.rungs.length + 1);
+      for (const i of at) expect(args[i + 1]).toBe("setts=pts=PTS:dts=if(lt(N\\,8)\\,max(DTS\\,STARTPTS+N)\\,DTS)");
+    }
+  });
   it("has no audio branch for a silent source", () => {
     const args = cmd(x264, null);
     expect(args.join(" ")).not.toContain("[0:a:0]");

@@ -37,6 +37,25 @@ const RECIPES: Record<string, (out: string) => void> = {
     ffmpeg(["-i", plain, "-c", "copy", "-metadata:s:v", "rotate=90", o]);
     rmSync(plain);
   },
+  // A phone held upside down: stored landscape with a 180° display matrix.
+  "rotated-180.mp4": (o) => {
+    const plain = `${o}.plain.mp4`;
+    ffmpeg([...pattern(1280, 720, 3), ...tone(3), ...h264, "-c:a", "aac", "-shortest", plain]);
+    ffmpeg(["-i", plain, "-c", "copy", "-metadata:s:v", "rotate=180", o]);
+    rmSync(plain);
+  },
+  // What a current phone or camera records in HDR: 2160p60 HEVC Main10 with PQ (HDR10), and
+  // 2160p50 HEVC Main10 with HLG (broadcast HDR), both BT.2020, 2 s.
+  "hdr10-2160p60.mp4": (o) =>
+    ffmpeg([...pattern(3840, 2160, 2, 60), ...tone(2), "-vf", "format=yuv420p10le", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error",
+      "-tag:v", "hvc1", "-color_primaries", "bt2020", "-color_trc", "smpte2084", "-colorspace", "bt2020nc", "-c:a", "aac", "-shortest", o]),
+  "hlg-2160p50.mov": (o) =>
+    ffmpeg([...pattern(3840, 2160, 2, 50), ...tone(2), "-vf", "format=yuv420p10le", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error",
+      "-tag:v", "hvc1", "-color_primaries", "bt2020", "-color_trc", "arib-std-b67", "-colorspace", "bt2020nc", "-c:a", "aac", "-shortest", o]),
+  // A screen recording: 1080p at 10 fps with little motion, 60 s (a frame every 100 ms, so B-frame
+  // reordering shifts timestamps by 200 ms, where 30 fps shifts them by 67 ms).
+  "screen-10fps-60s.mp4": (o) =>
+    ffmpeg(["-f", "lavfi", "-i", "testsrc=s=1920x1080:r=10:d=60", ...tone(60), ...h264, "-c:a", "aac", "-shortest", o]),
   "silent.mp4": (o) => ffmpeg([...pattern(640, 360, 3), ...h264, o]),
   "odd.mp4": (o) => ffmpeg([...pattern(641, 361, 2), ...tone(2), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv444p", "-c:a", "aac", "-shortest", o]),
   "tenbit.mkv": (o) => ffmpeg([...pattern(640, 360, 2), ...tone(2), "-c:v", "ffv1", "-pix_fmt", "yuv420p10le", "-c:a", "flac", "-shortest", o]),

@@ -20,12 +20,32 @@ window.playAll = async function (url, which) {
     };
     tick();
   });
-  const result = { variants: [], errors, audioTracks: [], textTracks: [], played: false };
+  const checks = [];
+  const result = { variants: [], errors, appendRaces: [], audioTracks: [], textTracks: [], played: false };
   let hls, player;
   try {
     if (which === "hls.js") {
       hls = new Hls({ capLevelToPlayerSize: false });
-      hls.on(Hls.Events.ERROR, (_e, d) => { if (d.fatal) errors.push("hls.js " + d.type + " " + d.details); });
+      // Every error event counts, fatal or not: a non-fatal one is a stall or a refetch a viewer feels.
+      hls.on(Hls.Events.ERROR, (_e, d) => {
+        const what = "hls.js " + (d.fatal ? "fatal " : "") + d.type + " " + d.details +
+          (d.frag ? " " + d.frag.type + " level " + d.frag.level + " sn " + d.frag.sn : "") + (d.error ? " (" + d.error.message + ")" : "");
+        if (d.details !== "bufferAppendNoProgress" || !d.frag) return void errors.push(what);
+        // hls.js 1.7.4 (its new no-progress check, PR #7941) also raises this when it judges a
+        // fragment before that fragment's own append has finished: seen on playlists of one
+        // segment, where end-of-stream follows at once. What tells the two apart is the buffer
+        // itself: look once the append has had 250 ms; a fragment whose media really is short
+        // (as when the first picture came 2 frames late) is still short then.
+        const from = d.frag.start;
+        const to = d.frag.start + d.frag.duration;
+        checks.push(new Promise((resolve) => setTimeout(() => {
+          const b = video.buffered;
+          let covered = false;
+          for (let i = 0; i < b.length; i++) if (b.start(i) <= from + 0.05 && b.end(i) >= to - 0.05) covered = true;
+          if (covered) result.appendRaces.push(what); else errors.push(what + " buffered " + JSON.stringify([...Array(b.length)].map((_, i) => [b.start(i), b.end(i)])));
+          resolve();
+        }, 250)));
+      });
       await new Promise((resolve, reject) => {
         hls.on(Hls.Events.MANIFEST_PARSED, resolve);
         setTimeout(() => reject(new Error("manifest not parsed in 10 s")), 10000);
@@ -101,6 +121,7 @@ window.playAll = async function (url, which) {
   } catch (e) {
     errors.push(which + " threw " + (e && (e.code ? "code " + e.code + " " + JSON.stringify(e.data) : e.message)));
   } finally {
+    await Promise.all(checks);
     if (video.error) errors.push("video element error " + video.error.code + " " + video.error.message);
     if (hls) hls.destroy();
     if (player) await player.destroy();
