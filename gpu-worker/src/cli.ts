@@ -1,7 +1,10 @@
 /**
  * npm run transcode -- <input-file> <output-dir> [--type video|audio] [--encoder auto|nvenc|x264]
+ *                      [--chunks N | --chunk-seconds S] [--workers W]
  * Writes exactly the files the job would upload, at their storage keys under <output-dir>,
  * plus result.json in the callback's `output` shape (or `{ error }` with a non-zero exit).
+ * --chunks / --chunk-seconds split a video's ladder into time chunks, each encoded by its own
+ * process (at most W at once), and stitch them, as the service does across RunPod workers.
  */
 import { randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -11,6 +14,7 @@ import { classify } from "./pipeline/step.ts";
 import { setCommandLogger } from "./ffmpeg/spawn.ts";
 import { DEFAULTS, removeOutputs, runPipeline } from "./pipeline.ts";
 import type { EncoderChoice } from "./encoders/detect.ts";
+import { runFanoutLocally } from "./fanout/local.ts";
 
 const AUDIO_EXTENSIONS = new Set([".mp3", ".m4a", ".aac", ".wav", ".flac", ".ogg", ".opus"]);
 
@@ -21,6 +25,9 @@ const { values, positionals } = parseArgs({
     encoder: { type: "string", default: "auto" },
     "no-archive": { type: "boolean", default: false },
     verbose: { type: "boolean", short: "v", default: false },
+    chunks: { type: "string" },
+    "chunk-seconds": { type: "string" },
+    workers: { type: "string" },
   },
 });
 const [input, outDir] = positionals;
@@ -28,9 +35,24 @@ if (!input || !outDir || !["auto", "nvenc", "x264"].includes(values.encoder!)) {
   console.error("usage: npm run transcode -- <input-file> <output-dir> [--type video|audio] [--encoder auto|nvenc|x264] [--no-archive]");
   process.exit(2);
 }
+const positive = (s: string | undefined) => (s === undefined ? undefined : Number(s));
+const split = { chunks: positive(values.chunks), chunkSeconds: positive(values["chunk-seconds"]) };
+const workers = positive(values.workers);
+for (const n of [split.chunks, split.chunkSeconds, workers]) {
+  if (n !== undefined && !(Number.isFinite(n) && n > 0)) {
+    console.error("--chunks, --chunk-seconds and --workers take a positive number");
+    process.exit(2);
+  }
+}
+const fanout = split.chunks !== undefined || split.chunkSeconds !== undefined;
 const mediaType = (values.type ?? (AUDIO_EXTENSIONS.has(extname(input).toLowerCase()) ? "audio" : "video")) as "video" | "audio";
 if (mediaType !== "video" && mediaType !== "audio") {
   console.error("--type must be video or audio");
+  process.exit(2);
+}
+
+if (fanout && mediaType !== "video") {
+  console.error("--chunks and --chunk-seconds split a video's ladder; an audio item is one job");
   process.exit(2);
 }
 
@@ -62,7 +84,9 @@ const job = {
 await mkdir(job.outDir, { recursive: true });
 const started = Date.now();
 try {
-  const result = await runPipeline(job);
+  const result = fanout
+    ? await runFanoutLocally(job, { split, workers, signal: controller.signal, onStep: (step, s) => values.verbose && console.error(`${step} done in ${s.toFixed(1)} s`) })
+    : await runPipeline(job);
   await writeFile(join(job.outDir, "result.json"), JSON.stringify(result.output, null, 2));
   if (tty) process.stderr.write("\n");
   const seconds = (Date.now() - started) / 1000;

@@ -58,7 +58,7 @@ export function ladderArgs(cmd: LadderCommand): string[] {
   // the source filters (a tone map of frames nobody keeps is the costliest filter we have).
   const early = n === 0 && !sb ? [`trim=duration=${cmd.previewSeconds}`] : [];
   graph.push(`[${plan.stream ?? "0:v:0"}]${chain([...early, ...encoder.sourceFilters(plan)], "null")},split=${n + 1 + (sb ? 1 : 0)}${splitOuts}`);
-  if (sb) graph.push(`[ssb]${storyboardFilter(sb.plan, encoder.toCpu)}[vsb]`);
+  if (sb) graph.push(`[ssb]${storyboardFilter(sb.plan, plan.fps, encoder.toCpu)}[vsb]`);
   rungs.forEach((rung, i) => graph.push(`[s${i}]${encoder.scaleFilter(rung)}[v${i}]`));
   // The preview is the first seconds at the middle rung, as its own stream with its own segments.
   graph.push(`[sp]trim=duration=${cmd.previewSeconds},setpts=PTS-STARTPTS,${encoder.scaleFilter(pre)}[vp]`);
@@ -96,7 +96,8 @@ export function ladderArgs(cmd: LadderCommand): string[] {
   args.push(...hlsOutputArgs(`${cmd.hlsDir}/preview`, "preview.m3u8", cmd.segmentSeconds));
   if (sb) {
     // One small PNG per tile (lossless: the sheet is the one JPEG encode), numbered from 1.
-    args.push("-map", "[vsb]", "-c:v", "png", "-f", "image2", "-y", `${sb.tilesDir}/${TILE_PATTERN}`);
+    // One picture per selected frame, none repeated to fill the time between (constant-rate output would).
+    args.push("-map", "[vsb]", "-c:v", "png", "-fps_mode", "passthrough", "-f", "image2", "-y", `${sb.tilesDir}/${TILE_PATTERN}`);
   }
   return args;
 }

@@ -4,7 +4,7 @@ import { JOB_DEFAULTS, outputKeys, type JobOutput, type KeyScope, type MediaType
 import { sourceFormatArgs } from "./containers.ts";
 import { PipelineError } from "./errors.ts";
 import { baseInputFlags, runTool } from "./ffmpeg/spawn.ts";
-import { probe } from "./probe.ts";
+import { probe, type MediaInfo } from "./probe.ts";
 import { ProgressTracker } from "./progress.ts";
 import { canRemux, mezzanineArgs } from "./stills-args.ts";
 import { runAudio } from "./pipeline/audio.ts";
@@ -30,6 +30,22 @@ export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
 }
 
 async function run(job: PipelineJob): Promise<PipelineResult> {
+  const ctx = await openJob(job);
+  const parts = job.mediaType === "video" ? await runVideo(ctx) : await runAudio(ctx);
+  return finishJob(ctx, parts);
+}
+
+/** The job's last steps, after its half: the mezzanine, then every file of the HLS tree and the result. */
+export async function finishJob(ctx: StepContext, parts: MediaParts): Promise<PipelineResult> {
+  const { job, keys, hlsDir, progress } = ctx;
+  const archived = job.archive ? await archive(ctx) : false;
+  progress.report("packaging", 1);
+  ctx.files.push(...(await hlsFiles(hlsDir, keys.hlsRoot)));
+  return { output: jobResult(job.mediaType, keys, parts, archived), files: ctx.files, info: ctx.info, timings: ctx.timings };
+}
+
+/** Probe (unless told what a probe found), refuse what the item cannot be, make the folders, and the context every step shares. */
+export async function openJob(job: PipelineJob, known?: MediaInfo): Promise<StepContext> {
   const timings: Record<string, number> = {};
   const progress = job.progress ?? new ProgressTracker((e) => job.onProgress?.(e));
   const keys = outputKeys(job);
@@ -38,9 +54,9 @@ async function run(job: PipelineJob): Promise<PipelineResult> {
   const base = baseInputFlags();
 
   progress.report("probing", 0);
-  const info = await step(timings, "probe", () =>
-    probe(job.input, { maxDurationSeconds: job.maxDurationSeconds, maxPixels: job.maxPixels, signal: job.signal }),
-  );
+  const info =
+    known ??
+    (await step(timings, "probe", () => probe(job.input, { maxDurationSeconds: job.maxDurationSeconds, maxPixels: job.maxPixels, signal: job.signal })));
   job.onProbed?.(info);
   if (job.mediaType === "video" && !info.video) {
     throw new PipelineError("NO_MEDIA_STREAMS", "The item was uploaded as video but the file has no video stream; upload it as audio");
@@ -49,7 +65,7 @@ async function run(job: PipelineJob): Promise<PipelineResult> {
   // FFmpeg's HLS muxer does not create directories.
   for (const dir of [...job.renditions, "audio", "preview"]) await mkdir(join(hlsDir, dir), { recursive: true });
 
-  const ctx: StepContext = {
+  return {
     job,
     info,
     keys,
@@ -63,11 +79,6 @@ async function run(job: PipelineJob): Promise<PipelineResult> {
     progress,
     files: [],
   };
-  const parts = job.mediaType === "video" ? await runVideo(ctx) : await runAudio(ctx);
-  const archived = job.archive ? await archive(ctx) : false;
-  progress.report("packaging", 1);
-  ctx.files.push(...(await hlsFiles(hlsDir, keys.hlsRoot)));
-  return { output: jobResult(job.mediaType, keys, parts, archived), files: ctx.files, info, timings };
 }
 
 /**
@@ -98,7 +109,7 @@ export function jobResult(mediaType: MediaType, keys: ReturnType<typeof outputKe
 }
 
 /** The high-quality mezzanine for the archive bucket. */
-async function archive(ctx: StepContext): Promise<boolean> {
+export async function archive(ctx: StepContext): Promise<boolean> {
   const { job, info, keys, at, source, opts, timings, files } = ctx;
   const mezz = at(keys.mezzanine);
   await mkdir(dirname(mezz), { recursive: true });
@@ -117,7 +128,7 @@ async function archive(ctx: StepContext): Promise<boolean> {
 }
 
 /** Every file of the HLS tree, with its key. */
-async function hlsFiles(hlsDir: string, hlsRoot: string): Promise<OutputFile[]> {
+export async function hlsFiles(hlsDir: string, hlsRoot: string): Promise<OutputFile[]> {
   const entries = await readdir(hlsDir, { recursive: true, withFileTypes: true });
   return entries
     .filter((e) => e.isFile())

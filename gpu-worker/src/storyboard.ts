@@ -30,15 +30,30 @@ export function planStoryboard(durationSeconds: number, width: number, height: n
 }
 
 /**
+ * Which prepared (constant-rate) frames are tiles: tile k is the first frame at or after
+ * k·interval, counted on the whole video's frames, so a chunk starting at frame S (fanout/)
+ * picks exactly the tiles it holds and a one-job encode picks the same ones. A `select` on the
+ * frame number n; frames numbered from the video's first, m = n + S.
+ */
+export function tileSelect(interval: number, fps: number, startFrame = 0): string {
+  const m = `(n+${startFrame})`;
+  const per = interval * fps;
+  return `select='eq(${m}\\,0)+gt(floor(${m}/${per})\\,floor((${m}-1)/${per}))'`;
+}
+
+/** The number (from 1, as image2 counts) of the first tile a chunk starting at frame S holds. */
+export function firstTile(interval: number, fps: number, startFrame: number): number {
+  return startFrame === 0 ? 1 : Math.floor((startFrame - 1) / (interval * fps)) + 2;
+}
+
+/**
  * The filter chain from the ladder's prepared frames to the tiles, one small PNG each. Not the
  * sheet itself: FFmpeg 5.1 prints no -progress for a process one of whose outputs has no frame
  * yet, and a `tile` sheet has none until the end (measured: only the final report came).
  */
-export function storyboardFilter(p: StoryboardPlan, toCpu: string[] = []): string {
+export function storyboardFilter(p: StoryboardPlan, fps: number, toCpu: string[] = [], startFrame = 0): string {
   return [
-    // One frame per interval (on GPU frames too: fps only drops frames). round=up makes tile k
-    // the frame at k·interval; the default (near) gave the one half an interval later (measured).
-    `fps=1/${p.interval}:round=up`,
+    tileSelect(p.interval, fps, startFrame),
     // NVENC's frames live on the GPU: only these few are brought back.
     ...toCpu,
     `scale=${p.tileWidth}:${p.tileHeight}:flags=bicubic`,

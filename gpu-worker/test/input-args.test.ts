@@ -96,14 +96,14 @@ describe("the storyboard branch of the ladder", () => {
     const args = ladderArgs({ input: "/in.mp4", hlsDir: "/o", plan: { ...plan, deinterlace: false }, encoder: x264, segmentSeconds: 6, previewSeconds: 30, audio: null, base: [], storyboard: sb });
     const graph = args[args.indexOf("-filter_complex") + 1]!;
     expect(graph).toContain("split=3[s0][sp][ssb]");
-    expect(graph).toContain("[ssb]fps=1/2:round=up,scale=160:90:flags=bicubic,setsar=1[vsb]");
-    expect(args.slice(-8)).toEqual(["-map", "[vsb]", "-c:v", "png", "-f", "image2", "-y", "/tiles/tile_%04d.png"]);
+    expect(graph).toContain("[ssb]select='eq((n+0)\\,0)+gt(floor((n+0)/50)\\,floor(((n+0)-1)/50))',scale=160:90:flags=bicubic,setsar=1[vsb]");
+    expect(args.slice(-10)).toEqual(["-map", "[vsb]", "-c:v", "png", "-fps_mode", "passthrough", "-f", "image2", "-y", "/tiles/tile_%04d.png"]);
     expect(storyboardSheetArgs(sb.plan, "/tiles", "/sb.jpg", ["-hide_banner"])).toEqual([
       "-hide_banner", "-f", "image2", "-framerate", "1", "-i", "/tiles/tile_%04d.png", "-vf", "tile=10x3", "-frames:v", "1", "-q:v", "4", "-y", "/sb.jpg",
     ]);
   });
   it("brings only its few frames back from the GPU under NVENC", () => {
     const graph = ladderArgs({ input: "/in.mp4", hlsDir: "/o", plan: { ...plan, deinterlace: false }, encoder: nvenc, segmentSeconds: 6, previewSeconds: 30, audio: null, base: [], storyboard: sb });
-    expect(graph[graph.indexOf("-filter_complex") + 1]).toContain("[ssb]fps=1/2:round=up,hwdownload,format=nv12,scale=160:90");
+    expect(graph[graph.indexOf("-filter_complex") + 1]).toContain(",hwdownload,format=nv12,scale=160:90");
   });
 });

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { setCommandLogger } from "../src/ffmpeg/spawn.ts";
+import { runFanoutLocally } from "../src/fanout/local.ts";
 import { DEFAULTS, runPipeline, type PipelineJob } from "../src/pipeline.ts";
 
 setCommandLogger(() => {});
@@ -98,6 +99,23 @@ const RECIPES: Record<string, (out: string) => void> = {
     writeFileSync(o, bytes.subarray(0, Math.floor(bytes.length / 2)));
     rmSync(whole);
   },
+  // ---- issue 20: shapes a fan-out must stitch, each 13–14 s (three segments: two chunk joins) ----
+  "ntsc-2997.mp4": (o) => ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=640x360:r=30000/1001:d=14", ...tone(14), ...h264, "-c:a", "aac", "-shortest", o]),
+  "pal-25.mp4": (o) => ffmpeg([...pattern(640, 360, 14, 25), ...tone(14), ...h264, "-c:a", "aac", "-shortest", o]),
+  "sixty-14s.mp4": (o) => ffmpeg([...pattern(640, 360, 14, 60), ...tone(14), ...h264, "-c:a", "aac", "-shortest", o]),
+  "vfr-14s.mp4": (o) =>
+    ffmpeg([...pattern(640, 360, 14), ...tone(14), "-vf", "select='not(eq(mod(n\\,3)\\,2))'", "-fps_mode", "vfr", ...h264, "-c:a", "aac", "-shortest", o]),
+  "interlaced-14s.ts": (o) =>
+    ffmpeg([...pattern(720, 576, 14, 50), ...tone(14), "-vf", "interlace=scan=tff", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+      "-flags", "+ildct+ilme", "-x264opts", "tff=1", "-c:a", "mp2", "-f", "mpegts", o]),
+  "rotated-14s.mp4": (o) => {
+    const plain = `${o}.plain.mp4`;
+    ffmpeg([...pattern(640, 360, 14), ...tone(14), ...h264, "-c:a", "aac", "-shortest", plain]);
+    ffmpeg(["-i", plain, "-c", "copy", "-metadata:s:v", "rotate=90", o]);
+    rmSync(plain);
+  },
+  "late-audio-14s.mp4": (o) =>
+    ffmpeg([...pattern(640, 360, 14, 25), "-itsoffset", "2", "-f", "lavfi", "-i", "sine=f=440:r=48000:d=12", "-map", "0:v", "-map", "1:a", ...h264, "-c:a", "aac", o]),
   // ---- issue 12: real-world shapes -------------------------------------------------------
   // 1080i25 broadcast capture: fields interleaved top first, flagged interlaced, in MPEG-TS with MP2 sound.
   "interlaced-1080i25.ts": (o) =>
@@ -199,6 +217,19 @@ export const transcode = (input: string, overrides: Partial<PipelineJob> = {}) =
   const job = jobFor(input, overrides);
   return runPipeline(job).then((r) => ({ ...r, job, path: (key: string) => join(job.outDir, key) }));
 };
+
+/** The same job split into chunks, each step in its own process (fanout/local.ts), stitched. */
+export const fanout = (input: string, split: { chunks?: number; chunkSeconds?: number }, overrides: Partial<PipelineJob> = {}) => {
+  const job = jobFor(input, overrides);
+  return runFanoutLocally(job, { split }).then((r) => ({ ...r, job, path: (key: string) => join(job.outDir, key) }));
+};
+
+/** Per-frame SSIM (All) of `a` against `b`, both from their first frame; `bFilters` prepare b first. */
+export function ssimPerFrame(a: string, b: string, bFilters: string): number[] {
+  const stats = join(tempDir(), "ssim.log");
+  ffmpeg(["-i", a, "-i", b, "-lavfi", `[0:v]setpts=PTS-STARTPTS[x];[1:v]${bFilters},setpts=PTS-STARTPTS[y];[x][y]ssim=stats_file=${stats}`, "-f", "null", "-"]);
+  return readFileSync(stats, "utf8").trim().split("\n").map((l) => Number(/All:([\d.]+)/.exec(l)![1]));
+}
 
 export function ffprobeJson(path: string, extra: string[] = []): any {
   return JSON.parse(

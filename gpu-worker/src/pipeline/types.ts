@@ -73,4 +73,6 @@ export interface MediaParts {
   encoder: JobOutput["encoder"];
   thumbnailSeconds: number | null;
   subtitles: JobOutput["subtitles"];
+  /** The subtitle renditions the master lists (written later, by the stitch, in a fan-out). */
+  subtitleRenditions?: { uri: string; language: string | null; title: string | null }[];
 }

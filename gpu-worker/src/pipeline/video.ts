@@ -14,25 +14,25 @@ import { planVideo, type VideoPlan } from "../plan.ts";
 import type { MediaInfo } from "../probe.ts";
 import { videoStartArgs } from "../probe/args.ts";
 import { progressParser } from "../progress.ts";
-import { planStoryboard, storyboardSheetArgs, storyboardVtt } from "../storyboard.ts";
+import { planStoryboard, storyboardSheetArgs, storyboardVtt, type StoryboardPlan } from "../storyboard.ts";
 import { makeThumbnail } from "../thumbnail.ts";
 import type { JobOutput } from "../../../src/contract/index.ts";
 import { nonEmpty, step } from "./step.ts";
-import type { MediaParts, StepContext } from "./types.ts";
+import type { MediaParts, OutputFile, StepContext } from "./types.ts";
 
 /**
  * The video half: measure (loudness of every track, interlacing), plan, one-process ladder with
  * preview and storyboard tiles, then the sheet, thumbnail, subtitles and master.
  */
-export async function runVideo(ctx: StepContext): Promise<MediaParts> {
+export async function runVideo(ctx: StepContext, rest?: FanoutRest): Promise<MediaParts> {
   const { job, info, keys, at, hlsDir, base, source, opts, timings, progress, files } = ctx;
   const v = info.video!;
   // The item is as long as its picture: the sound is fitted to it (ladder-args fitTo).
-  const length = v.durationSeconds ?? info.durationSeconds;
+  const length = videoLength(info);
   // A stream that does not say it is interlaced is looked at (idet), beside the loudness pass.
   // Every audio track is measured (each is normalised on its own); the default one is reported.
   const [interlaced, ...measured] = await Promise.all([
-    v.fieldOrder === "interlaced" ? true : step(timings, "interlace", () => detectInterlace(job.input, source, v.stream, opts)),
+    rest ? rest.plan.deinterlace === true : v.fieldOrder === "interlaced" ? true : step(timings, "interlace", () => detectInterlace(job.input, source, v.stream, opts)),
     ...info.audioTracks.map((t, i) => step(timings, i === 0 ? "loudness" : `loudness ${t.stream}`, () => measureLoudness(job.input, source, opts, t.stream))),
   ]);
   const loudness = (measured[0] as Loudness | null | undefined) ?? null;
@@ -41,22 +41,24 @@ export async function runVideo(ctx: StepContext): Promise<MediaParts> {
     filter: normalisationFilter(measured[i + 1] as Loudness | null, job.loudnessTarget).filter,
   }));
   for (let i = 0; i < alternates.length; i++) await mkdir(join(hlsDir, alternateDir(i)), { recursive: true });
-  const plan = planVideo(info, job.renditions, { interlaced });
+  const plan = rest ? rest.plan : planVideo(info, job.renditions, { interlaced });
   progress.report("probing", 1);
   const audio = info.audio
     ? { filter: normalisationFilter(loudness, job.loudnessTarget).filter, stream: info.audio.stream, fitSeconds: length, alternates }
     : null;
   // Tiles go to a scratch folder beside the outputs (never uploaded), the sheet to its key.
   const storyboard = { plan: planStoryboard(length, plan.rungs[0]!.width, plan.rungs[0]!.height), tilesDir: join(job.outDir, ".storyboard", job.attemptId) };
-  await mkdir(storyboard.tilesDir, { recursive: true });
-  await mkdir(dirname(at(keys.storyboard)), { recursive: true });
   let encoder: VideoEncoder = await chooseEncoder(job.encoder);
   const encode = (enc: VideoEncoder) =>
     runTool(
       "ffmpeg",
-      ladderArgs({ input: job.input, hlsDir, plan, encoder: enc, segmentSeconds: job.segmentSeconds, previewSeconds: job.previewSeconds, audio, base: source, storyboard }),
+      ladderArgs({
+        input: job.input, hlsDir, plan, encoder: enc, segmentSeconds: job.segmentSeconds, previewSeconds: job.previewSeconds, audio, base: source,
+        ...(rest ? { rungs: false } : { storyboard }),
+      }),
       { ...opts, onStdout: progressParser(length, (f) => progress.report("encoding", f), { fps: plan.fps }) },
     );
+  if (!rest) await mkdir(storyboard.tilesDir, { recursive: true });
   await step(timings, "ladder", async () => {
     try {
       await encode(encoder);
@@ -69,15 +71,7 @@ export async function runVideo(ctx: StepContext): Promise<MediaParts> {
     }
   });
   progress.report("packaging", 0);
-  const tiles = (await readdir(storyboard.tilesDir)).filter((f) => f.endsWith(".png")).length;
-  if (tiles === 0) throw new PipelineError("ENCODE_FAILED", "FFmpeg finished but wrote no storyboard tiles", true);
-  // The cues follow the tiles really written (fps may give one fewer than planned).
-  const board = { ...storyboard.plan, tiles: Math.min(tiles, storyboard.plan.tiles) };
-  await step(timings, "storyboard", () => runTool("ffmpeg", storyboardSheetArgs(board, storyboard.tilesDir, at(keys.storyboard), base), opts));
-  await nonEmpty(at(keys.storyboard), "storyboard");
-  await rm(storyboard.tilesDir, { recursive: true, force: true });
-  await writeFile(at(keys.storyboardVtt), storyboardVtt(board, length));
-  files.push({ bucket: "media", key: keys.storyboard, path: at(keys.storyboard) }, { bucket: "media", key: keys.storyboardVtt, path: at(keys.storyboardVtt) });
+  if (!rest) await step(timings, "storyboard", async () => files.push(...(await assembleStoryboard({ tilesDir: storyboard.tilesDir, plan: storyboard.plan, length, keys, at, base, opts }))));
 
   await mkdir(dirname(at(keys.thumbnail)), { recursive: true });
   const thumbnail = await step(timings, "thumbnail", () =>
@@ -85,8 +79,11 @@ export async function runVideo(ctx: StepContext): Promise<MediaParts> {
   );
   progress.report("packaging", 0.3);
 
-  const subtitles = await step(timings, "subtitles", () => convertSubtitles({ input: job.input, hlsDir, info, length, source, opts, firstSegment: join(hlsDir, plan.rungs[0]!.name) }));
-  await writeVideoMaster(hlsDir, plan, info.audioTracks, subtitles.renditions);
+  const subtitles = await step(timings, "subtitles", () =>
+    convertSubtitles({ input: job.input, hlsDir, info, length, source, opts, clock: rest ? { start: FIRST_PICTURE_SECONDS } : { firstSegment: join(hlsDir, plan.rungs[0]!.name) } }),
+  );
+  // With fan-out the master waits for the rungs (fanout/stitch.ts); the renditions go with the parts.
+  if (!rest) await writeVideoMaster(hlsDir, plan, info.audioTracks, subtitles.renditions);
   files.push({ bucket: "media", key: keys.thumbnail, path: at(keys.thumbnail) });
   return {
     durationSeconds: length,
@@ -97,7 +94,51 @@ export async function runVideo(ctx: StepContext): Promise<MediaParts> {
     encoder: encoder.name,
     thumbnailSeconds: thumbnail.atSeconds,
     subtitles: subtitles.report,
+    subtitleRenditions: subtitles.renditions,
   };
+}
+
+/** The item is as long as its picture (the sound is fitted to it). */
+export const videoLength = (info: MediaInfo) => info.video!.durationSeconds ?? info.durationSeconds;
+
+/**
+ * A fan-out's whole-file job (fanout/): the plan is the one the chunks encode; this job makes the
+ * sound, the preview, the thumbnail and the subtitles, and neither rungs, storyboard nor master.
+ */
+export interface FanoutRest {
+  plan: VideoPlan;
+}
+
+/**
+ * Where every rung's first picture sits on the MPEG-TS clock: FFmpeg's muxer starts at 1.4 s
+ * (its default delay) and the first picture decodes when shown (hls-args FIRST_PICTURE_AT_ZERO).
+ * A one-job encode measures it; a fan-out's subtitles are made before any rung exists.
+ */
+export const FIRST_PICTURE_SECONDS = 1.4;
+
+/** The tiles (numbered from 1) into the sheet and its cues; the tiles folder is removed. */
+export async function assembleStoryboard(a: {
+  tilesDir: string;
+  plan: StoryboardPlan;
+  length: number;
+  keys: StepContext["keys"];
+  at: StepContext["at"];
+  base: string[];
+  opts: StepContext["opts"];
+}): Promise<OutputFile[]> {
+  await mkdir(dirname(a.at(a.keys.storyboard)), { recursive: true });
+  const tiles = (await readdir(a.tilesDir)).filter((f) => f.endsWith(".png")).length;
+  if (tiles === 0) throw new PipelineError("ENCODE_FAILED", "FFmpeg finished but wrote no storyboard tiles", true);
+  // The cues follow the tiles really written (fps may give one fewer than planned).
+  const board = { ...a.plan, tiles: Math.min(tiles, a.plan.tiles) };
+  await runTool("ffmpeg", storyboardSheetArgs(board, a.tilesDir, a.at(a.keys.storyboard), a.base), a.opts);
+  await nonEmpty(a.at(a.keys.storyboard), "storyboard");
+  await rm(a.tilesDir, { recursive: true, force: true });
+  await writeFile(a.at(a.keys.storyboardVtt), storyboardVtt(board, a.length));
+  return [
+    { bucket: "media", key: a.keys.storyboard, path: a.at(a.keys.storyboard) },
+    { bucket: "media", key: a.keys.storyboardVtt, path: a.at(a.keys.storyboardVtt) },
+  ];
 }
 
 /**
@@ -111,19 +152,24 @@ async function convertSubtitles(a: {
   length: number;
   source: string[];
   opts: { signal?: AbortSignal; timeoutMs: number };
-  /** The top rung's folder: its first segment's start gives the MPEG-TS clock. */
-  firstSegment: string;
+  /** The top rung's folder, whose first segment's start gives the MPEG-TS clock; or that start, known. */
+  clock: { firstSegment: string } | { start: number };
 }): Promise<{ renditions: { uri: string; language: string | null; title: string | null }[]; report: JobOutput["subtitles"] }> {
   const tracks = a.info.subtitleTracks;
   if (tracks.length === 0) return { renditions: [], report: [] };
   const text = tracks.filter((t) => t.kind === "text");
   let ticks = 0;
   if (text.length) {
-    const first = (await readFile(join(a.firstSegment, "index.m3u8"), "utf8")).split("\n").find((l) => l && !l.startsWith("#"))!;
-    const { stdout } = await runTool("ffprobe", videoStartArgs(join(a.firstSegment, first)), a.opts);
+    let start: number;
+    if ("start" in a.clock) start = a.clock.start;
+    else {
+      const dir = a.clock.firstSegment;
+      const first = (await readFile(join(dir, "index.m3u8"), "utf8")).split("\n").find((l) => l && !l.startsWith("#"))!;
+      const { stdout } = await runTool("ffprobe", videoStartArgs(join(dir, first)), a.opts);
+      // ffprobe prints the stream once per program and once on its own: the first number will do.
+      start = Number(stdout.split("\n").map((l) => l.trim()).find((l) => /^-?[\d.]+$/.test(l)) ?? String(FIRST_PICTURE_SECONDS));
+    }
     // The segments' clock at the video's first frame, less where that frame sits on the cues' clock.
-    // ffprobe prints the stream once per program and once on its own: the first number will do.
-    const start = Number(stdout.split("\n").map((l) => l.trim()).find((l) => /^-?[\d.]+$/.test(l)) ?? "1.4");
     ticks = (start - (a.info.video?.startSeconds ?? 0)) * 90_000;
   }
   const names = renditionNames(tracks, "Subtitles");
@@ -149,7 +195,7 @@ async function convertSubtitles(a: {
   return { renditions, report };
 }
 
-async function writeVideoMaster(hlsDir: string, plan: VideoPlan, tracks: MediaInfo["audioTracks"], subtitles: { uri: string; language: string | null; title: string | null }[]): Promise<void> {
+export async function writeVideoMaster(hlsDir: string, plan: VideoPlan, tracks: MediaInfo["audioTracks"], subtitles: { uri: string; language: string | null; title: string | null }[]): Promise<void> {
   const variants = await Promise.all(
     plan.rungs.map(async (rung) => ({ rung, uri: `${rung.name}/index.m3u8`, stats: await playlistStats(join(hlsDir, rung.name, "index.m3u8")) })),
   );

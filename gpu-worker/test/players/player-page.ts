@@ -5,6 +5,32 @@
  * compiled without the DOM library.
  */
 export const PLAYER_SCRIPT = String.raw`
+function watchHlsErrors(hls, video, errors, appendRaces, checks) {
+  // Every error event counts, fatal or not: a non-fatal one is a stall or a refetch a viewer feels.
+  hls.on(Hls.Events.ERROR, (_e, d) => {
+    const what = "hls.js " + (d.fatal ? "fatal " : "") + d.type + " " + d.details +
+      (d.frag ? " " + d.frag.type + " level " + d.frag.level + " sn " + d.frag.sn : "") + (d.error ? " (" + d.error.message + ")" : "");
+    // "aborted" is hls.js's INTERNAL_ABORTED: a load it cancelled itself because the viewer
+    // seeked or a level was forced (playAcross does both); not a fault of the stream.
+    if (d.details === "aborted" && !d.fatal) return;
+    if (d.details !== "bufferAppendNoProgress" || !d.frag) return void errors.push(what);
+    // hls.js 1.7.4 (its new no-progress check, PR #7941) also raises this when it judges a
+    // fragment before that fragment's own append has finished: seen on playlists of one
+    // segment, where end-of-stream follows at once. What tells the two apart is the buffer
+    // itself: look once the append has had 250 ms; a fragment whose media really is short
+    // (as when the first picture came 2 frames late) is still short then.
+    const from = d.frag.start;
+    const to = d.frag.start + d.frag.duration;
+    checks.push(new Promise((resolve) => setTimeout(() => {
+      const b = video.buffered;
+      let covered = false;
+      for (let i = 0; i < b.length; i++) if (b.start(i) <= from + 0.05 && b.end(i) >= to - 0.05) covered = true;
+      if (covered) appendRaces.push(what); else errors.push(what + " buffered " + JSON.stringify([...Array(b.length)].map((_, i) => [b.start(i), b.end(i)])));
+      resolve();
+    }, 250)));
+  });
+}
+
 window.playAll = async function (url, which) {
   const video = document.createElement("video");
   video.muted = true;
@@ -26,26 +52,7 @@ window.playAll = async function (url, which) {
   try {
     if (which === "hls.js") {
       hls = new Hls({ capLevelToPlayerSize: false });
-      // Every error event counts, fatal or not: a non-fatal one is a stall or a refetch a viewer feels.
-      hls.on(Hls.Events.ERROR, (_e, d) => {
-        const what = "hls.js " + (d.fatal ? "fatal " : "") + d.type + " " + d.details +
-          (d.frag ? " " + d.frag.type + " level " + d.frag.level + " sn " + d.frag.sn : "") + (d.error ? " (" + d.error.message + ")" : "");
-        if (d.details !== "bufferAppendNoProgress" || !d.frag) return void errors.push(what);
-        // hls.js 1.7.4 (its new no-progress check, PR #7941) also raises this when it judges a
-        // fragment before that fragment's own append has finished: seen on playlists of one
-        // segment, where end-of-stream follows at once. What tells the two apart is the buffer
-        // itself: look once the append has had 250 ms; a fragment whose media really is short
-        // (as when the first picture came 2 frames late) is still short then.
-        const from = d.frag.start;
-        const to = d.frag.start + d.frag.duration;
-        checks.push(new Promise((resolve) => setTimeout(() => {
-          const b = video.buffered;
-          let covered = false;
-          for (let i = 0; i < b.length; i++) if (b.start(i) <= from + 0.05 && b.end(i) >= to - 0.05) covered = true;
-          if (covered) result.appendRaces.push(what); else errors.push(what + " buffered " + JSON.stringify([...Array(b.length)].map((_, i) => [b.start(i), b.end(i)])));
-          resolve();
-        }, 250)));
-      });
+      watchHlsErrors(hls, video, errors, result.appendRaces, checks);
       await new Promise((resolve, reject) => {
         hls.on(Hls.Events.MANIFEST_PARSED, resolve);
         setTimeout(() => reject(new Error("manifest not parsed in 10 s")), 10000);
@@ -116,6 +123,69 @@ window.playAll = async function (url, which) {
           result.variants.push({ audio: track.language, ok: moved && active && active.language === track.language });
           if (video.duration - video.currentTime < 1.5) video.currentTime = 0;
         }
+      }
+    }
+  } catch (e) {
+    errors.push(which + " threw " + (e && (e.code ? "code " + e.code + " " + JSON.stringify(e.data) : e.message)));
+  } finally {
+    await Promise.all(checks);
+    if (video.error) errors.push("video element error " + video.error.code + " " + video.error.message);
+    if (hls) hls.destroy();
+    if (player) await player.destroy();
+    video.remove();
+  }
+  return result;
+};
+
+/**
+ * Every variant forced in turn, played across each join of a stitched output: from half a
+ * second before it to past it. Returned per variant and join, never thrown.
+ */
+window.playAcross = async function (url, which, joins) {
+  const video = document.createElement("video");
+  video.muted = true;
+  document.body.appendChild(video);
+  const errors = [];
+  const checks = [];
+  const result = { crossings: [], errors, appendRaces: [] };
+  const across = (at, timeoutMs) => new Promise((resolve) => {
+    const started = Date.now();
+    const tick = () => {
+      if (video.currentTime >= at + 0.3) return resolve(true);
+      if (Date.now() - started > timeoutMs) return resolve(false);
+      setTimeout(tick, 50);
+    };
+    tick();
+  });
+  let hls, player;
+  try {
+    let variants;
+    if (which === "hls.js") {
+      hls = new Hls({ capLevelToPlayerSize: false });
+      watchHlsErrors(hls, video, errors, result.appendRaces, checks);
+      await new Promise((resolve) => { hls.on(Hls.Events.MANIFEST_PARSED, resolve); hls.loadSource(url); hls.attachMedia(video); });
+      variants = hls.levels.map((l, i) => ({ height: l.height, pick: () => { hls.currentLevel = i; }, on: () => hls.currentLevel === i }));
+    } else {
+      shaka.polyfill.installAll();
+      player = new shaka.Player();
+      await player.attach(video);
+      player.addEventListener("error", (e) => errors.push("shaka " + e.detail.code + " " + (e.detail.data || []).join(" ")));
+      player.configure({ abr: { enabled: false } });
+      await player.load(url);
+      const heights = [...new Set(player.getVariantTracks().map((t) => t.height))];
+      variants = heights.map((h) => ({
+        height: h,
+        pick: () => player.selectVariantTrack(player.getVariantTracks().find((t) => t.height === h), true),
+        on: () => { const a = player.getVariantTracks().find((t) => t.active); return !!a && a.height === h; },
+      }));
+    }
+    await video.play();
+    for (const v of variants) {
+      v.pick();
+      for (const at of joins) {
+        video.currentTime = Math.max(0, at - 0.5);
+        const ok = await across(at, 15000);
+        result.crossings.push({ height: v.height, at, ok: ok && v.on() });
       }
     }
   } catch (e) {

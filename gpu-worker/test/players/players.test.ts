@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fixture, tempDir, transcode } from "../support.ts";
+import { fanout, fixture, tempDir, transcode } from "../support.ts";
 import { PLAYER_SCRIPT } from "./player-page.ts";
 
 /** Every shape of the fixture set, as the pipeline makes it, in one folder a server serves. */
@@ -40,12 +40,19 @@ let page: Page;
 let server: Server;
 let base: string;
 const masters = new Map<string, string>();
+/** Outputs stitched from one-segment chunks (fanout/), with the times of their joins. */
+const STITCHED = ["small.mp4", "ntsc-2997.mp4"] as const;
+const stitched = new Map<string, { master: string; joins: number[] }>();
 
 beforeAll(async () => {
   const root = tempDir();
   for (const [name, mediaType] of SET) {
     const r = await transcode(fixture(name), { mediaType, archive: false, outDir: root });
     masters.set(name, r.output.hlsMasterKey);
+  }
+  for (const name of STITCHED) {
+    const r = await fanout(fixture(name), { chunkSeconds: 6 }, { archive: false, outDir: root });
+    stitched.set(name, { master: r.output.hlsMasterKey, joins: r.plan.chunks.chunks.slice(1).map((c) => c.startSeconds) });
   }
   server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
@@ -89,6 +96,21 @@ describe("every output of the fixture set plays in both players, every variant f
           if (player === "hls.js") expect(result.cues).toEqual(["Hello there", "Second line"]);
         }
       }, 120_000);
+    }
+  }
+});
+
+describe("stitched outputs play across every join, every variant forced", () => {
+  for (const name of STITCHED) {
+    for (const player of ["hls.js", "shaka"] as const) {
+      it(`${name} in ${player}`, async () => {
+        const { master, joins } = stitched.get(name)!;
+        expect(joins.length).toBeGreaterThanOrEqual(2);
+        const result = await page.evaluate(([url, which, at]) => (globalThis as any).playAcross(url, which, at), [`${base}/${master}`, player, joins] as const);
+        expect(result.errors, JSON.stringify(result)).toEqual([]);
+        expect(result.crossings.length).toBeGreaterThanOrEqual(joins.length);
+        expect(result.crossings.filter((c: { ok: boolean }) => !c.ok), JSON.stringify(result.crossings)).toEqual([]);
+      }, 180_000);
     }
   }
 });

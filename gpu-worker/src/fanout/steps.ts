@@ -1,0 +1,143 @@
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { outputKeys } from "../../../src/contract/index.ts";
+import { chooseEncoder } from "../encoders/detect.ts";
+import type { VideoEncoder } from "../encoders/types.ts";
+import { x264 } from "../encoders/x264.ts";
+import { PipelineError } from "../errors.ts";
+import { baseInputFlags, runTool, ToolFailed } from "../ffmpeg/spawn.ts";
+import { sourceFormatArgs } from "../containers.ts";
+import { detectInterlace } from "../interlace.ts";
+import { archive, hlsFiles, jobResult, openJob } from "../pipeline.ts";
+import { classify, stepTimeoutMs } from "../pipeline/step.ts";
+import type { MediaParts, OutputFile, PipelineJob, PipelineResult } from "../pipeline/types.ts";
+import { assembleStoryboard, runVideo, videoLength, writeVideoMaster } from "../pipeline/video.ts";
+import { planVideo, type VideoPlan } from "../plan.ts";
+import { probe, type MediaInfo } from "../probe.ts";
+import { progressParser } from "../progress.ts";
+import { planStoryboard, type StoryboardPlan } from "../storyboard.ts";
+import { chunkArgs } from "./chunk-args.ts";
+import { planChunks, type ChunkPlan } from "./chunk-plan.ts";
+import { keyframeProbeArgs, parseKeyframes, withSeekPoints } from "./keyframes.ts";
+import { stitchRungs, tileCount } from "./stitch.ts";
+
+/**
+ * The four steps of one video split across workers, each a plain async function of JSON-able
+ * inputs so that each can run in its own process (cli.ts here, a RunPod job in production):
+ * plan → (chunk × N ‖ rest) → stitch.
+ */
+export interface FanoutPlan {
+  info: MediaInfo;
+  plan: VideoPlan;
+  chunks: ChunkPlan;
+  storyboard: StoryboardPlan;
+  /** The item's length: its picture's. */
+  length: number;
+}
+
+export interface RestResult {
+  parts: MediaParts;
+  archived: boolean;
+  files: OutputFile[];
+  timings: Record<string, number>;
+}
+
+export interface ChunkResult {
+  index: number;
+  encoder: VideoEncoder["name"];
+  seconds: number;
+}
+
+/** Where chunk i writes its rungs: scratch beside the outputs, per attempt, never uploaded as is. */
+export const chunkDir = (job: PipelineJob, index: number) => join(job.outDir, ".chunks", job.attemptId, String(index));
+/** Every chunk's storyboard tiles, numbered on the whole video, in one folder. */
+export const tilesDir = (job: PipelineJob) => join(job.outDir, ".storyboard", job.attemptId);
+
+const sourceOf = (info: MediaInfo) => [...baseInputFlags(), ...sourceFormatArgs(info.demuxer)];
+const optsOf = (job: PipelineJob, info: MediaInfo) => ({ signal: job.signal, timeoutMs: stepTimeoutMs(info.durationSeconds) });
+
+/** Probe, look for interlacing, and cut the ladder into chunks of whole segments. */
+export async function planFanout(job: PipelineJob, split: { chunks?: number; chunkSeconds?: number }): Promise<FanoutPlan> {
+  try {
+    const info = await probe(job.input, { maxDurationSeconds: job.maxDurationSeconds, maxPixels: job.maxPixels, signal: job.signal });
+    const v = info.video;
+    if (!v) throw new PipelineError("NO_MEDIA_STREAMS", "The item was uploaded as video but the file has no video stream; upload it as audio");
+    const interlaced = v.fieldOrder === "interlaced" || (await detectInterlace(job.input, sourceOf(info), v.stream, optsOf(job, info)));
+    const plan = planVideo(info, job.renditions, { interlaced });
+    const length = videoLength(info);
+    const cut = planChunks({ durationSeconds: length, fps: plan.fps, gop: plan.gop, segmentSeconds: job.segmentSeconds, videoStartSeconds: v.startSeconds, ...split });
+    const chunks = cut.chunks.length > 1 ? withSeekPoints(cut, parseKeyframes((await runTool("ffprobe", keyframeProbeArgs(job.input, info.demuxer, plan.stream), optsOf(job, info))).stdout)) : cut;
+    return { info, plan, chunks, storyboard: planStoryboard(length, plan.rungs[0]!.width, plan.rungs[0]!.height), length };
+  } catch (error) {
+    throw classify("The plan", error, job.signal);
+  }
+}
+
+/** One chunk: every rung of its frames, and its storyboard tiles. */
+export async function runChunk(job: PipelineJob, fp: FanoutPlan, index: number): Promise<ChunkResult> {
+  const span = fp.chunks.chunks[index];
+  if (!span) throw new PipelineError("ENCODE_FAILED", `The plan has no chunk ${index}`);
+  const started = Date.now();
+  try {
+    const dir = chunkDir(job, index);
+    for (const rung of fp.plan.rungs) await mkdir(join(dir, rung.name), { recursive: true });
+    await mkdir(tilesDir(job), { recursive: true });
+    const seconds = span.frames !== null ? span.frames / fp.plan.fps : fp.length - span.startSeconds;
+    const encode = (encoder: VideoEncoder) =>
+      runTool(
+        "ffmpeg",
+        chunkArgs({
+          input: job.input, hlsDir: dir, plan: fp.plan, encoder, segmentSeconds: job.segmentSeconds, span, firstTick: fp.chunks.firstTick, source: sourceOf(fp.info),
+          storyboard: { plan: fp.storyboard, tilesDir: tilesDir(job) },
+        }),
+        { ...optsOf(job, fp.info), onStdout: progressParser(seconds, (f) => job.progress?.report("encoding", f) ?? job.onProgress?.({ phase: "encoding", percent: f * 100 }), { fps: fp.plan.fps }) },
+      );
+    let encoder = await chooseEncoder(job.encoder);
+    try {
+      await encode(encoder);
+    } catch (error) {
+      // As in a one-job encode: an NVENC session that fails mid-chunk finishes on the CPU.
+      if (encoder.name !== "h264_nvenc" || (error instanceof ToolFailed && error.reason !== "exit")) throw error;
+      encoder = x264;
+      await encode(encoder);
+    }
+    return { index, encoder: encoder.name, seconds: (Date.now() - started) / 1000 };
+  } catch (error) {
+    throw classify(`Chunk ${index}`, error, job.signal);
+  }
+}
+
+/** Everything that is made once from the whole file: sound, preview, thumbnail, subtitles, loudness, mezzanine. */
+export async function runRest(job: PipelineJob, fp: FanoutPlan): Promise<RestResult> {
+  try {
+    const ctx = await openJob(job, fp.info);
+    const parts = await runVideo(ctx, { plan: fp.plan });
+    const archived = job.archive ? await archive(ctx) : false;
+    return { parts, archived, files: ctx.files, timings: ctx.timings };
+  } catch (error) {
+    throw classify("The whole-file job", error, job.signal);
+  }
+}
+
+/** The rungs from the chunks, the storyboard from their tiles, the master, and the job's result. */
+export async function stitchFanout(job: PipelineJob, fp: FanoutPlan, rest: RestResult, chunks: ChunkResult[]): Promise<PipelineResult> {
+  try {
+    const keys = outputKeys(job);
+    const at = (key: string) => join(job.outDir, key);
+    const hlsDir = at(keys.hlsRoot);
+    const opts = optsOf(job, fp.info);
+    await stitchRungs(hlsDir, fp.plan.rungs.map((r) => r.name), fp.chunks.chunks.map((c) => chunkDir(job, c.index)));
+    const tiles = await tileCount(tilesDir(job));
+    const board = { ...fp.storyboard, tiles: Math.min(tiles, fp.storyboard.tiles) };
+    const storyboardFiles = await assembleStoryboard({ tilesDir: tilesDir(job), plan: board, length: fp.length, keys, at, base: baseInputFlags(), opts });
+    await writeVideoMaster(hlsDir, fp.plan, fp.info.audioTracks, rest.parts.subtitleRenditions ?? []);
+    await rm(join(job.outDir, ".chunks", job.attemptId), { recursive: true, force: true });
+    // The encoder the item reports: the chunks', or libx264 if any chunk fell back to it.
+    const encoder = chunks.some((c) => c.encoder === "libx264") ? "libx264" : (chunks[0]?.encoder ?? rest.parts.encoder);
+    const parts = { ...rest.parts, encoder };
+    const files = [...rest.files, ...storyboardFiles, ...(await hlsFiles(hlsDir, keys.hlsRoot))];
+    return { output: jobResult("video", keys, parts, rest.archived), files, info: fp.info, timings: rest.timings };
+  } catch (error) {
+    throw classify("The stitch", error, job.signal);
+  }
+}

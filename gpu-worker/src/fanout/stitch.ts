@@ -1,0 +1,83 @@
+import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+/** A segment a chunk wrote: the name the HLS muxer gave it (seg_%05d.ts) and its EXTINF. */
+export interface ChunkSegment {
+  uri: string;
+  duration: number;
+}
+
+const SEGMENT = /^seg_(\d{5})\.ts$/;
+
+/** The segments of one chunk's media playlist, in order; anything but our own muxer's names is refused. */
+export function chunkSegments(playlist: string): ChunkSegment[] {
+  const out: ChunkSegment[] = [];
+  let duration: number | null = null;
+  for (const raw of playlist.split("\n")) {
+    const line = raw.trim();
+    const inf = /^#EXTINF:([\d.]+),?/.exec(line);
+    if (inf) duration = Number(inf[1]);
+    else if (line && !line.startsWith("#")) {
+      if (!SEGMENT.test(line) || duration === null || !(duration > 0)) throw new Error(`not a chunk segment: ${JSON.stringify(line)}`);
+      out.push({ uri: line, duration });
+      duration = null;
+    }
+  }
+  return out;
+}
+
+/**
+ * One rung's VOD playlist from its chunks' segments, end to end. The chunks were cut on the GOP
+ * grid with timestamps on one clock (fanout/chunk-args.ts), so no discontinuity tag: a player
+ * sees the playlist a one-job encode writes. Refuses a gap or a repeat in the numbering.
+ */
+export function joinPlaylists(chunks: ChunkSegment[][]): string {
+  const all = chunks.flat();
+  if (all.length === 0) throw new Error("no segments to join");
+  all.forEach((s, i) => {
+    const n = Number(SEGMENT.exec(s.uri)![1]);
+    if (n !== i) throw new Error(`segment ${s.uri} where seg_${String(i).padStart(5, "0")}.ts belongs`);
+  });
+  // RFC 8216 §4.3.3.1: every EXTINF, rounded to the nearest integer, at most the target.
+  const target = Math.max(1, ...all.map((s) => Math.round(s.duration)));
+  return [
+    "#EXTM3U",
+    "#EXT-X-VERSION:6",
+    `#EXT-X-TARGETDURATION:${target}`,
+    "#EXT-X-MEDIA-SEQUENCE:0",
+    "#EXT-X-PLAYLIST-TYPE:VOD",
+    "#EXT-X-INDEPENDENT-SEGMENTS",
+    ...all.flatMap((s) => [`#EXTINF:${s.duration.toFixed(6)},`, s.uri]),
+    "#EXT-X-ENDLIST",
+    "",
+  ].join("\n");
+}
+
+/**
+ * Every rung of the item from its chunks' trees (`chunkDirs[i]/<rung>/`, in chunk order): the
+ * segments move to `<hlsDir>/<rung>/` under the names they already have, and the rung's playlist
+ * is written. Returns the segment count per rung.
+ */
+export async function stitchRungs(hlsDir: string, rungs: string[], chunkDirs: string[]): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const rung of rungs) {
+    const lists = await Promise.all(chunkDirs.map(async (dir) => chunkSegments(await readFile(join(dir, rung, "index.m3u8"), "utf8"))));
+    const playlist = joinPlaylists(lists);
+    await mkdir(join(hlsDir, rung), { recursive: true });
+    for (let i = 0; i < chunkDirs.length; i++) {
+      for (const s of lists[i]!) await rename(join(chunkDirs[i]!, rung, s.uri), join(hlsDir, rung, s.uri));
+    }
+    await writeFile(join(hlsDir, rung, "index.m3u8"), playlist);
+    counts[rung] = lists.flat().length;
+  }
+  return counts;
+}
+
+/** The tiles every chunk wrote into one folder are the sheet's tiles, numbered 1…n with no gap. */
+export async function tileCount(tilesDir: string): Promise<number> {
+  const names = (await readdir(tilesDir)).filter((f) => /^tile_\d{4}\.png$/.test(f)).sort();
+  names.forEach((name, i) => {
+    if (name !== `tile_${String(i + 1).padStart(4, "0")}.png`) throw new Error(`storyboard tile ${name} where tile ${i + 1} belongs`);
+  });
+  return names.length;
+}
