@@ -54,28 +54,28 @@ export function ladderArgs(cmd: LadderCommand): string[] {
   const graph: string[] = [];
   const sb = cmd.storyboard;
   const splitOuts = [...rungs.map((_, i) => `[s${i}]`), "[sp]", ...(sb ? ["[ssb]"] : [])].join("");
-  // With no rung and no storyboard the picture is needed for the preview only: cut it there, before
-  // the source filters (a tone map of frames nobody keeps is the costliest filter we have).
-  const early = n === 0 && !sb ? [`trim=duration=${cmd.previewSeconds}`] : [];
-  graph.push(`[${plan.stream ?? "0:v:0"}]${chain([...early, ...encoder.sourceFilters(plan)], "null")},split=${n + 1 + (sb ? 1 : 0)}${splitOuts}`);
+  // Without rungs (a fan-out's whole-file job) this process is the preview alone: it reads only
+  // the preview's seconds of the original (input -t), and the audio group is soundArgs' process.
+  const previewOnly = cmd.rungs === false;
+  graph.push(`[${plan.stream ?? "0:v:0"}]${chain(encoder.sourceFilters(plan), "null")},split=${n + 1 + (sb ? 1 : 0)}${splitOuts}`);
   if (sb) graph.push(`[ssb]${storyboardFilter(sb.plan, plan.fps, encoder.toCpu)}[vsb]`);
   rungs.forEach((rung, i) => graph.push(`[s${i}]${encoder.scaleFilter(rung)}[v${i}]`));
   // The preview is the first seconds at the middle rung, as its own stream with its own segments.
   graph.push(`[sp]trim=duration=${cmd.previewSeconds},setpts=PTS-STARTPTS,${encoder.scaleFilter(pre)}[vp]`);
-  if (cmd.audio) {
+  if (cmd.audio && previewOnly) {
+    graph.push(`[${cmd.audio.stream ?? "0:a:0"}]${chain([cmd.audio.filter, ...STEREO_48K, ...fitTo(cmd.audio.fitSeconds)], "anull")},atrim=duration=${cmd.previewSeconds},asetpts=PTS-STARTPTS[ap]`);
+  } else if (cmd.audio) {
     graph.push(
       `[${cmd.audio.stream ?? "0:a:0"}]${chain([cmd.audio.filter, ...STEREO_48K, ...fitTo(cmd.audio.fitSeconds)], "anull")},asplit=2[a][ap0]`,
       `[ap0]atrim=duration=${cmd.previewSeconds},asetpts=PTS-STARTPTS[ap]`,
     );
-    // Every other track: its own rendition of the audio group, fitted the same way.
-    (cmd.audio.alternates ?? []).forEach((alt, i) =>
-      graph.push(`[${alt.stream}]${chain([alt.filter, ...STEREO_48K, ...fitTo(cmd.audio!.fitSeconds)], "anull")}[alt${i}]`),
-    );
+    graph.push(...alternateChains(cmd.audio));
   }
 
   const args = [
     ...cmd.base,
     ...encoder.decodeArgs(plan),
+    ...(previewOnly ? ["-t", String(cmd.previewSeconds)] : []),
     "-i", cmd.input,
     "-filter_complex", graph.join(";"),
     // Machine-readable progress on stdout; no human stats on stderr.
@@ -85,12 +85,7 @@ export function ladderArgs(cmd: LadderCommand): string[] {
   rungs.forEach((rung, i) => {
     args.push("-map", `[v${i}]`, ...encoder.encodeArgs(rung, plan), ...FIRST_PICTURE_AT_ZERO, "-an", ...hlsOutputArgs(`${cmd.hlsDir}/${rung.name}`, "index.m3u8", cmd.segmentSeconds));
   });
-  if (cmd.audio) {
-    args.push("-map", "[a]", "-vn", ...aacArgs(128), ...hlsOutputArgs(`${cmd.hlsDir}/audio`, "index.m3u8", cmd.segmentSeconds));
-    (cmd.audio.alternates ?? []).forEach((_, i) =>
-      args.push("-map", `[alt${i}]`, "-vn", ...aacArgs(128), ...hlsOutputArgs(`${cmd.hlsDir}/${alternateDir(i)}`, "index.m3u8", cmd.segmentSeconds)),
-    );
-  }
+  if (cmd.audio && !previewOnly) args.push(...audioGroupOutputs(cmd, cmd.audio));
   args.push("-map", "[vp]", ...encoder.encodeArgs(pre, plan), ...FIRST_PICTURE_AT_ZERO);
   if (cmd.audio) args.push("-map", "[ap]", ...aacArgs(128));
   args.push(...hlsOutputArgs(`${cmd.hlsDir}/preview`, "preview.m3u8", cmd.segmentSeconds));
@@ -100,4 +95,28 @@ export function ladderArgs(cmd: LadderCommand): string[] {
     args.push("-map", "[vsb]", "-c:v", "png", "-fps_mode", "passthrough", "-f", "image2", "-y", `${sb.tilesDir}/${TILE_PATTERN}`);
   }
   return args;
+}
+
+/** Every other track: its own rendition of the audio group, fitted the same way. */
+function alternateChains(audio: NonNullable<LadderCommand["audio"]>): string[] {
+  return (audio.alternates ?? []).map((alt, i) => `[${alt.stream}]${chain([alt.filter, ...STEREO_48K, ...fitTo(audio.fitSeconds)], "anull")}[alt${i}]`);
+}
+
+/** The audio group's outputs: the default track ([a]) and every other track ([altN]). */
+function audioGroupOutputs(cmd: LadderCommand, audio: NonNullable<LadderCommand["audio"]>): string[] {
+  return [
+    "-map", "[a]", "-vn", ...aacArgs(128), ...hlsOutputArgs(`${cmd.hlsDir}/audio`, "index.m3u8", cmd.segmentSeconds),
+    ...(audio.alternates ?? []).flatMap((_, i) => ["-map", `[alt${i}]`, "-vn", ...aacArgs(128), ...hlsOutputArgs(`${cmd.hlsDir}/${alternateDir(i)}`, "index.m3u8", cmd.segmentSeconds)]),
+  ];
+}
+
+/**
+ * A fan-out's sound (fanout/): the audio group of the one-job encode, exactly, in a process that
+ * maps no picture, so none is decoded (the chunks have the picture). Null for a silent source.
+ */
+export function soundArgs(cmd: LadderCommand): string[] | null {
+  const audio = cmd.audio;
+  if (!audio) return null;
+  const graph = [`[${audio.stream ?? "0:a:0"}]${chain([audio.filter, ...STEREO_48K, ...fitTo(audio.fitSeconds)], "anull")}[a]`, ...alternateChains(audio)];
+  return [...cmd.base, "-i", cmd.input, "-filter_complex", graph.join(";"), "-progress", "pipe:1", "-nostats", ...audioGroupOutputs(cmd, audio)];
 }

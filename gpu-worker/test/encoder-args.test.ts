@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { nvenc } from "../src/encoders/nvenc.ts";
 import { nvencProbeArgs } from "../src/encoders/detect.ts";
 import { x264 } from "../src/encoders/x264.ts";
-import { ladderArgs } from "../src/ladder-args.ts";
+import { ladderArgs, soundArgs } from "../src/ladder-args.ts";
 import type { VideoPlan } from "../src/plan.ts";
 
 const plan: VideoPlan = {
@@ -90,6 +90,21 @@ describe("the one-process ladder", () => {
       expect(at).toHaveLength(plan.rungs.length + 1);
       for (const i of at) expect(args[i + 1]).toBe("setts=pts=PTS:dts=if(lt(N\\,8)\\,max(DTS\\,STARTPTS+N)\\,DTS)");
     }
+  });
+  it("splits a fan-out's whole-file job: the preview reads only its seconds, the sound decodes no picture", () => {
+    const preview = ladderArgs({ input: "/in.mp4", hlsDir: "/o", plan, encoder: x264, segmentSeconds: 6, previewSeconds: 30, audio: { filter: "volume=2.00dB" }, base, rungs: false });
+    expect(preview.slice(preview.indexOf("-i") - 2, preview.indexOf("-i") + 2)).toEqual(["-t", "30", "-i", "/in.mp4"]);
+    expect(preview).not.toContain("/o/1080p/index.m3u8");
+    expect(preview).not.toContain("/o/audio/index.m3u8");
+    expect(preview.at(-1)).toBe("/o/preview/preview.m3u8");
+    expect(preview[preview.indexOf("-filter_complex") + 1]).toContain("atrim=duration=30,asetpts=PTS-STARTPTS[ap]");
+    const sound = soundArgs({ input: "/in.mp4", hlsDir: "/o", plan, encoder: x264, segmentSeconds: 6, previewSeconds: 30, audio: { filter: "volume=2.00dB", alternates: [{ stream: "0:2", filter: null }] }, base })!;
+    expect(sound[sound.indexOf("-filter_complex") + 1]).toBe(
+      "[0:a:0]volume=2.00dB,aresample=48000,aformat=sample_rates=48000:channel_layouts=stereo[a];[0:2]aresample=48000,aformat=sample_rates=48000:channel_layouts=stereo[alt0]",
+    );
+    expect(sound.filter((a) => a === "-map")).toHaveLength(2);
+    expect(sound.join(" ")).not.toMatch(/0:v|libx264/);
+    expect(soundArgs({ input: "/in.mp4", hlsDir: "/o", plan, encoder: x264, segmentSeconds: 6, previewSeconds: 30, audio: null, base })).toBeNull();
   });
   it("has no audio branch for a silent source", () => {
     const args = cmd(x264, null);

@@ -224,6 +224,13 @@ export const fanout = (input: string, split: { chunks?: number; chunkSeconds?: n
   return runFanoutLocally(job, { split }).then((r) => ({ ...r, job, path: (key: string) => join(job.outDir, key) }));
 };
 
+/** Every packet of a file: stream kind, PTS, DTS and the key flag, as ffprobe reads them (90 kHz). */
+export function packetList(path: string): string[] {
+  return execFileSync("ffprobe", ["-v", "error", "-show_entries", "packet=codec_type,pts,dts,flags", "-of", "csv=p=0", path], { encoding: "utf8" })
+    .split("\n")
+    .filter((l) => l.trim());
+}
+
 /** Per-frame SSIM (All) of `a` against `b`, both from their first frame; `bFilters` prepare b first. */
 export function ssimPerFrame(a: string, b: string, bFilters: string): number[] {
   const stats = join(tempDir(), "ssim.log");

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,12 +13,22 @@ export interface LocalFanoutOptions {
   split: Work["split"];
   /** Chunk processes at once (default: every chunk). The whole-file job runs beside them. */
   workers?: number;
-  /** CPU sets for `taskset -c`, one per worker slot (chunk k runs on cpuSets[k % n]); the rest job on restCpus. */
+  /**
+   * CPU sets for `taskset -c`, so that one process stands for one machine: one per chunk worker
+   * slot; the whole-file job on restCpus; the plan and the stitch on stepCpus.
+   */
   cpuSets?: string[];
   restCpus?: string;
+  stepCpus?: string;
   signal?: AbortSignal;
+  /** Tries after the first for a chunk that fails retriably or whose process dies (FANOUT_CHUNK_RETRIES, default 2). */
+  chunkRetries?: number;
   /** Told each step as it ends, with its wall seconds. */
   onStep?: (step: string, seconds: number) => void;
+  /** Told of each chunk try that failed and is tried again. */
+  onRetry?: (index: number, error: Error) => void;
+  /** Told of each step's process as it starts (tests kill one mid-chunk with it). */
+  onSpawn?: (step: string, child: ChildProcess) => void;
 }
 
 /**
@@ -32,7 +42,6 @@ export async function runFanoutLocally(job: PipelineJob, o: LocalFanoutOptions):
   const { signal, onProgress, progress, log, onProbed, ...plain } = job;
   await writeFile(join(work, "work.json"), JSON.stringify({ job: plain, split: o.split } satisfies Work));
   const read = async <T>(name: string) => JSON.parse(await readFile(join(work, name), "utf8")) as T;
-  // The first step to fail stops every other (as the item's object cancels a fan-out's jobs).
   const stop = new AbortController();
   const outer = o.signal ?? signal;
   outer?.addEventListener("abort", () => stop.abort(), { once: true });
@@ -44,6 +53,7 @@ export async function runFanoutLocally(job: PipelineJob, o: LocalFanoutOptions):
       const node = [process.execPath, "--import", "tsx", STEP_CLI, step, join(work, "work.json"), ...args];
       const [cmd, ...argv] = cpus ? ["taskset", "-c", cpus, ...node] : node;
       const child = spawn(cmd!, argv, { stdio: ["ignore", "ignore", "pipe"], signal: stop.signal, killSignal: "SIGTERM" });
+      o.onSpawn?.(step === "chunk" ? `chunk-${args[0]}` : step, child);
       let stderr = "";
       child.stderr.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
       child.on("error", (e) => {
@@ -56,23 +66,39 @@ export async function runFanoutLocally(job: PipelineJob, o: LocalFanoutOptions):
           return resolve();
         }
         if (stop.signal.aborted) return reject(new PipelineError("CANCELLED", "The job was stopped", true));
-        stop.abort();
         const failed = await read<{ error: { code: PipelineError["code"]; message: string; retriable: boolean } }>(`${name}.error.json`).catch(() => null);
-        reject(failed ? new PipelineError(failed.error.code, failed.error.message, failed.error.retriable) : new Error(`${name} exited ${code}: ${stderr.trim()}`));
+        // A process that died without saying why (killed, out of memory) is a worker lost: retriable.
+        reject(failed ? new PipelineError(failed.error.code, failed.error.message, failed.error.retriable) : new PipelineError("INTERNAL", `${name} exited ${code ?? child.signalCode}: ${stderr.trim().slice(-500)}`, true));
       });
     });
 
-  await run("plan");
+  await run("plan", [], o.stepCpus);
   const plan = await read<FanoutPlan>("plan.json");
   const queue = [...plan.chunks.chunks];
   const slots = Math.max(1, Math.min(o.workers ?? queue.length, queue.length));
-  const worker = async (slot: number) => {
-    for (let span = queue.shift(); span; span = queue.shift()) {
-      await run("chunk", [String(span.index)], o.cpuSets?.length ? o.cpuSets[slot % o.cpuSets.length] : undefined);
+  const retries = o.chunkRetries ?? 2;
+  // A chunk that fails retriably runs again, that chunk only; anything else ends the whole job.
+  const chunk = async (index: number, cpus: string | undefined) => {
+    for (let tried = 0; ; tried++) {
+      try {
+        return await run("chunk", [String(index)], cpus);
+      } catch (error) {
+        if (stop.signal.aborted || !(error instanceof PipelineError) || !error.retriable || tried >= retries) throw error;
+        o.onRetry?.(index, error);
+      }
     }
   };
-  await Promise.all([...Array.from({ length: slots }, (_, i) => worker(i)), run("rest", [], o.restCpus)]);
-  await run("stitch");
+  const worker = async (slot: number) => {
+    for (let span = queue.shift(); span; span = queue.shift()) await chunk(span.index, o.cpuSets?.length ? o.cpuSets[slot % o.cpuSets.length] : undefined);
+  };
+  try {
+    await Promise.all([...Array.from({ length: slots }, (_, i) => worker(i)), run("rest", [], o.restCpus)]);
+  } catch (error) {
+    // The first step to fail for good stops every other (as the item's object cancels a fan-out's jobs).
+    stop.abort();
+    throw error;
+  }
+  await run("stitch", [], o.stepCpus);
   const result = await read<PipelineResult>("stitch.json");
   await rm(work, { recursive: true, force: true });
   return { ...result, plan };

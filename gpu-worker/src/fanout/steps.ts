@@ -80,6 +80,8 @@ export async function runChunk(job: PipelineJob, fp: FanoutPlan, index: number):
   const started = Date.now();
   try {
     const dir = chunkDir(job, index);
+    // A chunk tried again starts clean: nothing a killed try half wrote is stitched.
+    await rm(dir, { recursive: true, force: true });
     for (const rung of fp.plan.rungs) await mkdir(join(dir, rung.name), { recursive: true });
     await mkdir(tilesDir(job), { recursive: true });
     const seconds = span.frames !== null ? span.frames / fp.plan.fps : fp.length - span.startSeconds;

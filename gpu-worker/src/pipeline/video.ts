@@ -6,7 +6,7 @@ import { x264 } from "../encoders/x264.ts";
 import { PipelineError } from "../errors.ts";
 import { runTool, ToolFailed } from "../ffmpeg/spawn.ts";
 import { detectInterlace } from "../interlace.ts";
-import { alternateDir, ladderArgs } from "../ladder-args.ts";
+import { alternateDir, ladderArgs, soundArgs } from "../ladder-args.ts";
 import { measureLoudness, normalisationFilter, type Loudness } from "../loudness.ts";
 import { bcp47, playlistStats, renditionNames, videoMaster } from "../outputs/master.ts";
 import { subtitleArgs, subtitleDir, subtitlePlaylist, withTimestampMap } from "../outputs/subtitles.ts";
@@ -56,10 +56,16 @@ export async function runVideo(ctx: StepContext, rest?: FanoutRest): Promise<Med
         input: job.input, hlsDir, plan, encoder: enc, segmentSeconds: job.segmentSeconds, previewSeconds: job.previewSeconds, audio, base: source,
         ...(rest ? { rungs: false } : { storyboard }),
       }),
-      { ...opts, onStdout: progressParser(length, (f) => progress.report("encoding", f), { fps: plan.fps }) },
+      // A fan-out's preview process is short; the sound's process gives its progress.
+      { ...opts, onStdout: rest ? undefined : progressParser(length, (f) => progress.report("encoding", f), { fps: plan.fps }) },
     );
   if (!rest) await mkdir(storyboard.tilesDir, { recursive: true });
-  await step(timings, "ladder", async () => {
+  // A fan-out's whole-file job: the sound in a process of its own beside the preview's.
+  const sound = rest ? soundArgs({ input: job.input, hlsDir, plan, encoder, segmentSeconds: job.segmentSeconds, previewSeconds: job.previewSeconds, audio, base: source }) : null;
+  const soundDone = sound
+    ? step(timings, "sound", () => runTool("ffmpeg", sound, { ...opts, onStdout: progressParser(length, (f) => progress.report("encoding", f)) }))
+    : Promise.resolve();
+  const ladderDone = step(timings, "ladder", async () => {
     try {
       await encode(encoder);
     } catch (error) {
@@ -70,6 +76,7 @@ export async function runVideo(ctx: StepContext, rest?: FanoutRest): Promise<Med
       await encode(encoder);
     }
   });
+  await Promise.all([ladderDone, soundDone]);
   progress.report("packaging", 0);
   if (!rest) await step(timings, "storyboard", async () => files.push(...(await assembleStoryboard({ tilesDir: storyboard.tilesDir, plan: storyboard.plan, length, keys, at, base, opts }))));
 

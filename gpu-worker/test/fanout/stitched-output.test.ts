@@ -2,14 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fanout, firstFrameIsKey, fixture, joinedSegments, mediaPlaylist, ssimPerFrame, tempDir, transcode } from "../support.ts";
-
-/** Every packet of a file: stream kind, PTS, DTS and the key flag, as ffprobe reads them (90 kHz). */
-function packetList(path: string): string[] {
-  return execFileSync("ffprobe", ["-v", "error", "-show_entries", "packet=codec_type,pts,dts,flags", "-of", "csv=p=0", path], { encoding: "utf8" })
-    .split("\n")
-    .filter((l) => l.trim());
-}
+import { fanout, firstFrameIsKey, fixture, joinedSegments, mediaPlaylist, packetList, ssimPerFrame, tempDir, transcode } from "../support.ts";
 
 const stripBandwidth = (master: string) => master.replace(/(AVERAGE-)?BANDWIDTH=\d+/g, "$1BANDWIDTH=n");
 

@@ -1,0 +1,89 @@
+/**
+ * bench/fanout: time-to-ready of one long 1080p30 video as one job on one worker, and split into
+ * chunks over N workers, in the same run. Each worker is one process pinned to its own CPU set
+ * (taskset), so that N workers stand for N machines; the whole-file job (sound, preview,
+ * thumbnail, loudness) and the plan and stitch steps are pinned too (said below). From the
+ * measured figures: the fixed cost per chunk and a model of time-to-ready for 8 and 16 workers.
+ *   npm run bench:fanout   (BENCH_SECONDS=120 for a quicker look; FANOUT_WORKERS=2 by default)
+ * This runs the fan-out's own steps as processes (fanout/local.ts), not yet through the local
+ * stack's Durable Object and RunPod stand-in.
+ */
+import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { setCommandLogger } from "../gpu-worker/src/ffmpeg/spawn.ts";
+import { runFanoutLocally } from "../gpu-worker/src/fanout/local.ts";
+import type { ChunkResult } from "../gpu-worker/src/fanout/steps.ts";
+import { DEFAULTS } from "../gpu-worker/src/pipeline.ts";
+import { cached, cpuInfo, ffmpeg, fresh, OUT, time } from "./lib.ts";
+import { join } from "node:path";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 600);
+const WORKERS = Number(process.env.FANOUT_WORKERS ?? Math.min(2, availableParallelism()));
+/** Cores per worker: one here (2 cores stand for 2 one-core machines). */
+const CORES = Number(process.env.FANOUT_CORES_PER_WORKER ?? 1);
+/** What a RunPod worker takes to start a job when warm, added per wave in the model (not measured here). */
+const COLD_START = Number(process.env.FANOUT_COLD_START_SECONDS ?? 2);
+setCommandLogger(() => {});
+
+const input = cached(`fanout-${SECONDS}s-1080p30.mp4`, (p) =>
+  ffmpeg([
+    "-f", "lavfi", "-i", `testsrc2=s=1920x1080:r=30:d=${SECONDS}`,
+    "-f", "lavfi", "-i", `sine=f=330:r=48000:d=${SECONDS}`,
+    // Moving pattern plus temporal noise: every frame differs, as camera footage does.
+    "-vf", "noise=alls=6:allf=t",
+    "-c:v", "libx264", "-preset", "veryfast", "-b:v", "8M", "-g", "60", "-pix_fmt", "yuv420p",
+    "-c:a", "aac", "-b:a", "192k", "-shortest", p,
+  ]),
+);
+const cpus = (slot: number) => (CORES === 1 ? String(slot) : `${slot * CORES}-${slot * CORES + CORES - 1}`);
+console.log(`bench/fanout: ${SECONDS} s of 1080p30 on ${cpuInfo()}; ${WORKERS} workers of ${CORES} core(s), each pinned (taskset -c)`);
+
+const job = (dir: string) => ({ input, outDir: fresh(dir), creatorId: randomUUID(), mediaId: randomUUID(), attemptId: randomUUID(), mediaType: "video" as const, ...DEFAULTS, encoder: "x264" as const, archive: false });
+
+// 1 worker: today's one job, on worker 0's CPU set.
+const cli = fileURLToPath(new URL("../gpu-worker/src/cli.ts", import.meta.url));
+const one = await time(() => {
+  const j = job(join(OUT, "fanout-one"));
+  execFileSync("taskset", ["-c", cpus(0), process.execPath, "--import", "tsx", cli, input, j.outDir, "--encoder", "x264", "--no-archive"], { stdio: "ignore" });
+});
+
+// The same job split: chunks long enough for one wave over the workers, at least 30 s.
+async function split(workers: number, chunkSeconds: number) {
+  const steps: Record<string, number> = {};
+  const r = await time(() =>
+    runFanoutLocally(job(join(OUT, `fanout-${workers}`)), {
+      split: { chunkSeconds },
+      workers,
+      cpuSets: Array.from({ length: workers }, (_, i) => cpus(i)),
+      // The whole-file job is one more machine in production; here it shares the last worker's set.
+      restCpus: cpus(workers - 1),
+      stepCpus: cpus(0),
+      onStep: (step, s) => (steps[step] = s),
+    }),
+  );
+  const chunks: ChunkResult[] = Object.entries(steps).filter(([k]) => k.startsWith("chunk-")).map(([k, s]) => ({ index: Number(k.slice(6)), encoder: "libx264", seconds: s }));
+  return { seconds: r.seconds, steps, chunks, count: r.value.plan.chunks.chunks.length, chunkSeconds, plan: r.value.plan };
+}
+const chunkSeconds = Math.max(30, Math.ceil(SECONDS / WORKERS / 6) * 6);
+const sequential = await split(1, chunkSeconds);
+const parallel = await split(WORKERS, chunkSeconds);
+
+// Fixed cost per chunk: the same chunks on one worker, against one job on that worker.
+const perChunk = (sequential.seconds - one.seconds) / sequential.count;
+const encodeRate = (one.seconds - (sequential.steps.plan ?? 0)) / SECONDS; // worker-seconds per second of video
+const model = (n: number) => {
+  const length = Math.max(6, Math.ceil(SECONDS / n / 6) * 6);
+  const waves = Math.ceil(Math.ceil(SECONDS / length) / n);
+  return (sequential.steps.plan ?? 0) + (sequential.steps.stitch ?? 0) + waves * (COLD_START + Math.max(0, perChunk) + encodeRate * length);
+};
+const fmt = (s: number) => `${s.toFixed(1)} s`;
+console.log(`  1 worker, one job:                         ${fmt(one.seconds)}`);
+console.log(`  1 worker, ${sequential.count} chunks of ${chunkSeconds} s in turn:        ${fmt(sequential.seconds)}  (plan ${fmt(sequential.steps.plan ?? 0)}, rest ${fmt(sequential.steps.rest ?? 0)}, stitch ${fmt(sequential.steps.stitch ?? 0)})`);
+console.log(`  ${WORKERS} workers, ${parallel.count} chunks at once:              ${fmt(parallel.seconds)}  (chunks ${parallel.chunks.map((c) => fmt(c.seconds)).join(", ")}; rest ${fmt(parallel.steps.rest ?? 0)})`);
+console.log(`  speed-up, ${WORKERS} workers vs 1 (one job):          ${(one.seconds / parallel.seconds).toFixed(2)}×   (target ≥ 1.7× for 2 one-core workers)`);
+console.log(`  fixed cost per chunk (start, lead-in decode, stitch share): ${fmt(perChunk)}`);
+for (const n of [8, 16]) {
+  console.log(`  model, ${n} workers (cold start ${COLD_START} s per wave, chunks of ${Math.max(6, Math.ceil(SECONDS / n / 6) * 6)} s): ${fmt(model(n))} = ${(one.seconds / model(n)).toFixed(2)}× one job   (target ≥ 6× at 8)`);
+}
