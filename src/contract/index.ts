@@ -5,3 +5,4 @@ export * from "./signature.ts";
 export * from "./keys.ts";
 export * from "./backoff.ts";
 export * from "./sniff.ts";
+export * from "./fanout.ts";

@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { setCommandLogger } from "../ffmpeg/spawn.ts";
 import { classify } from "../pipeline/step.ts";
 import type { PipelineJob } from "../pipeline/types.ts";
-import { planFanout, runChunk, runRest, stitchFanout, type ChunkResult, type FanoutPlan, type RestResult } from "./steps.ts";
+import { chunkTaskOf, planFanout, runChunk, runRest, stitchFanout, type ChunkResult, type FanoutPlan, type RestResult } from "./steps.ts";
 
 export interface Work {
   job: PipelineJob;
@@ -38,7 +38,8 @@ try {
   if (stepName === "plan") await write("plan.json", await planFanout(job, work.split));
   else {
     const plan = await read<FanoutPlan>("plan.json");
-    if (stepName === "chunk") await write(`${label}.json`, await runChunk(job, plan, Number(indexArg)));
+    // The chunk is told what a RunPod chunk job is told, checked by the contract.
+    if (stepName === "chunk") await write(`${label}.json`, await runChunk(job, chunkTaskOf(plan, Number(indexArg))));
     else if (stepName === "rest") await write("rest.json", await runRest(job, plan));
     else {
       const chunks = await Promise.all(plan.chunks.chunks.map((c) => read<ChunkResult>(`chunk-${c.index}.json`)));

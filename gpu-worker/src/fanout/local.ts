@@ -46,21 +46,23 @@ export async function runFanoutLocally(job: PipelineJob, o: LocalFanoutOptions):
   const outer = o.signal ?? signal;
   outer?.addEventListener("abort", () => stop.abort(), { once: true });
 
-  const run = (step: string, args: string[] = [], cpus?: string) =>
-    new Promise<void>((resolve, reject) => {
+  const run = async (step: string, args: string[] = [], cpus?: string) => {
+    const name = step === "chunk" ? `chunk-${args[0]}` : step;
+    // A try's failure report is its own: one left by the try before must not answer for it.
+    await rm(join(work, `${name}.error.json`), { force: true });
+    return new Promise<void>((resolve, reject) => {
       const started = Date.now();
       // tsx loads the TypeScript step (as `npm run transcode` does): the same from a test runner.
       const node = [process.execPath, "--import", "tsx", STEP_CLI, step, join(work, "work.json"), ...args];
       const [cmd, ...argv] = cpus ? ["taskset", "-c", cpus, ...node] : node;
       const child = spawn(cmd!, argv, { stdio: ["ignore", "ignore", "pipe"], signal: stop.signal, killSignal: "SIGTERM" });
-      o.onSpawn?.(step === "chunk" ? `chunk-${args[0]}` : step, child);
+      o.onSpawn?.(name, child);
       let stderr = "";
       child.stderr.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
       child.on("error", (e) => {
         if (e.name !== "AbortError") reject(e);
       });
       child.on("close", async (code) => {
-        const name = step === "chunk" ? `chunk-${args[0]}` : step;
         if (code === 0) {
           o.onStep?.(name, (Date.now() - started) / 1000);
           return resolve();
@@ -71,35 +73,43 @@ export async function runFanoutLocally(job: PipelineJob, o: LocalFanoutOptions):
         reject(failed ? new PipelineError(failed.error.code, failed.error.message, failed.error.retriable) : new PipelineError("INTERNAL", `${name} exited ${code ?? child.signalCode}: ${stderr.trim().slice(-500)}`, true));
       });
     });
-
-  await run("plan", [], o.stepCpus);
-  const plan = await read<FanoutPlan>("plan.json");
-  const queue = [...plan.chunks.chunks];
-  const slots = Math.max(1, Math.min(o.workers ?? queue.length, queue.length));
-  const retries = o.chunkRetries ?? 2;
-  // A chunk that fails retriably runs again, that chunk only; anything else ends the whole job.
-  const chunk = async (index: number, cpus: string | undefined) => {
-    for (let tried = 0; ; tried++) {
-      try {
-        return await run("chunk", [String(index)], cpus);
-      } catch (error) {
-        if (stop.signal.aborted || !(error instanceof PipelineError) || !error.retriable || tried >= retries) throw error;
-        o.onRetry?.(index, error);
-      }
-    }
   };
-  const worker = async (slot: number) => {
-    for (let span = queue.shift(); span; span = queue.shift()) await chunk(span.index, o.cpuSets?.length ? o.cpuSets[slot % o.cpuSets.length] : undefined);
+
+  const steps = async () => {
+    await run("plan", [], o.stepCpus);
+    const plan = await read<FanoutPlan>("plan.json");
+    const queue = [...plan.chunks.chunks];
+    const slots = Math.max(1, Math.min(o.workers ?? queue.length, queue.length));
+    const retries = o.chunkRetries ?? 2;
+    // A chunk that fails retriably runs again, that chunk only; anything else ends the whole job.
+    const chunk = async (index: number, cpus: string | undefined) => {
+      for (let tried = 0; ; tried++) {
+        try {
+          return await run("chunk", [String(index)], cpus);
+        } catch (error) {
+          if (stop.signal.aborted || !(error instanceof PipelineError) || !error.retriable || tried >= retries) throw error;
+          o.onRetry?.(index, error);
+        }
+      }
+    };
+    const worker = async (slot: number) => {
+      for (let span = queue.shift(); span; span = queue.shift()) await chunk(span.index, o.cpuSets?.length ? o.cpuSets[slot % o.cpuSets.length] : undefined);
+    };
+    try {
+      await Promise.all([...Array.from({ length: slots }, (_, i) => worker(i)), run("rest", [], o.restCpus)]);
+    } catch (error) {
+      // The first step to fail for good stops every other (as the item's object cancels a fan-out's jobs).
+      stop.abort();
+      throw error;
+    }
+    await run("stitch", [], o.stepCpus);
+    const result = await read<PipelineResult>("stitch.json");
+    return { ...result, plan };
   };
   try {
-    await Promise.all([...Array.from({ length: slots }, (_, i) => worker(i)), run("rest", [], o.restCpus)]);
-  } catch (error) {
-    // The first step to fail for good stops every other (as the item's object cancels a fan-out's jobs).
-    stop.abort();
-    throw error;
+    return await steps();
+  } finally {
+    // Scratch of every step, whatever happened: the rungs of the chunks, their tiles, the steps' files.
+    for (const dir of [join(job.outDir, ".chunks", job.attemptId), join(job.outDir, ".storyboard", job.attemptId), work]) await rm(dir, { recursive: true, force: true });
   }
-  await run("stitch", [], o.stepCpus);
-  const result = await read<PipelineResult>("stitch.json");
-  await rm(work, { recursive: true, force: true });
-  return { ...result, plan };
 }

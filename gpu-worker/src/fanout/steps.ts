@@ -1,6 +1,6 @@
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { outputKeys } from "../../../src/contract/index.ts";
+import { chunkTask, isChunkSegmentKey, outputKeys, type ChunkTask } from "../../../src/contract/index.ts";
 import { chooseEncoder } from "../encoders/detect.ts";
 import type { VideoEncoder } from "../encoders/types.ts";
 import { x264 } from "../encoders/x264.ts";
@@ -14,12 +14,12 @@ import type { MediaParts, OutputFile, PipelineJob, PipelineResult } from "../pip
 import { assembleStoryboard, runVideo, videoLength, writeVideoMaster } from "../pipeline/video.ts";
 import { planVideo, type VideoPlan } from "../plan.ts";
 import { probe, type MediaInfo } from "../probe.ts";
-import { progressParser } from "../progress.ts";
+import { progressParser, ProgressTracker } from "../progress.ts";
 import { planStoryboard, type StoryboardPlan } from "../storyboard.ts";
 import { chunkArgs } from "./chunk-args.ts";
 import { planChunks, type ChunkPlan } from "./chunk-plan.ts";
 import { keyframeProbeArgs, parseKeyframes, withSeekPoints } from "./keyframes.ts";
-import { stitchRungs, tileCount } from "./stitch.ts";
+import { chunkSegments, stitchRungs, tileCount, type ChunkSegment } from "./stitch.ts";
 
 /**
  * The four steps of one video split across workers, each a plain async function of JSON-able
@@ -46,6 +46,13 @@ export interface ChunkResult {
   index: number;
   encoder: VideoEncoder["name"];
   seconds: number;
+  /** Each rung's segments as the chunk wrote them (what a chunk job reports), every key checked by the contract. */
+  segments: Record<string, ChunkSegment[]>;
+}
+
+/** What a chunk job is told (the contract's chunkTask): this plan's chunk `index`, checked. */
+export function chunkTaskOf(fp: FanoutPlan, index: number): ChunkTask {
+  return chunkTask.parse({ kind: "chunk", index, plan: fp.plan, chunks: fp.chunks, storyboard: fp.storyboard, demuxer: fp.info.demuxer, length: fp.length });
 }
 
 /** Where chunk i writes its rungs: scratch beside the outputs, per attempt, never uploaded as is. */
@@ -74,25 +81,28 @@ export async function planFanout(job: PipelineJob, split: { chunks?: number; chu
 }
 
 /** One chunk: every rung of its frames, and its storyboard tiles. */
-export async function runChunk(job: PipelineJob, fp: FanoutPlan, index: number): Promise<ChunkResult> {
-  const span = fp.chunks.chunks[index];
-  if (!span) throw new PipelineError("ENCODE_FAILED", `The plan has no chunk ${index}`);
+export async function runChunk(job: PipelineJob, task: ChunkTask): Promise<ChunkResult> {
+  const { index } = task;
+  const span = task.chunks.chunks[index]!;
   const started = Date.now();
+  const source = [...baseInputFlags(), ...sourceFormatArgs(task.demuxer)];
+  const opts = { signal: job.signal, timeoutMs: stepTimeoutMs(task.length) };
   try {
     const dir = chunkDir(job, index);
     // A chunk tried again starts clean: nothing a killed try half wrote is stitched.
     await rm(dir, { recursive: true, force: true });
-    for (const rung of fp.plan.rungs) await mkdir(join(dir, rung.name), { recursive: true });
+    for (const rung of task.plan.rungs) await mkdir(join(dir, rung.name), { recursive: true });
     await mkdir(tilesDir(job), { recursive: true });
-    const seconds = span.frames !== null ? span.frames / fp.plan.fps : fp.length - span.startSeconds;
+    const seconds = span.frames !== null ? span.frames / task.plan.fps : task.length - span.startSeconds;
+    const progress = job.progress ?? new ProgressTracker((e) => job.onProgress?.(e));
     const encode = (encoder: VideoEncoder) =>
       runTool(
         "ffmpeg",
         chunkArgs({
-          input: job.input, hlsDir: dir, plan: fp.plan, encoder, segmentSeconds: job.segmentSeconds, span, firstTick: fp.chunks.firstTick, source: sourceOf(fp.info),
-          storyboard: { plan: fp.storyboard, tilesDir: tilesDir(job) },
+          input: job.input, hlsDir: dir, plan: task.plan, encoder, segmentSeconds: job.segmentSeconds, span, firstTick: task.chunks.firstTick, source,
+          storyboard: { plan: task.storyboard, tilesDir: tilesDir(job) },
         }),
-        { ...optsOf(job, fp.info), onStdout: progressParser(seconds, (f) => job.progress?.report("encoding", f) ?? job.onProgress?.({ phase: "encoding", percent: f * 100 }), { fps: fp.plan.fps }) },
+        { ...opts, onStdout: progressParser(seconds, (f) => progress.report("encoding", f), { fps: task.plan.fps }) },
       );
     let encoder = await chooseEncoder(job.encoder);
     try {
@@ -103,7 +113,15 @@ export async function runChunk(job: PipelineJob, fp: FanoutPlan, index: number):
       encoder = x264;
       await encode(encoder);
     }
-    return { index, encoder: encoder.name, seconds: (Date.now() - started) / 1000 };
+    // What the chunk wrote, as its job reports it: every segment one of its own under the attempt.
+    const { hlsRoot } = outputKeys(job);
+    const segments: Record<string, ChunkSegment[]> = {};
+    for (const rung of task.plan.rungs) {
+      segments[rung.name] = chunkSegments(await readFile(join(dir, rung.name, "index.m3u8"), "utf8"));
+      const stray = segments[rung.name]!.find((s) => !isChunkSegmentKey(`${hlsRoot}/${rung.name}/${s.uri}`, job, task));
+      if (stray) throw new PipelineError("ENCODE_FAILED", `Chunk ${index} wrote ${rung.name}/${stray.uri}, outside its span`);
+    }
+    return { index, encoder: encoder.name, seconds: (Date.now() - started) / 1000, segments };
   } catch (error) {
     throw classify(`Chunk ${index}`, error, job.signal);
   }

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PipelineError } from "../../src/errors.ts";
@@ -25,6 +26,7 @@ describe("a chunk's worker killed mid-chunk", () => {
       },
     });
     expect(retried).toEqual([1]);
+    for (const dir of [".chunks", ".storyboard", ".fanout"]) expect(existsSync(join(job.outDir, dir, job.attemptId)), dir).toBe(false);
     expect(starts.filter((s) => s === "chunk-1")).toHaveLength(2);
     expect(starts.filter((s) => s === "chunk-0" || s === "chunk-2")).toHaveLength(2);
     const one = await transcode(fixture("pal-25.mp4"), { archive: false });
@@ -49,6 +51,8 @@ describe("a chunk's worker killed mid-chunk", () => {
     expect(error).toBeInstanceOf(PipelineError);
     expect(error).toMatchObject({ code: "INTERNAL", retriable: true });
     expect(retried).toEqual([2]);
+    // No step's scratch is left: chunk rungs, tiles, the steps' files.
+    for (const dir of [".chunks", ".storyboard", ".fanout"]) expect(existsSync(join(job.outDir, dir, job.attemptId)), dir).toBe(false);
   }, 180_000);
 });
 

@@ -31,6 +31,23 @@ function watchHlsErrors(hls, video, errors, appendRaces, checks) {
   });
 }
 
+/** shaka-player on the element, every error recorded, ABR off (variants are forced), the master loaded. */
+async function loadShaka(player, video, url, errors) {
+  await player.attach(video);
+  player.addEventListener("error", (e) => errors.push("shaka " + e.detail.code + " " + (e.detail.data || []).join(" ")));
+  player.configure({ abr: { enabled: false } });
+  await player.load(url);
+}
+
+/** After a run: the pending buffer checks, the element's own error, then both players gone. */
+async function teardown(video, hls, player, checks, errors) {
+  await Promise.all(checks);
+  if (video.error) errors.push("video element error " + video.error.code + " " + video.error.message);
+  if (hls) hls.destroy();
+  if (player) await player.destroy();
+  video.remove();
+}
+
 window.playAll = async function (url, which) {
   const video = document.createElement("video");
   video.muted = true;
@@ -97,10 +114,7 @@ window.playAll = async function (url, which) {
     } else {
       shaka.polyfill.installAll();
       player = new shaka.Player();
-      await player.attach(video);
-      player.addEventListener("error", (e) => errors.push("shaka " + e.detail.code + " " + (e.detail.data || []).join(" ")));
-      player.configure({ abr: { enabled: false } });
-      await player.load(url);
+      await loadShaka(player, video, url, errors);
       result.audioTracks = player.getAudioTracks().map((t) => t.language + ":" + (t.label || "") + (t.active ? "*" : ""));
       result.textTracks = player.getTextTracks().map((t) => t.language + ":" + (t.label || ""));
       await video.play();
@@ -128,11 +142,7 @@ window.playAll = async function (url, which) {
   } catch (e) {
     errors.push(which + " threw " + (e && (e.code ? "code " + e.code + " " + JSON.stringify(e.data) : e.message)));
   } finally {
-    await Promise.all(checks);
-    if (video.error) errors.push("video element error " + video.error.code + " " + video.error.message);
-    if (hls) hls.destroy();
-    if (player) await player.destroy();
-    video.remove();
+    await teardown(video, hls, player, checks, errors);
   }
   return result;
 };
@@ -168,10 +178,7 @@ window.playAcross = async function (url, which, joins) {
     } else {
       shaka.polyfill.installAll();
       player = new shaka.Player();
-      await player.attach(video);
-      player.addEventListener("error", (e) => errors.push("shaka " + e.detail.code + " " + (e.detail.data || []).join(" ")));
-      player.configure({ abr: { enabled: false } });
-      await player.load(url);
+      await loadShaka(player, video, url, errors);
       const heights = [...new Set(player.getVariantTracks().map((t) => t.height))];
       variants = heights.map((h) => ({
         height: h,
@@ -191,11 +198,7 @@ window.playAcross = async function (url, which, joins) {
   } catch (e) {
     errors.push(which + " threw " + (e && (e.code ? "code " + e.code + " " + JSON.stringify(e.data) : e.message)));
   } finally {
-    await Promise.all(checks);
-    if (video.error) errors.push("video element error " + video.error.code + " " + video.error.message);
-    if (hls) hls.destroy();
-    if (player) await player.destroy();
-    video.remove();
+    await teardown(video, hls, player, checks, errors);
   }
   return result;
 };
