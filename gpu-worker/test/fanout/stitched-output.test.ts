@@ -71,3 +71,17 @@ describe.each(["pal-25.mp4", "ntsc-2997.mp4", "sixty-14s.mp4", "vfr-14s.mp4", "i
   },
   300_000,
 );
+
+// The whole-file job makes the subtitles before any rung exists: their map onto the segments'
+// clock must still be the one a one-job encode measures from its first segment.
+describe("subtitles of a split video", () => {
+  it("carry the one job's timestamp map and cues", async () => {
+    const [one, split] = await Promise.all([transcode(fixture("subtitled.mkv"), { archive: false }), fanout(fixture("subtitled.mkv"), { chunks: 2 }, { archive: false })]);
+    const a = dirname(one.path(one.output.hlsMasterKey));
+    const b = dirname(split.path(split.output.hlsMasterKey));
+    for (const dir of ["subs_1", "subs_2"]) {
+      expect(readFileSync(join(b, dir, "index.vtt"), "utf8"), dir).toBe(readFileSync(join(a, dir, "index.vtt"), "utf8"));
+    }
+    expect(split.output.subtitles).toEqual(one.output.subtitles);
+  }, 120_000);
+});
