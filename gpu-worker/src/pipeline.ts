@@ -6,7 +6,7 @@ import { PipelineError } from "./errors.ts";
 import { baseInputFlags, runTool } from "./ffmpeg/spawn.ts";
 import { probe, type MediaInfo } from "./probe.ts";
 import { ProgressTracker } from "./progress.ts";
-import { canRemux, mezzanineArgs } from "./stills-args.ts";
+import { mezzanineArgs, mezzanineRemuxes } from "./stills-args.ts";
 import { runAudio } from "./pipeline/audio.ts";
 import { classify, nonEmpty, step, stepTimeoutMs } from "./pipeline/step.ts";
 import type { MediaParts, OutputFile, PipelineJob, PipelineResult, StepContext } from "./pipeline/types.ts";
@@ -114,7 +114,7 @@ export async function archive(ctx: StepContext): Promise<boolean> {
   const mezz = at(keys.mezzanine);
   await mkdir(dirname(mezz), { recursive: true });
   const videoCodec = job.mediaType === "video" ? (info.video?.codec ?? null) : null;
-  const remux = canRemux(videoCodec, info.audio?.codec ?? null) && /mp4|mov/.test(info.formatName);
+  const remux = mezzanineRemuxes(videoCodec, info.audio?.codec ?? null, info.formatName);
   await step(timings, "mezzanine", () =>
     runTool(
       "ffmpeg",

@@ -102,3 +102,42 @@ export function mezzanineArgs(cmd: {
     "-y", cmd.output,
   ];
 }
+
+/** Whether the mezzanine can be the original's streams copied (H.264/HEVC with AAC, from MP4/MOV). */
+export function mezzanineRemuxes(videoCodec: string | null, audioCodec: string | null, formatName: string): boolean {
+  return canRemux(videoCodec, audioCodec) && /mp4|mov/.test(formatName);
+}
+
+/** One chunk's span of the mezzanine's picture (fanout/): the one-job encode's flags, cut by the caller's filters. */
+export function mezzaninePartArgs(output: string): string[] {
+  return [
+    // As mezzanineArgs: visually lossless H.264 at the source size, 8-bit 4:2:0.
+    "-c:v", "libx264", "-preset", "medium", "-crf", "18", "-pix_fmt", "yuv420p",
+    // The original's own frame timing, no frame made up or dropped.
+    "-fps_mode", "passthrough",
+    "-an",
+    // MPEG-TS: parts that the concat demuxer joins end to end.
+    "-f", "mpegts", "-y", output,
+  ];
+}
+
+/** The mezzanine's sound from the whole file (a fan-out's whole-file job): as mezzanineArgs encodes it. */
+export function mezzanineAudioArgs(cmd: { input: string; output: string; base: string[]; stream?: string }): string[] {
+  return [...cmd.base, "-i", cmd.input, "-map", cmd.stream ?? "0:a:0", "-vn", "-c:a", "aac", "-b:a", "256k", "-f", "mp4", "-y", cmd.output];
+}
+
+/**
+ * The mezzanine from a fan-out's parts, copied, nothing encoded: the chunks' pictures end to end
+ * (a concat list we wrote, of our own files only) and the whole-file job's sound, faststart.
+ */
+export function mezzanineJoinArgs(cmd: { list: string; audio: string | null; output: string; base: string[] }): string[] {
+  return [
+    ...cmd.base,
+    "-f", "concat", "-safe", "1", "-i", cmd.list,
+    ...(cmd.audio ? ["-i", cmd.audio] : []),
+    "-map", "0:v:0", ...(cmd.audio ? ["-map", "1:a:0"] : []),
+    "-c", "copy",
+    "-movflags", "+faststart",
+    "-y", cmd.output,
+  ];
+}

@@ -82,6 +82,8 @@ export const chunkTask = z.object({
   demuxer: z.string().regex(/^[a-z0-9_,]{1,64}$/),
   /** The item's length (its picture's), seconds. */
   length: z.number().positive().max(7 * 86_400),
+  /** Whether the chunk also encodes its span of the mezzanine's picture (an original that cannot be remuxed). */
+  mezzanine: z.boolean().default(false),
 }).refine((t) => t.index < t.chunks.chunks.length, { message: "index must name a chunk of the plan", path: ["index"] });
 export type ChunkTask = z.infer<typeof chunkTask>;
 

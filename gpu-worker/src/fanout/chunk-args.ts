@@ -2,6 +2,7 @@ import type { VideoEncoder } from "../encoders/types.ts";
 import { chain, FIRST_PICTURE_AT_ZERO, hlsOutputArgs } from "../hls-args.ts";
 import type { VideoPlan } from "../plan.ts";
 import { firstTile, storyboardFilter, TILE_PATTERN, type StoryboardPlan } from "../storyboard.ts";
+import { mezzaninePartArgs } from "../stills-args.ts";
 import type { ChunkSpan } from "./chunk-plan.ts";
 
 export interface ChunkCommand {
@@ -18,6 +19,8 @@ export interface ChunkCommand {
   source: string[];
   /** The seek-preview tiles that fall in this chunk, numbered as in a one-job encode. */
   storyboard?: { plan: StoryboardPlan; tilesDir: string };
+  /** Where the chunk's span of the mezzanine's picture goes, when the original cannot be remuxed. */
+  mezzaninePart?: string;
 }
 
 /**
@@ -27,7 +30,7 @@ export interface ChunkCommand {
  * video at tick firstTick + n, and picks the frames a one-job encode picks; the cut is in those
  * ticks, exact (a time in seconds is rounded into the time base, and lost a frame at 30 fps).
  */
-export function chunkFilters(source: string[], span: ChunkSpan, firstTick: number): string[] {
+export function chunkFilters(source: string[], span: ChunkSpan, firstTick: number, restore = true): string[] {
   const at = source.findIndex((f) => f.startsWith("fps="));
   if (at < 0) throw new Error("the source filters have no fps filter to cut after");
   const bounds = [
@@ -35,11 +38,25 @@ export function chunkFilters(source: string[], span: ChunkSpan, firstTick: numbe
     ...(span.frames !== null ? [`end_pts=${firstTick + span.startFrame + span.frames}`] : []),
   ];
   return [
-    ...(span.seekSeconds > 0 ? [`setpts=PTS+${span.seekSeconds.toFixed(6)}/TB`] : []),
+    ...(restore ? restoreClock(span) : []),
     ...source.slice(0, at + 1),
     ...(bounds.length ? [`trim=${bounds.join(":")}`] : []),
     ...source.slice(at + 1),
   ];
+}
+
+/** The seek's offset undone: frames back on the whole video's clock. */
+const restoreClock = (span: ChunkSpan) => (span.seekSeconds > 0 ? [`setpts=PTS+${span.seekSeconds.toFixed(6)}/TB`] : []);
+
+/**
+ * The chunk's span of the original's own frames (before `fps`, for the mezzanine): cut in
+ * seconds half an output frame before each edge, the same value on both sides of a join, so
+ * every frame of the original falls in exactly one part.
+ */
+export function mezzanineCut(span: ChunkSpan, firstTick: number, fps: number): string {
+  const edge = (frame: number) => ((firstTick + frame - 0.5) / fps).toFixed(6);
+  const bounds = [...(span.index > 0 ? [`start=${edge(span.startFrame)}`] : []), ...(span.frames !== null ? [`end=${edge(span.startFrame + span.frames)}`] : [])];
+  return bounds.length ? `trim=${bounds.join(":")}` : "null";
 }
 
 /**
@@ -52,9 +69,16 @@ export function chunkArgs(cmd: ChunkCommand): string[] {
   const n = plan.rungs.length;
   const sb = cmd.storyboard;
   const graph: string[] = [];
-  const prepare = chunkFilters(encoder.sourceFilters(plan), span, cmd.firstTick);
   const outs = [...plan.rungs.map((_, i) => `[s${i}]`), ...(sb ? ["[ssb]"] : [])];
-  graph.push(`[${plan.stream ?? "0:v:0"}]${chain(prepare, "null")},split=${outs.length}${outs.join("")}`);
+  const input = `[${plan.stream ?? "0:v:0"}]`;
+  if (cmd.mezzaninePart) {
+    // The original's frames go two ways: as they are to the mezzanine, prepared to the ladder.
+    graph.push(`${input}${chain(restoreClock(span), "null")},split=2[mraw][src]`);
+    graph.push(`[mraw]${[mezzanineCut(span, cmd.firstTick, plan.fps), ...encoder.toCpu].join(",")}[vm]`);
+    graph.push(`[src]${chain(chunkFilters(encoder.sourceFilters(plan), span, cmd.firstTick, false), "null")},split=${outs.length}${outs.join("")}`);
+  } else {
+    graph.push(`${input}${chain(chunkFilters(encoder.sourceFilters(plan), span, cmd.firstTick), "null")},split=${outs.length}${outs.join("")}`);
+  }
   plan.rungs.forEach((rung, i) => graph.push(`[s${i}]${encoder.scaleFilter(rung)}[v${i}]`));
   if (sb) {
     graph.push(`[ssb]${storyboardFilter(sb.plan, plan.fps, encoder.toCpu, span.startFrame)}[vsb]`);
@@ -83,6 +107,7 @@ export function chunkArgs(cmd: ChunkCommand): string[] {
       ...hlsOutputArgs(`${cmd.hlsDir}/${plan.rungs[i]!.name}`, "index.m3u8", cmd.segmentSeconds, span.firstSegment),
     );
   }
+  if (cmd.mezzaninePart) args.push("-map", "[vm]", ...mezzaninePartArgs(cmd.mezzaninePart));
   if (sb) {
     args.push(
       "-map", "[vsb]", "-c:v", "png",

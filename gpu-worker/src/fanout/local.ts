@@ -109,7 +109,8 @@ export async function runFanoutLocally(job: PipelineJob, o: LocalFanoutOptions):
   try {
     return await steps();
   } finally {
-    // Scratch of every step, whatever happened: the rungs of the chunks, their tiles, the steps' files.
-    for (const dir of [join(job.outDir, ".chunks", job.attemptId), join(job.outDir, ".storyboard", job.attemptId), work]) await rm(dir, { recursive: true, force: true });
+    // Scratch of every step, whatever happened: the chunks' rungs, tiles and mezzanine parts, the steps' files.
+    for (const scratch of [".chunks", ".storyboard", ".mezzanine"]) await rm(join(job.outDir, scratch, job.attemptId), { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,5 @@
-import { mkdir, readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { chunkTask, isChunkSegmentKey, outputKeys, type ChunkTask } from "../../../src/contract/index.ts";
 import { chooseEncoder } from "../encoders/detect.ts";
 import type { VideoEncoder } from "../encoders/types.ts";
@@ -9,13 +9,14 @@ import { baseInputFlags, runTool, ToolFailed } from "../ffmpeg/spawn.ts";
 import { sourceFormatArgs } from "../containers.ts";
 import { detectInterlace } from "../interlace.ts";
 import { archive, hlsFiles, jobResult, openJob } from "../pipeline.ts";
-import { classify, stepTimeoutMs } from "../pipeline/step.ts";
+import { classify, nonEmpty, step, stepTimeoutMs } from "../pipeline/step.ts";
 import type { MediaParts, OutputFile, PipelineJob, PipelineResult } from "../pipeline/types.ts";
 import { assembleStoryboard, runVideo, videoLength, writeVideoMaster } from "../pipeline/video.ts";
 import { planVideo, type VideoPlan } from "../plan.ts";
 import { probe, type MediaInfo } from "../probe.ts";
 import { progressParser, ProgressTracker } from "../progress.ts";
 import { planStoryboard, type StoryboardPlan } from "../storyboard.ts";
+import { mezzanineAudioArgs, mezzanineJoinArgs, mezzanineRemuxes } from "../stills-args.ts";
 import { chunkArgs } from "./chunk-args.ts";
 import { planChunks, type ChunkPlan } from "./chunk-plan.ts";
 import { keyframeProbeArgs, parseKeyframes, withSeekPoints } from "./keyframes.ts";
@@ -33,6 +34,11 @@ export interface FanoutPlan {
   storyboard: StoryboardPlan;
   /** The item's length: its picture's. */
   length: number;
+  /**
+   * The archive's mezzanine: none (no archive), the original remuxed whole by the whole-file job
+   * (seconds), or encoded in parts by the chunks and joined by the stitch without re-encoding.
+   */
+  mezzanine: "parts" | "whole" | null;
 }
 
 export interface RestResult {
@@ -52,13 +58,16 @@ export interface ChunkResult {
 
 /** What a chunk job is told (the contract's chunkTask): this plan's chunk `index`, checked. */
 export function chunkTaskOf(fp: FanoutPlan, index: number): ChunkTask {
-  return chunkTask.parse({ kind: "chunk", index, plan: fp.plan, chunks: fp.chunks, storyboard: fp.storyboard, demuxer: fp.info.demuxer, length: fp.length });
+  return chunkTask.parse({ kind: "chunk", index, plan: fp.plan, chunks: fp.chunks, storyboard: fp.storyboard, demuxer: fp.info.demuxer, length: fp.length, mezzanine: fp.mezzanine === "parts" });
 }
 
 /** Where chunk i writes its rungs: scratch beside the outputs, per attempt, never uploaded as is. */
 export const chunkDir = (job: PipelineJob, index: number) => join(job.outDir, ".chunks", job.attemptId, String(index));
 /** Every chunk's storyboard tiles, numbered on the whole video, in one folder. */
 export const tilesDir = (job: PipelineJob) => join(job.outDir, ".storyboard", job.attemptId);
+/** The mezzanine's parts (one per chunk) and its sound, until the stitch joins them. */
+export const mezzanineDir = (job: PipelineJob) => join(job.outDir, ".mezzanine", job.attemptId);
+const partName = (index: number) => `part_${String(index).padStart(5, "0")}.ts`;
 
 const sourceOf = (info: MediaInfo) => [...baseInputFlags(), ...sourceFormatArgs(info.demuxer)];
 const optsOf = (job: PipelineJob, info: MediaInfo) => ({ signal: job.signal, timeoutMs: stepTimeoutMs(info.durationSeconds) });
@@ -74,7 +83,8 @@ export async function planFanout(job: PipelineJob, split: { chunks?: number; chu
     const length = videoLength(info);
     const cut = planChunks({ durationSeconds: length, fps: plan.fps, gop: plan.gop, segmentSeconds: job.segmentSeconds, videoStartSeconds: v.startSeconds, ...split });
     const chunks = cut.chunks.length > 1 ? withSeekPoints(cut, parseKeyframes((await runTool("ffprobe", keyframeProbeArgs(job.input, info.demuxer, plan.stream), optsOf(job, info))).stdout)) : cut;
-    return { info, plan, chunks, storyboard: planStoryboard(length, plan.rungs[0]!.width, plan.rungs[0]!.height), length };
+    const mezzanine = !job.archive ? null : mezzanineRemuxes(v.codec, info.audio?.codec ?? null, info.formatName) ? "whole" : "parts";
+    return { info, plan, chunks, storyboard: planStoryboard(length, plan.rungs[0]!.width, plan.rungs[0]!.height), length, mezzanine };
   } catch (error) {
     throw classify("The plan", error, job.signal);
   }
@@ -93,6 +103,7 @@ export async function runChunk(job: PipelineJob, task: ChunkTask): Promise<Chunk
     await rm(dir, { recursive: true, force: true });
     for (const rung of task.plan.rungs) await mkdir(join(dir, rung.name), { recursive: true });
     await mkdir(tilesDir(job), { recursive: true });
+    if (task.mezzanine) await mkdir(mezzanineDir(job), { recursive: true });
     const seconds = span.frames !== null ? span.frames / task.plan.fps : task.length - span.startSeconds;
     const progress = job.progress ?? new ProgressTracker((e) => job.onProgress?.(e));
     const encode = (encoder: VideoEncoder) =>
@@ -101,6 +112,7 @@ export async function runChunk(job: PipelineJob, task: ChunkTask): Promise<Chunk
         chunkArgs({
           input: job.input, hlsDir: dir, plan: task.plan, encoder, segmentSeconds: job.segmentSeconds, span, firstTick: task.chunks.firstTick, source,
           storyboard: { plan: task.storyboard, tilesDir: tilesDir(job) },
+          ...(task.mezzanine ? { mezzaninePart: join(mezzanineDir(job), partName(index)) } : {}),
         }),
         { ...opts, onStdout: progressParser(seconds, (f) => progress.report("encoding", f), { fps: task.plan.fps }) },
       );
@@ -132,7 +144,14 @@ export async function runRest(job: PipelineJob, fp: FanoutPlan): Promise<RestRes
   try {
     const ctx = await openJob(job, fp.info);
     const parts = await runVideo(ctx, { plan: fp.plan });
-    const archived = job.archive ? await archive(ctx) : false;
+    if (fp.mezzanine === "parts" && fp.info.audio) {
+      // The chunks encode the mezzanine's picture; its sound, whole, is this job's.
+      await mkdir(mezzanineDir(job), { recursive: true });
+      await step(ctx.timings, "mezzanine sound", () =>
+        runTool("ffmpeg", mezzanineAudioArgs({ input: job.input, output: join(mezzanineDir(job), "audio.m4a"), base: ctx.source, stream: fp.info.audio!.stream }), ctx.opts),
+      );
+    }
+    const archived = fp.mezzanine === "whole" ? await archive(ctx) : false;
     return { parts, archived, files: ctx.files, timings: ctx.timings };
   } catch (error) {
     throw classify("The whole-file job", error, job.signal);
@@ -151,13 +170,27 @@ export async function stitchFanout(job: PipelineJob, fp: FanoutPlan, rest: RestR
     const board = { ...fp.storyboard, tiles: Math.min(tiles, fp.storyboard.tiles) };
     const storyboardFiles = await assembleStoryboard({ tilesDir: tilesDir(job), plan: board, length: fp.length, keys, at, base: baseInputFlags(), opts });
     await writeVideoMaster(hlsDir, fp.plan, fp.info.audioTracks, rest.parts.subtitleRenditions ?? []);
+    const mezzanineFiles = fp.mezzanine === "parts" ? await joinMezzanine(job, fp, at(keys.mezzanine), opts) : [];
     await rm(join(job.outDir, ".chunks", job.attemptId), { recursive: true, force: true });
     // The encoder the item reports: the chunks', or libx264 if any chunk fell back to it.
     const encoder = chunks.some((c) => c.encoder === "libx264") ? "libx264" : (chunks[0]?.encoder ?? rest.parts.encoder);
     const parts = { ...rest.parts, encoder };
-    const files = [...rest.files, ...storyboardFiles, ...(await hlsFiles(hlsDir, keys.hlsRoot))];
-    return { output: jobResult("video", keys, parts, rest.archived), files, info: fp.info, timings: rest.timings };
+    const files = [...rest.files, ...storyboardFiles, ...mezzanineFiles, ...(await hlsFiles(hlsDir, keys.hlsRoot))];
+    return { output: jobResult("video", keys, parts, rest.archived || mezzanineFiles.length > 0), files, info: fp.info, timings: rest.timings };
   } catch (error) {
     throw classify("The stitch", error, job.signal);
   }
+}
+
+/** The chunks' parts end to end and the whole-file job's sound, copied into the archive's MP4. */
+async function joinMezzanine(job: PipelineJob, fp: FanoutPlan, output: string, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<OutputFile[]> {
+  const dir = mezzanineDir(job);
+  const list = join(dir, "parts.txt");
+  // Our own files, by plain names beside the list (the concat demuxer's -safe 1 takes nothing else).
+  await writeFile(list, fp.chunks.chunks.map((c) => `file '${partName(c.index)}'`).join("\n") + "\n");
+  await mkdir(dirname(output), { recursive: true });
+  await runTool("ffmpeg", mezzanineJoinArgs({ list, audio: fp.info.audio ? join(dir, "audio.m4a") : null, output, base: baseInputFlags() }), opts);
+  await nonEmpty(output, "mezzanine");
+  await rm(dir, { recursive: true, force: true });
+  return [{ bucket: "archive", key: outputKeys(job).mezzanine, path: output }];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chunkArgs, chunkFilters } from "../../src/fanout/chunk-args.ts";
+import { chunkArgs, chunkFilters, mezzanineCut } from "../../src/fanout/chunk-args.ts";
 import { x264 } from "../../src/encoders/x264.ts";
 import { nvenc } from "../../src/encoders/nvenc.ts";
 import type { VideoPlan } from "../../src/plan.ts";
@@ -39,6 +39,14 @@ describe("a chunk's FFmpeg arguments", () => {
     expect(args.filter((a) => a === "passthrough")).toHaveLength(3);
     expect(args.at(-1)).toBe("/t/tile_%04d.png");
     expect(args[args.lastIndexOf("-start_number") + 1]).toBe(String(firstTile(2, 30, 1800)));
+  });
+  it("encodes its span of the mezzanine from the original's own frames, cut half a frame before each edge", () => {
+    const args = chunkArgs({ input: "/in.ts", hlsDir: "/c", plan, encoder: x264, segmentSeconds: 6, span: span(1, 900, 900, 29), firstTick: 0, source: ["-f", "mpegts"], mezzaninePart: "/m/part_00001.ts" });
+    const graph = args[args.indexOf("-filter_complex") + 1]!;
+    expect(graph).toMatch(/^\[0:v:0\]setpts=PTS\+29\.000000\/TB,split=2\[mraw\]\[src\];\[mraw\]trim=start=29\.983333:end=59\.983333\[vm\];\[src\]fps=30,trim=start_pts=900:end_pts=1800,/);
+    expect(args.slice(args.indexOf("[vm]") - 1)).toEqual(["-map", "[vm]", "-c:v", "libx264", "-preset", "medium", "-crf", "18", "-pix_fmt", "yuv420p", "-fps_mode", "passthrough", "-an", "-f", "mpegts", "-y", "/m/part_00001.ts"]);
+    expect(mezzanineCut(span(0, 0, 900), 0, 30)).toBe("trim=end=29.983333");
+    expect(mezzanineCut(span(3, 2700, null), 1, 30)).toBe("trim=start=90.016667");
   });
   it("runs the last chunk to the end", () => {
     expect(chunkFilters(["fps=30", "format=yuv420p"], span(3, 2700, null, 88), 0)).toEqual(["setpts=PTS+88.000000/TB", "fps=30", "trim=start_pts=2700", "format=yuv420p"]);

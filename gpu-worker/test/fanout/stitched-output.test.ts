@@ -85,3 +85,32 @@ describe("subtitles of a split video", () => {
     expect(split.output.subtitles).toEqual(one.output.subtitles);
   }, 120_000);
 });
+
+// An original that cannot be remuxed (MPEG-TS with MP2 sound): the mezzanine is encoded by the
+// chunks in parts, its sound by the whole-file job, and joined without re-encoding.
+describe("the mezzanine of a split video that cannot be remuxed", () => {
+  it("has the one job's frames, timestamps and sound", async () => {
+    const [one, split] = await Promise.all([transcode(fixture("interlaced-14s.ts")), fanout(fixture("interlaced-14s.ts"), { chunkSeconds: 6 })]);
+    expect(split.plan.mezzanine).toBe("parts");
+    expect(split.output.mezzanineKey).not.toBeNull();
+    const a = one.path(one.output.mezzanineKey!);
+    const b = split.path(split.output.mezzanineKey!);
+    // In seconds: the parts keep MPEG-TS's 1/90000 time base, a one-job MP4 picks its own (1/12800 at 25 fps).
+    const pts = (path: string, kind: "v" | "a") =>
+      execFileSync("ffprobe", ["-v", "error", "-select_streams", kind, "-show_entries", "packet=pts_time", "-of", "csv=p=0", path], { encoding: "utf8" })
+        .split("\n").filter((l) => l.trim()).map((t) => Math.round(Number(t) * 10_000) / 10_000).sort((x, y) => x - y);
+    expect(pts(b, "v")).toEqual(pts(a, "v"));
+    expect(pts(b, "a")).toEqual(pts(a, "a"));
+    // The same pictures: every frame close to the one job's, the joins included.
+    const ssim = ssimPerFrame(b, a, "null");
+    expect(ssim.length).toBe(pts(a, "v").length);
+    expect(Math.min(...ssim)).toBeGreaterThan(0.95);
+    expect(split.files.filter((f) => f.bucket === "archive").map((f) => f.key)).toEqual([split.output.mezzanineKey]);
+  }, 180_000);
+
+  it("is the original remuxed whole when it can be", async () => {
+    const split = await fanout(fixture("pal-25.mp4"), { chunkSeconds: 6 });
+    expect(split.plan.mezzanine).toBe("whole");
+    expect(split.output.mezzanineKey).not.toBeNull();
+  }, 120_000);
+});
