@@ -1,6 +1,7 @@
 import { open } from "node:fs/promises";
 import { isPlaylist, SNIFF_BYTES } from "../../src/contract/index.ts";
 import { PipelineError } from "./errors.ts";
+import { baseInputFlags } from "./ffmpeg/spawn.ts";
 
 /**
  * The demuxers an upload may be read with: real media containers and elementary streams. Every
@@ -69,4 +70,9 @@ export function sourceFormatArgs(demuxer: string): string[] {
     // Forced: FFmpeg does not guess again from the bytes or the name (no playlist, no sequence).
     "-f", demuxer,
   ];
+}
+
+/** Every flag an FFmpeg command that opens the original starts with: ours, then its demuxer forced. */
+export function sourceInputFlags(demuxer: string): string[] {
+  return [...baseInputFlags(), ...sourceFormatArgs(demuxer)];
 }

@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { JOB_DEFAULTS, outputKeys, type JobOutput, type KeyScope, type MediaType } from "../../src/contract/index.ts";
-import { sourceFormatArgs } from "./containers.ts";
+import { sourceInputFlags } from "./containers.ts";
 import { PipelineError } from "./errors.ts";
 import { baseInputFlags, runTool } from "./ffmpeg/spawn.ts";
 import { probe, type MediaInfo } from "./probe.ts";
@@ -73,7 +73,7 @@ export async function openJob(job: PipelineJob, known?: MediaInfo): Promise<Step
     hlsDir,
     base,
     // Every command that opens the original is held to the demuxer the probe decided.
-    source: [...base, ...sourceFormatArgs(info.demuxer)],
+    source: sourceInputFlags(info.demuxer),
     opts: { signal: job.signal, timeoutMs: stepTimeoutMs(info.durationSeconds) },
     timings,
     progress,

@@ -18,6 +18,15 @@ const tone = (seconds: number) => ["-f", "lavfi", "-i", `sine=f=440:r=48000:d=${
 const pattern = (w: number, h: number, seconds: number, rate = 30) => ["-f", "lavfi", "-i", `testsrc2=s=${w}x${h}:r=${rate}:d=${seconds}`];
 const h264 = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"];
 
+/** A phone video: stored landscape (w×h), shown turned by `degrees` through its display matrix. */
+function rotatedPhone(out: string, w: number, h: number, seconds: number, degrees: 90 | 180 | 270) {
+  const plain = `${out}.plain.mp4`;
+  ffmpeg([...pattern(w, h, seconds), ...tone(seconds), ...h264, "-c:a", "aac", "-shortest", plain]);
+  // The display matrix is only written when stream-copying (FFmpeg 5.1).
+  ffmpeg(["-i", plain, "-c", "copy", "-metadata:s:v", `rotate=${degrees}`, out]);
+  rmSync(plain);
+}
+
 /** Small real media made by FFmpeg, cached per name for the run. */
 const RECIPES: Record<string, (out: string) => void> = {
   "hd.mp4": (o) => ffmpeg([...pattern(1920, 1080, 7), ...tone(7), ...h264, "-c:a", "aac", "-shortest", o]),
@@ -25,26 +34,10 @@ const RECIPES: Record<string, (out: string) => void> = {
   "portrait.mp4": (o) => ffmpeg([...pattern(720, 1280, 3), ...tone(3), ...h264, "-c:a", "aac", "-shortest", o]),
   // A phone held upright: 1080×1920 at 60 fps, and the same stored landscape with a 90° display matrix.
   "portrait-1080.mp4": (o) => ffmpeg([...pattern(1080, 1920, 3, 60), ...tone(3), ...h264, "-c:a", "aac", "-shortest", o]),
-  "rotated-1080.mp4": (o) => {
-    const plain = `${o}.plain.mp4`;
-    ffmpeg([...pattern(1920, 1080, 3), ...tone(3), ...h264, "-c:a", "aac", "-shortest", plain]);
-    ffmpeg(["-i", plain, "-c", "copy", "-metadata:s:v", "rotate=270", o]);
-    rmSync(plain);
-  },
-  "rotated.mp4": (o) => {
-    const plain = `${o}.plain.mp4`;
-    ffmpeg([...pattern(1280, 720, 3), ...tone(3), ...h264, "-c:a", "aac", "-shortest", plain]);
-    // The display matrix is only written when stream-copying (FFmpeg 5.1).
-    ffmpeg(["-i", plain, "-c", "copy", "-metadata:s:v", "rotate=90", o]);
-    rmSync(plain);
-  },
+  "rotated-1080.mp4": (o) => rotatedPhone(o, 1920, 1080, 3, 270),
+  "rotated.mp4": (o) => rotatedPhone(o, 1280, 720, 3, 90),
   // A phone held upside down: stored landscape with a 180° display matrix.
-  "rotated-180.mp4": (o) => {
-    const plain = `${o}.plain.mp4`;
-    ffmpeg([...pattern(1280, 720, 3), ...tone(3), ...h264, "-c:a", "aac", "-shortest", plain]);
-    ffmpeg(["-i", plain, "-c", "copy", "-metadata:s:v", "rotate=180", o]);
-    rmSync(plain);
-  },
+  "rotated-180.mp4": (o) => rotatedPhone(o, 1280, 720, 3, 180),
   // What a current phone or camera records in HDR: 2160p60 HEVC Main10 with PQ (HDR10), and
   // 2160p50 HEVC Main10 with HLG (broadcast HDR), both BT.2020, 2 s.
   "hdr10-2160p60.mp4": (o) =>
@@ -108,12 +101,7 @@ const RECIPES: Record<string, (out: string) => void> = {
   "interlaced-14s.ts": (o) =>
     ffmpeg([...pattern(720, 576, 14, 50), ...tone(14), "-vf", "interlace=scan=tff", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
       "-flags", "+ildct+ilme", "-x264opts", "tff=1", "-c:a", "mp2", "-f", "mpegts", o]),
-  "rotated-14s.mp4": (o) => {
-    const plain = `${o}.plain.mp4`;
-    ffmpeg([...pattern(640, 360, 14), ...tone(14), ...h264, "-c:a", "aac", "-shortest", plain]);
-    ffmpeg(["-i", plain, "-c", "copy", "-metadata:s:v", "rotate=90", o]);
-    rmSync(plain);
-  },
+  "rotated-14s.mp4": (o) => rotatedPhone(o, 640, 360, 14, 90),
   "late-audio-14s.mp4": (o) =>
     ffmpeg([...pattern(640, 360, 14, 25), "-itsoffset", "2", "-f", "lavfi", "-i", "sine=f=440:r=48000:d=12", "-map", "0:v", "-map", "1:a", ...h264, "-c:a", "aac", o]),
   // ---- issue 12: real-world shapes -------------------------------------------------------

@@ -1,4 +1,4 @@
-import { runTool } from "../ffmpeg/spawn.ts";
+import { runTool, ToolFailed } from "../ffmpeg/spawn.ts";
 import { nvenc } from "./nvenc.ts";
 import { x264 } from "./x264.ts";
 import type { VideoEncoder } from "./types.ts";
@@ -37,4 +37,21 @@ export async function chooseEncoder(choice: EncoderChoice): Promise<VideoEncoder
   const available = await nvencAvailable();
   if (choice === "nvenc" && !available) throw new Error("NVENC was requested but no NVENC session can be opened on this machine");
   return available ? nvenc : x264;
+}
+
+/**
+ * Runs an encode with the encoder chosen, and once more on the CPU if an NVENC session fails
+ * mid-encode (a busy or faulty GPU); a failure of any other kind, or of libx264, is thrown.
+ * Answers the encoder that finished it.
+ */
+export async function encodeWithFallback(encoder: VideoEncoder, encode: (e: VideoEncoder) => Promise<unknown>, log?: (line: string) => void): Promise<VideoEncoder> {
+  try {
+    await encode(encoder);
+    return encoder;
+  } catch (error) {
+    if (encoder.name !== "h264_nvenc" || (error instanceof ToolFailed && error.reason !== "exit")) throw error;
+    log?.(`NVENC failed (${(error as Error).message}); falling back to libx264`);
+    await encode(x264);
+    return x264;
+  }
 }

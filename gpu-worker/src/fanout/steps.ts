@@ -1,12 +1,11 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { chunkTask, isChunkSegmentKey, outputKeys, type ChunkTask } from "../../../src/contract/index.ts";
-import { chooseEncoder } from "../encoders/detect.ts";
+import { chooseEncoder, encodeWithFallback } from "../encoders/detect.ts";
 import type { VideoEncoder } from "../encoders/types.ts";
-import { x264 } from "../encoders/x264.ts";
 import { PipelineError } from "../errors.ts";
-import { baseInputFlags, runTool, ToolFailed } from "../ffmpeg/spawn.ts";
-import { sourceFormatArgs } from "../containers.ts";
+import { baseInputFlags, runTool } from "../ffmpeg/spawn.ts";
+import { sourceInputFlags } from "../containers.ts";
 import { detectInterlace } from "../interlace.ts";
 import { archive, hlsFiles, jobResult, openJob } from "../pipeline.ts";
 import { classify, nonEmpty, step, stepTimeoutMs } from "../pipeline/step.ts";
@@ -69,7 +68,6 @@ export const tilesDir = (job: PipelineJob) => join(job.outDir, ".storyboard", jo
 export const mezzanineDir = (job: PipelineJob) => join(job.outDir, ".mezzanine", job.attemptId);
 const partName = (index: number) => `part_${String(index).padStart(5, "0")}.ts`;
 
-const sourceOf = (info: MediaInfo) => [...baseInputFlags(), ...sourceFormatArgs(info.demuxer)];
 const optsOf = (job: PipelineJob, info: MediaInfo) => ({ signal: job.signal, timeoutMs: stepTimeoutMs(info.durationSeconds) });
 
 /** Probe, look for interlacing, and cut the ladder into chunks of whole segments. */
@@ -78,7 +76,7 @@ export async function planFanout(job: PipelineJob, split: { chunks?: number; chu
     const info = await probe(job.input, { maxDurationSeconds: job.maxDurationSeconds, maxPixels: job.maxPixels, signal: job.signal });
     const v = info.video;
     if (!v) throw new PipelineError("NO_MEDIA_STREAMS", "The item was uploaded as video but the file has no video stream; upload it as audio");
-    const interlaced = v.fieldOrder === "interlaced" || (await detectInterlace(job.input, sourceOf(info), v.stream, optsOf(job, info)));
+    const interlaced = v.fieldOrder === "interlaced" || (await detectInterlace(job.input, sourceInputFlags(info.demuxer), v.stream, optsOf(job, info)));
     const plan = planVideo(info, job.renditions, { interlaced });
     const length = videoLength(info);
     const cut = planChunks({ durationSeconds: length, fps: plan.fps, gop: plan.gop, segmentSeconds: job.segmentSeconds, videoStartSeconds: v.startSeconds, ...split });
@@ -95,7 +93,7 @@ export async function runChunk(job: PipelineJob, task: ChunkTask): Promise<Chunk
   const { index } = task;
   const span = task.chunks.chunks[index]!;
   const started = Date.now();
-  const source = [...baseInputFlags(), ...sourceFormatArgs(task.demuxer)];
+  const source = sourceInputFlags(task.demuxer);
   const opts = { signal: job.signal, timeoutMs: stepTimeoutMs(task.length) };
   try {
     const dir = chunkDir(job, index);
@@ -116,15 +114,7 @@ export async function runChunk(job: PipelineJob, task: ChunkTask): Promise<Chunk
         }),
         { ...opts, onStdout: progressParser(seconds, (f) => progress.report("encoding", f), { fps: task.plan.fps }) },
       );
-    let encoder = await chooseEncoder(job.encoder);
-    try {
-      await encode(encoder);
-    } catch (error) {
-      // As in a one-job encode: an NVENC session that fails mid-chunk finishes on the CPU.
-      if (encoder.name !== "h264_nvenc" || (error instanceof ToolFailed && error.reason !== "exit")) throw error;
-      encoder = x264;
-      await encode(encoder);
-    }
+    const encoder = await encodeWithFallback(await chooseEncoder(job.encoder), encode, job.log);
     // What the chunk wrote, as its job reports it: every segment one of its own under the attempt.
     const { hlsRoot } = outputKeys(job);
     const segments: Record<string, ChunkSegment[]> = {};
@@ -165,7 +155,13 @@ export async function stitchFanout(job: PipelineJob, fp: FanoutPlan, rest: RestR
     const at = (key: string) => join(job.outDir, key);
     const hlsDir = at(keys.hlsRoot);
     const opts = optsOf(job, fp.info);
-    await stitchRungs(hlsDir, fp.plan.rungs.map((r) => r.name), fp.chunks.chunks.map((c) => chunkDir(job, c.index)));
+    // The segment lists the chunks reported (a chunk job's callback, in production), not read again.
+    const byIndex = new Map(chunks.map((c) => [c.index, c]));
+    await stitchRungs(
+      hlsDir,
+      fp.plan.rungs.map((r) => r.name),
+      fp.chunks.chunks.map((c) => ({ dir: chunkDir(job, c.index), segments: byIndex.get(c.index)?.segments ?? {} })),
+    );
     const tiles = await tileCount(tilesDir(job));
     const board = { ...fp.storyboard, tiles: Math.min(tiles, fp.storyboard.tiles) };
     const storyboardFiles = await assembleStoryboard({ tilesDir: tilesDir(job), plan: board, length: fp.length, keys, at, base: baseInputFlags(), opts });

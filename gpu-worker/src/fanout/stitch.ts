@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** A segment a chunk wrote: the name the HLS muxer gave it (seg_%05d.ts) and its EXTINF. */
@@ -54,23 +54,20 @@ export function joinPlaylists(chunks: ChunkSegment[][]): string {
 }
 
 /**
- * Every rung of the item from its chunks' trees (`chunkDirs[i]/<rung>/`, in chunk order): the
- * segments move to `<hlsDir>/<rung>/` under the names they already have, and the rung's playlist
- * is written. Returns the segment count per rung.
+ * Every rung of the item from its chunks, in chunk order: each chunk's segments, as the chunk
+ * reported them, move from its tree (`dir/<rung>/`) to `<hlsDir>/<rung>/` under the names they
+ * already have, and the rung's playlist is written from those lists.
  */
-export async function stitchRungs(hlsDir: string, rungs: string[], chunkDirs: string[]): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
+export async function stitchRungs(hlsDir: string, rungs: string[], chunks: { dir: string; segments: Record<string, ChunkSegment[]> }[]): Promise<void> {
   for (const rung of rungs) {
-    const lists = await Promise.all(chunkDirs.map(async (dir) => chunkSegments(await readFile(join(dir, rung, "index.m3u8"), "utf8"))));
+    const lists = chunks.map((c) => c.segments[rung] ?? []);
     const playlist = joinPlaylists(lists);
     await mkdir(join(hlsDir, rung), { recursive: true });
-    for (let i = 0; i < chunkDirs.length; i++) {
-      for (const s of lists[i]!) await rename(join(chunkDirs[i]!, rung, s.uri), join(hlsDir, rung, s.uri));
+    for (const [i, c] of chunks.entries()) {
+      for (const s of lists[i]!) await rename(join(c.dir, rung, s.uri), join(hlsDir, rung, s.uri));
     }
     await writeFile(join(hlsDir, rung, "index.m3u8"), playlist);
-    counts[rung] = lists.flat().length;
   }
-  return counts;
 }
 
 /** The tiles every chunk wrote into one folder are the sheet's tiles, numbered 1…n with no gap. */

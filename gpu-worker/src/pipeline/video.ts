@@ -1,10 +1,9 @@
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { chooseEncoder } from "../encoders/detect.ts";
+import { chooseEncoder, encodeWithFallback } from "../encoders/detect.ts";
 import type { VideoEncoder } from "../encoders/types.ts";
-import { x264 } from "../encoders/x264.ts";
 import { PipelineError } from "../errors.ts";
-import { runTool, ToolFailed } from "../ffmpeg/spawn.ts";
+import { runTool } from "../ffmpeg/spawn.ts";
 import { detectInterlace } from "../interlace.ts";
 import { alternateDir, ladderArgs, soundArgs } from "../ladder-args.ts";
 import { measureLoudness, normalisationFilter, type Loudness } from "../loudness.ts";
@@ -48,7 +47,7 @@ export async function runVideo(ctx: StepContext, rest?: FanoutRest): Promise<Med
     : null;
   // Tiles go to a scratch folder beside the outputs (never uploaded), the sheet to its key.
   const storyboard = { plan: planStoryboard(length, plan.rungs[0]!.width, plan.rungs[0]!.height), tilesDir: join(job.outDir, ".storyboard", job.attemptId) };
-  let encoder: VideoEncoder = await chooseEncoder(job.encoder);
+  const chosen = await chooseEncoder(job.encoder);
   const encode = (enc: VideoEncoder) =>
     runTool(
       "ffmpeg",
@@ -61,22 +60,12 @@ export async function runVideo(ctx: StepContext, rest?: FanoutRest): Promise<Med
     );
   if (!rest) await mkdir(storyboard.tilesDir, { recursive: true });
   // A fan-out's whole-file job: the sound in a process of its own beside the preview's.
-  const sound = rest ? soundArgs({ input: job.input, hlsDir, plan, encoder, segmentSeconds: job.segmentSeconds, previewSeconds: job.previewSeconds, audio, base: source }) : null;
+  const sound = rest ? soundArgs({ input: job.input, hlsDir, plan, encoder: chosen, segmentSeconds: job.segmentSeconds, previewSeconds: job.previewSeconds, audio, base: source }) : null;
   const soundDone = sound
     ? step(timings, "sound", () => runTool("ffmpeg", sound, { ...opts, onStdout: progressParser(length, (f) => progress.report("encoding", f)) }))
     : Promise.resolve();
-  const ladderDone = step(timings, "ladder", async () => {
-    try {
-      await encode(encoder);
-    } catch (error) {
-      // An NVENC session can still fail mid-job (a busy or faulty GPU): finish on the CPU.
-      if (encoder.name !== "h264_nvenc" || (error instanceof ToolFailed && error.reason !== "exit")) throw error;
-      job.log?.(`NVENC failed (${(error as Error).message}); falling back to libx264`);
-      encoder = x264;
-      await encode(encoder);
-    }
-  });
-  await Promise.all([ladderDone, soundDone]);
+  const ladderDone = step(timings, "ladder", () => encodeWithFallback(chosen, encode, job.log));
+  const [encoder] = await Promise.all([ladderDone, soundDone]);
   progress.report("packaging", 0);
   if (!rest) await step(timings, "storyboard", async () => files.push(...(await assembleStoryboard({ tilesDir: storyboard.tilesDir, plan: storyboard.plan, length, keys, at, base, opts }))));
 
