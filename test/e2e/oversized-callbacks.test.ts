@@ -13,13 +13,18 @@ function rawPost(head: Record<string, string | number>, send: (socket: net.Socke
   return new Promise<{ head: string; body: string; ms: number; error?: string }>((resolve) => {
     const socket = net.connect({ host: url.hostname, port: Number(url.port) });
     let data = "";
+    let settled = false;
     const done = (error?: string) => {
+      if (settled) return;
+      settled = true;
       const [h = "", b = ""] = data.split("\r\n\r\n");
       resolve({ head: h, body: b, ms: Date.now() - started, error });
       socket.destroy();
     };
     socket.setTimeout(10_000, () => done("no answer within 10 s"));
     socket.on("error", (e) => done((e as NodeJS.ErrnoException).code ?? e.message));
+    // A connection closed without a whole answer ends the wait too, saying so (no idle timer runs on a closed socket).
+    socket.on("close", () => done(data.includes("\r\n\r\n") ? undefined : "closed without an answer"));
     socket.on("data", (d) => {
       data += d.toString("latin1");
       const length = /content-length:\s*(\d+)/i.exec(data)?.[1];
