@@ -76,6 +76,8 @@ export const mediaItems = pgTable(
     transcodingStartedAt: at("transcoding_started_at"),
     transcodingFinishedAt: at("transcoding_finished_at"),
     encoder: varchar("encoder", { length: 20 }),
+    /** A video split across workers: each chunk's encode seconds, in time order (null until it is in). Null for one job. */
+    chunkEncodeSeconds: jsonb("chunk_encode_seconds").$type<(number | null)[]>(),
   },
   (t) => [
     check("media_items_ready_has_master", sql`${t.status} <> 'ready' OR ${t.hlsMasterPlaylistKey} IS NOT NULL`),

@@ -43,6 +43,8 @@ export interface Config {
     /** Assumed for RunPod's own execution timeout, which is set at dispatch before anyone knows the duration. */
     unknownDurationSeconds: number;
   };
+  /** Long videos split across workers: from this length, at most this many chunk jobs at once, of about this length, tried again this often. */
+  fanout: { minSeconds: number; maxWorkers: number; chunkSeconds: number; chunkRetries: number };
   /** Multipart uploads: the part size clients get (larger for huge files), and how long an unfinished upload lives. */
   upload: { partSizeBytes: number; ttlMs: number; partUrlTtlSeconds: number };
   /** Key of viewers' playback tokens (the Worker's own; null: playback is off). */
@@ -117,6 +119,12 @@ function parseConfig(env: Env): Config {
       realtimeFactor: num(env.STUCK_JOB_REALTIME_FACTOR, 3),
       // The upload service may not know the duration yet; assume an hour-long source.
       unknownDurationSeconds: num(env.STUCK_JOB_UNKNOWN_DURATION_SECONDS, 3600),
+    },
+    fanout: {
+      minSeconds: num(env.FANOUT_MIN_SECONDS, 90),
+      maxWorkers: Math.max(1, Math.floor(num(env.FANOUT_MAX_WORKERS, 1))),
+      chunkSeconds: num(env.FANOUT_CHUNK_SECONDS, 30),
+      chunkRetries: Math.max(0, Math.floor(num(env.FANOUT_CHUNK_RETRIES, 2))),
     },
     upload: {
       partSizeBytes: num(env.UPLOAD_PART_SIZE_BYTES, 16 * 1024 ** 2),

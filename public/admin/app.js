@@ -51,6 +51,8 @@ const ago = (iso) => {
   return d < 60 ? `${Math.max(0, Math.round(d))} s ago` : d < 3600 ? `${Math.round(d / 60)} min ago` : d < 86400 ? `${Math.round(d / 3600)} h ago` : new Date(iso).toLocaleString();
 };
 const pill = (status) => `<span class="pill ${esc(status)}">${esc(status)}</span>`;
+/** A split video's chunks: how many are in, out of how many. */
+const chunksLine = (secs) => (Array.isArray(secs) ? `<div class="muted chunks">${secs.filter((s) => s !== null).length}/${secs.length} chunks</div>` : "");
 const bar = (p) => `<div class="bar" title="${p ?? 0} %"><span style="width:${Math.max(0, Math.min(100, p ?? 0))}%"></span></div>`;
 const rows = (list, cols, empty) => (list.length ? list.map(cols).join("") : `<tr><td colspan="9" class="empty">${empty}</td></tr>`);
 const lufs = (v) => (v === null || v === undefined ? "—" : (v / 100).toFixed(2));
@@ -112,7 +114,7 @@ function overviewView(d) {
   <div class="section">
     <h2>Jobs in flight</h2>
     <table id="in-flight"><thead><tr><th>Item</th><th>Phase</th><th style="width:30%">Progress</th><th class="num">%</th><th>Started</th><th></th></tr></thead><tbody>
-    ${rows(d.inFlight, (r) => `<tr data-id="${r.id}"><td>${name(r)}</td><td>${esc(r.phase ?? "queued")}</td><td>${bar(r.percent)}</td><td class="num">${r.percent ?? 0}</td><td>${ago(r.startedAt)}</td>
+    ${rows(d.inFlight, (r) => `<tr data-id="${r.id}"><td>${name(r)}</td><td>${esc(r.phase ?? "queued")}${chunksLine(r.chunkEncodeSeconds)}</td><td>${bar(r.percent)}</td><td class="num">${r.percent ?? 0}</td><td>${ago(r.startedAt)}</td>
       <td><button class="danger" data-act="cancel" data-id="${r.id}">Cancel</button></td></tr>`, "Nothing is transcoding.")}
     </tbody></table>
   </div>
@@ -216,6 +218,7 @@ function itemView(r) {
         <dt>Variants</dt><dd class="tags">${variants}</dd>
         <dt>Loudness</dt><dd>${r.loudnessIntegrated === null ? "—" : `${lufs(r.loudnessIntegrated)} LUFS · ${lufs(r.loudnessPeak)} dBTP · ${lufs(r.loudnessRange)} LU`}</dd>
         <dt>Encoder</dt><dd>${esc(r.encoder ?? "—")}</dd>
+        ${r.chunkEncodeSeconds ? `<dt>Chunks</dt><dd class="chunks">${r.chunkEncodeSeconds.length} chunks · encode s ${esc(r.chunkEncodeSeconds.map((s) => (s === null ? "…" : s.toFixed(1))).join(", "))}</dd>` : ""}
         ${r.thumbnailSeconds === null ? "" : `<dt>Thumbnail at</dt><dd>${secs(r.thumbnailSeconds)}</dd>`}
         ${(r.subtitles || []).length ? `<dt>Subtitles</dt><dd class="tags">${r.subtitles.map((s) => `<span class="pill" title="${esc(s.codec)}">${esc(s.name)}${s.status === "skipped" ? " (skipped)" : ""}</span>`).join("")}</dd>` : ""}
         <dt>Attempts</dt><dd>${r.transcodingAttempts} (retries left ${Math.max(0, 1 - r.transcodingAttempts)})</dd>

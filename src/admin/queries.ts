@@ -63,6 +63,7 @@ const listColumns = {
   durationSeconds: mediaItems.durationSeconds,
   phase: mediaItems.transcodingPhase,
   percent: mediaItems.transcodingPercent,
+  chunkEncodeSeconds: mediaItems.chunkEncodeSeconds,
   retriesUsed: mediaItems.transcodingAttempts,
   errorCode: mediaItems.transcodingErrorCode,
   error: mediaItems.transcodingError,

@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { mediaType, renditionName } from "./job.ts";
+import { fanoutTask } from "./fanout.ts";
+import { mediaType } from "./job.ts";
+import { renditionName } from "./renditions.ts";
 
 export const errorCode = z.enum([
   "INPUT_NOT_FOUND",
@@ -76,18 +78,28 @@ const envelope = {
   sentAt: z.iso.datetime({ offset: true }),
 };
 
+/** Which chunk job of a split video sends a callback: the chunk and the try (absent: the item's first job, or its stitch). */
+const chunkRef = z.object({ index: z.number().int().min(0).max(9_999), try: z.number().int().min(1).max(100) });
+
 /** Body of a signed callback from the GPU worker (design.md §3). */
 export const callbackPayload = z.discriminatedUnion("status", [
   z.object({
     ...envelope,
     status: z.literal("progress"),
+    chunk: chunkRef.optional(),
     phase,
     percent: z.number().min(0).max(100),
     /** The probed duration, sent with every progress once known: the control plane derives the job's hard ceiling from it. */
     durationSeconds: z.number().nonnegative().max(7 * 86_400).nullable().optional(),
   }),
   z.object({ ...envelope, status: z.literal("completed"), output: jobOutput }),
-  z.object({ ...envelope, status: z.literal("failed"), error: jobError }),
+  z.object({ ...envelope, status: z.literal("failed"), error: jobError, chunk: chunkRef.optional() }),
+  /** The first job split the video: the plan every chunk job is handed. It goes on with the whole-file work. */
+  z.object({ ...envelope, status: z.literal("planned"), task: fanoutTask, durationSeconds: z.number().nonnegative().max(7 * 86_400) }),
+  /** A chunk's try is encoded and uploaded (its manifest beside the plan). */
+  z.object({ ...envelope, status: z.literal("chunk-completed"), chunk: chunkRef, encodeSeconds: z.number().nonnegative().max(7 * 86_400) }),
+  /** The first job's whole-file work of a split video is done and uploaded (its parts beside the plan). */
+  z.object({ ...envelope, status: z.literal("rest-completed") }),
 ]);
 export type CallbackPayload = z.infer<typeof callbackPayload>;
 
@@ -98,5 +110,7 @@ export type CallbackPayload = z.infer<typeof callbackPayload>;
 export const jobResult = z.discriminatedUnion("status", [
   z.object({ status: z.literal("completed"), attemptId: z.uuid(), output: jobOutput }),
   z.object({ status: z.literal("failed"), attemptId: z.uuid(), error: jobError }),
+  /** A split video's first job or a chunk job: its part is done; the item is finished by the stitch. */
+  z.object({ status: z.literal("part-completed"), attemptId: z.uuid() }),
 ]);
 export type JobResult = z.infer<typeof jobResult>;

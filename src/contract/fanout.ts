@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { renditionName } from "./job.ts";
+import { renditionName } from "./renditions.ts";
 import { outputKeys, type KeyScope } from "./keys.ts";
 
 /**
@@ -71,10 +71,8 @@ export const storyboardPlan = z.object({
   tileHeight: even(1024),
 });
 
-/** Everything a chunk job needs besides the item's own fields: which frames, how to encode them. */
-export const chunkTask = z.object({
-  kind: z.literal("chunk"),
-  index: int(0, 9_999),
+/** How the split was planned (by the item's first job): what every chunk job is handed, unchanged. */
+export const fanoutTask = z.object({
   plan: videoPlan,
   chunks: chunkPlan,
   storyboard: storyboardPlan,
@@ -82,10 +80,72 @@ export const chunkTask = z.object({
   demuxer: z.string().regex(/^[a-z0-9_,]{1,64}$/),
   /** The item's length (its picture's), seconds. */
   length: z.number().positive().max(7 * 86_400),
-  /** Whether the chunk also encodes its span of the mezzanine's picture (an original that cannot be remuxed). */
+  /** Whether the chunks also encode their spans of the mezzanine's picture (an original that cannot be remuxed). */
   mezzanine: z.boolean().default(false),
-}).refine((t) => t.index < t.chunks.chunks.length, { message: "index must name a chunk of the plan", path: ["index"] });
+});
+export type FanoutTask = z.infer<typeof fanoutTask>;
+
+/** Everything a chunk job needs besides the item's own fields: which frames, how to encode them, which try it is. */
+export const chunkTask = fanoutTask
+  .extend({
+    kind: z.literal("chunk"),
+    index: int(0, 9_999),
+    /** Tries of one chunk are numbered from 1: a superseded try's callbacks and files are told apart. */
+    try: int(1, 100).default(1),
+  })
+  .refine((t) => t.index < t.chunks.chunks.length, { message: "index must name a chunk of the plan", path: ["index"] });
 export type ChunkTask = z.infer<typeof chunkTask>;
+
+/** The job that writes the playlists and assembles what the chunks made in parts, once every chunk is in. */
+export const stitchTask = z.object({
+  kind: z.literal("stitch"),
+  /** For each chunk in order, the try whose files the item accepted. */
+  tries: z.array(int(1, 100)).min(1).max(10_000),
+});
+export type StitchTask = z.infer<typeof stitchTask>;
+
+export const jobTask = z.union([chunkTask, stitchTask]);
+export type JobTask = z.infer<typeof jobTask>;
+
+/** When the item's first job splits a video, and how (FANOUT_MIN_SECONDS, FANOUT_MAX_WORKERS, FANOUT_CHUNK_SECONDS). */
+export const fanoutPolicy = z.object({
+  minSeconds: z.number().min(0).max(7 * 86_400),
+  maxWorkers: int(1, 1000),
+  chunkSeconds: z.number().min(1).max(3600),
+});
+export type FanoutPolicyInput = z.infer<typeof fanoutPolicy>;
+
+/** A chunk job's account of its try, written beside the plan for the stitch: its segments and tiles. */
+export const chunkManifest = z.object({
+  index: int(0, 9_999),
+  try: int(1, 100),
+  encoder: z.enum(["h264_nvenc", "libx264"]),
+  seconds: z.number().nonnegative(),
+  segments: z.record(renditionName, z.array(z.object({ uri: z.string().regex(/^seg_\d{5}\.ts$/), duration: z.number().positive().max(3600) })).max(100_000)),
+  tiles: z.array(z.string().regex(/^tile_\d{4}\.png$/)).max(1000),
+});
+export type ChunkManifest = z.infer<typeof chunkManifest>;
+
+const pad = (n: number, width: number) => String(n).padStart(width, "0");
+
+/**
+ * The split's working files in the media bucket, per attempt, outside anything a viewer's token
+ * opens (the HLS folder is served whole): the plan, the whole-file job's parts, each chunk try's
+ * manifest, tiles and mezzanine part. Removed by the stitch, and with the item.
+ */
+export function fanoutKeys({ creatorId, mediaId, attemptId }: KeyScope) {
+  const root = `${creatorId}/fanout/${mediaId}/${attemptId}`;
+  const tryDir = (index: number, tryNo: number) => `${root}/chunk_${pad(index, 5)}_try${tryNo}`;
+  return {
+    root,
+    plan: `${root}/plan.json`,
+    rest: `${root}/rest.json`,
+    mezzanineAudio: `${root}/mezzanine_audio.m4a`,
+    manifest: (index: number, tryNo: number) => `${tryDir(index, tryNo)}/manifest.json`,
+    tile: (index: number, tryNo: number, name: string) => `${tryDir(index, tryNo)}/${name}`,
+    mezzaninePart: (index: number, tryNo: number) => `${tryDir(index, tryNo)}/mezzanine.ts`,
+  };
+}
 
 const SEGMENT = /^seg_(\d{5})\.ts$/;
 

@@ -1,16 +1,8 @@
 import { z } from "zod";
+import { fanoutPolicy, jobTask } from "./fanout.ts";
+import { RENDITION_NAMES, renditionName, type RenditionName } from "./renditions.ts";
 
-/** Renditions of the HLS ladder, tallest first. Heights are of the short side (portrait-safe). */
-export const RENDITIONS = {
-  "1080p": { shortSide: 1080, videoKbps: 5000 },
-  "720p": { shortSide: 720, videoKbps: 3000 },
-  "480p": { shortSide: 480, videoKbps: 1500 },
-  "360p": { shortSide: 360, videoKbps: 800 },
-} as const;
-export type RenditionName = keyof typeof RENDITIONS;
-/** The ladder's names, from RENDITIONS itself (tallest first). */
-export const RENDITION_NAMES = Object.keys(RENDITIONS) as [RenditionName, ...RenditionName[]];
-export const renditionName = z.enum(RENDITION_NAMES);
+export * from "./renditions.ts";
 
 /** The knobs a job may omit, with the values both halves use when it does. */
 export const JOB_DEFAULTS = {
@@ -46,6 +38,13 @@ export const jobInput = z.object({
   loudnessTarget: z
     .object({ integrated: z.number().min(-40).max(-5), truePeak: z.number().min(-9).max(0) })
     .default(() => ({ ...JOB_DEFAULTS.loudnessTarget })),
+  /**
+   * The item's first job only: a video at least this long is split across workers
+   * (gpu-worker/src/fanout/). Absent: the job encodes the whole video itself.
+   */
+  fanout: fanoutPolicy.optional(),
+  /** A chunk or stitch job of a split video; absent for the item's first (whole-file) job. */
+  task: jobTask.optional(),
 })
   // A job may read only its own item's original: one file name under {creatorId}/originals/{mediaId}/.
   .refine((j) => isOriginalOf(j.inputKey, j.creatorId, j.mediaId), {

@@ -32,7 +32,7 @@ export function outputKeys({ creatorId, mediaId, attemptId }: KeyScope) {
  */
 export function itemPrefixes(creatorId: string, mediaId: string): { media: string[]; archive: string[] } {
   return {
-    media: [`${creatorId}/originals/${mediaId}/`, `${creatorId}/hls/${mediaId}/`, `${creatorId}/thumbnails/media/${mediaId}/`, `${creatorId}/waveforms/${mediaId}/`],
+    media: [`${creatorId}/originals/${mediaId}/`, `${creatorId}/hls/${mediaId}/`, `${creatorId}/fanout/${mediaId}/`, `${creatorId}/thumbnails/media/${mediaId}/`, `${creatorId}/waveforms/${mediaId}/`],
     archive: [`mezzanine/${creatorId}/${mediaId}/`],
   };
 }

@@ -1,5 +1,6 @@
 import type { JobError, JobOutput } from "../contract/index.ts";
 import type { KeptError, LifecycleContext, LifecycleEvent } from "./types.ts";
+import { splitProgress, splitting } from "./split.ts";
 
 /** How many applied callback ids an item remembers to recognise duplicates. */
 const SEEN_EVENT_LIMIT = 64;
@@ -37,6 +38,7 @@ export function started(context: LifecycleContext, s: Start): Partial<LifecycleC
     lastActivityAt: null,
     hardDeadlineAt: null,
     dispatchUnconfirmed: false,
+    fanout: null,
   };
 }
 
@@ -54,6 +56,12 @@ export const refunded = (context: LifecycleContext, error: KeptError): Partial<L
 
 export function progressed(context: LifecycleContext, e: Extract<LifecycleEvent, { type: "PROGRESS" }>): Partial<LifecycleContext> {
   const hardDeadlineAt = context.hardDeadlineAt ?? e.hardDeadlineAt;
+  const split = splitting(context);
+  if (context.fanout) {
+    // A split video: the whole-file job's progress is one part of the item's, the stitch's a sign of life only.
+    const base = { phase: e.phase, seenEventIds: remember(context.seenEventIds, e.eventId), lastActivityAt: e.at, jobId: context.jobId ?? e.jobId };
+    return split ? { ...base, ...splitProgress({ ...context, lastActivityAt: e.at }, split, e.percent, e.at) } : { ...base, phase: "packaging", dispatchUnconfirmed: false };
+  }
   return {
     phase: e.phase,
     percent: e.percent,

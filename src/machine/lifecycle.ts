@@ -2,6 +2,7 @@ import { assign, setup } from "xstate";
 import { foreignOutputKeys, type JobOutput } from "../contract/index.ts";
 import { CANCELLED_JOB_LIMIT, finished, progressed, refunded, remember, started, type Finish, type Start } from "./attempt.ts";
 import { effectMarkers, outcomeMarkers } from "./outcome.ts";
+import { afterSplit, chunkJobsInFlight, splitStep, splitting, type SplitEvent } from "./split.ts";
 import { afterVerdict, timeoutVerdict, unconfirmedError, type TimeoutVerdict } from "./timeout.ts";
 import type { Actor, Admission, KeptError, LifecycleContext, LifecycleEvent, LifecycleInput, LifecycleState, Refusal, RefusalCode } from "./types.ts";
 
@@ -13,7 +14,7 @@ export const mayAct = (actor: Actor, creatorId: string) =>
   actor.kind === "service" || actor.role === "admin" || actor.userId === creatorId;
 
 type E<T extends LifecycleEvent["type"]> = Extract<LifecycleEvent, { type: T }>;
-type Callback = E<"PROGRESS"> | E<"COMPLETED"> | E<"FAILED">;
+type Callback = E<"PROGRESS"> | E<"COMPLETED"> | E<"FAILED"> | E<"PLANNED"> | E<"REST_COMPLETED">;
 type Command = Extract<LifecycleEvent, { actor: Actor }>;
 /**
  * What a guard or a parameter function reads. XState hands each the event of the transition it
@@ -27,7 +28,7 @@ type Args<Ev> = { context: LifecycleContext; event: Ev };
 const strangerActs = ({ context, event }: Args<{ actor: Actor }>) => !mayAct(event.actor, context.creatorId);
 const notAdmin = ({ event }: Args<{ actor: Actor }>) => !(event.actor.kind === "user" && event.actor.role === "admin");
 const otherAttempt = ({ context, event }: Args<{ attemptId: string }>) => event.attemptId !== context.attemptId;
-const duplicateEvent = ({ context, event }: Args<{ eventId: string }>) => context.seenEventIds.includes(event.eventId);
+const duplicateEvent = ({ context, event }: Args<{ eventId: string | null }>) => event.eventId !== null && context.seenEventIds.includes(event.eventId);
 /** Progress from a job of another attempt that has not been cancelled yet: a job nobody wants is running. */
 const unwantedJob = ({ context, event }: Args<E<"PROGRESS">>) =>
   event.attemptId !== context.attemptId && event.jobId !== null && event.jobId !== context.jobId && !context.cancelledJobIds.includes(event.jobId);
@@ -44,6 +45,36 @@ const ignore = (reason: string): { type: "ignore"; params: { reason: string } } 
 const cancel = { type: "cancelJob", params: ({ context }: Args<unknown>) => ({ attemptId: context.attemptId ?? "", jobId: context.jobId }) } as const;
 const verdict = { type: "applyVerdict", params: ({ context, event }: Args<E<"TIMEOUT">>) => ({ at: event.at, verdict: timeoutVerdict(context, event) }) } as const;
 const finish = <Ev>(params: (a: Args<Ev>) => Finish) => ({ type: "finishAttempt", params }) as const;
+/** A split video's chunk jobs still in flight, cancelled as the item ends. */
+const cancelChunks = {
+  type: "fanoutEffects",
+  params: ({ context }: Args<unknown>) => ({ attemptId: context.attemptId ?? "", effects: chunkJobsInFlight(context).map((jobId) => ({ type: "cancelJob" as const, jobId })) }),
+} as const;
+
+/**
+ * A fan-out step (./split.ts) as transitions: its effects first (computed from the context
+ * before the step), then where it leads. Ignored: a superseded try's callback (its job is
+ * cancelled); failed: the item fails with every chunk job cancelled; complete: the stitch.
+ */
+function splitChain<Ev extends SplitEvent>(when: (a: Args<Ev>) => boolean = () => true) {
+  const step = ({ context, event }: Args<Ev>) => splitStep(context, event);
+  const effects = { type: "fanoutEffects", params: (a: Args<Ev>) => ({ attemptId: a.context.attemptId ?? "", effects: step(a).effects }) } as const;
+  const apply = { type: "applySplit", params: (a: Args<Ev>) => ({ event: a.event as SplitEvent, step: step(a) }) } as const;
+  return [
+    { guard: (a: Args<Ev>) => when(a) && step(a).outcome === "ignored", actions: [effects, ignore("callback of a superseded or finished chunk try")] },
+    {
+      guard: (a: Args<Ev>) => when(a) && step(a).outcome === "failed",
+      target: "#mediaLifecycle.failed",
+      actions: [effects, cancel, finish<Ev>((a) => {
+        const s = step(a);
+        return { at: a.event.at, error: s.outcome === "failed" ? s.error : { code: "INTERNAL", message: "split failed", retriable: true }, seen: "eventId" in a.event && a.event.eventId ? a.event.eventId : undefined };
+      })],
+    },
+    { guard: (a: Args<Ev>) => when(a) && step(a).outcome === "complete", actions: [effects, apply, { type: "dispatchStitch", params: ({ context }: Args<Ev>) => ({ attemptId: context.attemptId ?? "" }) }] },
+    { guard: when, actions: [effects, apply] },
+  ] as const;
+}
+const notSplitting = ({ context }: Args<unknown>) => splitting(context) === null;
 /** "Go back to where the attempt came from", spending nothing: one transition, one refund. */
 const backToOrigin = <Ev>(error: (a: Args<Ev>) => KeptError) => ({ target: "#mediaLifecycle.returning", actions: { type: "refundAttempt", params: error } }) as const;
 
@@ -66,6 +97,17 @@ const orphanProgress = {
     ignore("callback for another attempt; its job is cancelled"),
   ],
 } as const;
+/** A chunk job's word when the item has no split in flight: acknowledged, and a job still running is cancelled. */
+const orphanChunk = [
+  {
+    guard: ({ event }: Args<E<"CHUNK">>) => event.report.kind === "dispatched" || event.report.kind === "progress",
+    actions: [
+      { type: "cancelJob", params: ({ event }: Args<E<"CHUNK">>) => ({ attemptId: event.attemptId, jobId: event.report.jobId }) },
+      ignore("chunk job of a finished attempt; its job is cancelled"),
+    ],
+  },
+  { actions: ignore("chunk job of a finished attempt") },
+] as const;
 const staleCallback = [
   { guard: otherAttempt, actions: ignore("callback for another attempt") },
   { guard: duplicateEvent, actions: ignore("duplicate event") },
@@ -100,6 +142,9 @@ const VERB: Record<Exclude<LifecycleEvent["type"], "DELETED" | "DELETE">, string
   DISPATCH_FAILED: "record a dispatch for",
   DISPATCH_UNCONFIRMED: "record a dispatch for",
   PROGRESS: "record progress for",
+  PLANNED: "split",
+  REST_COMPLETED: "complete the whole-file work of",
+  CHUNK: "record a chunk for",
   COMPLETED: "complete",
   FAILED: "fail",
   TIMEOUT: "time out",
@@ -119,6 +164,9 @@ function otherwise(state: LifecycleState) {
     PROGRESS: [orphanProgress, ...callback("PROGRESS")],
     COMPLETED: callback("COMPLETED"),
     FAILED: callback("FAILED"),
+    PLANNED: callback("PLANNED"),
+    REST_COMPLETED: callback("REST_COMPLETED"),
+    CHUNK: orphanChunk,
     TIMEOUT: { actions: ignore("no job in flight") },
     DISPATCHED: lateDispatch,
     DISPATCH_FAILED: lateDispatch,
@@ -129,7 +177,7 @@ function otherwise(state: LifecycleState) {
 }
 
 const COMMANDS = ["UPLOAD_COMPLETE", "TRIGGER", "RETRY", "CANCEL", "DELETE"] as const satisfies readonly Command["type"][];
-const JOB_EVENTS = ["COMPLETED", "FAILED", "TIMEOUT", "DISPATCHED", "DISPATCH_FAILED", "DISPATCH_UNCONFIRMED"] as const satisfies readonly LifecycleEvent["type"][];
+const JOB_EVENTS = ["COMPLETED", "FAILED", "TIMEOUT", "DISPATCHED", "DISPATCH_FAILED", "DISPATCH_UNCONFIRMED", "PLANNED", "REST_COMPLETED"] as const satisfies readonly LifecycleEvent["type"][];
 
 /** The same answer for each of these events. */
 function each<K extends string, V>(keys: readonly K[], answer: V): Record<K, V> {
@@ -145,6 +193,7 @@ const deletedAnswers = {
   ...each(COMMANDS, { actions: refuse("NOT_FOUND", "No such media item") }),
   ...each(JOB_EVENTS, { actions: ignore("the item was deleted") }),
   PROGRESS: [orphanProgress, ...staleCallback, { actions: ignore("the item was deleted") }],
+  CHUNK: orphanChunk,
   DELETED: { actions: ignore("already deleted") },
 };
 
@@ -169,6 +218,7 @@ export const lifecycleMachine = setup({
     rememberCancelled: assign(({ context }, { jobId }: { jobId: string | null }) => (jobId ? { cancelledJobIds: remember(context.cancelledJobIds, jobId, CANCELLED_JOB_LIMIT) } : {})),
     applyVerdict: assign(({ context }, { at, verdict }: { at: number; verdict: TimeoutVerdict }) => afterVerdict(context, at, verdict)),
     finishAttempt: assign(({ context }, f: Finish) => finished(context, f)),
+    applySplit: assign(({ context }, { event, step }: { event: SplitEvent; step: ReturnType<typeof splitStep> }) => afterSplit(context, event, step)),
   },
 }).createMachine({
   id: "mediaLifecycle",
@@ -189,6 +239,7 @@ export const lifecycleMachine = setup({
     dispatchUnconfirmed: false,
     cancelledJobIds: [],
     seenEventIds: [],
+    fanout: null,
   }),
   initial: "uploading",
   states: {
@@ -225,11 +276,25 @@ export const lifecycleMachine = setup({
         PROGRESS: [
           orphanProgress,
           ...staleCallback,
-          { guard: ({ context, event }) => event.percent < context.percent, actions: ignore("progress going backwards") },
+          { guard: ({ context, event }) => event.percent < (splitting(context)?.state.rest.percent ?? (context.fanout ? 0 : context.percent)), actions: ignore("progress going backwards") },
           { actions: { type: "recordProgress", params: ({ event }) => event } },
         ],
+        PLANNED: [
+          ...staleCallback,
+          { guard: ({ context }) => !!context.fanout, actions: ignore("the split is planned already") },
+          ...splitChain<E<"PLANNED">>(),
+        ],
+        CHUNK: [
+          { guard: otherAttempt, actions: ignore("chunk job of another attempt") },
+          ...staleCallback,
+          { guard: notSplitting, actions: ignore("no split in flight") },
+          ...splitChain<E<"CHUNK">>(),
+        ],
+        REST_COMPLETED: [...staleCallback, { guard: notSplitting, actions: ignore("no split in flight") }, ...splitChain<E<"REST_COMPLETED">>()],
         COMPLETED: [
           ...staleCallback,
+          // A split video is finished by its stitch, never by a part.
+          { guard: ({ context }) => splitting(context) !== null, actions: ignore("a split video completes with its stitch") },
           // Only the contract's keys for this item and attempt are ever stored (and later served).
           {
             guard: ({ context, event }) => foreignKeys(context, event.output).length > 0,
@@ -240,18 +305,20 @@ export const lifecycleMachine = setup({
           },
           { target: "ready", actions: finish<E<"COMPLETED">>(({ event }) => ({ at: event.at, output: event.output, jobId: event.jobId, seen: event.eventId })) },
         ],
-        FAILED: [...staleCallback, { target: "failed", actions: finish<E<"FAILED">>(({ event }) => ({ at: event.at, error: event.error, jobId: event.jobId, seen: event.eventId })) }],
+        FAILED: [...staleCallback, { target: "failed", actions: [cancelChunks, finish<E<"FAILED">>(({ event }) => ({ at: event.at, error: event.error, jobId: event.jobId, seen: event.eventId }))] }],
         // The alarm's look at a job: one pure decision (./timeout.ts), here only where it leads.
         TIMEOUT: [
+          // A split in flight is judged by each part's silence (./split.ts), not by one job's /status.
+          ...splitChain<E<"TIMEOUT">>(({ context }) => splitting(context) !== null),
           { guard: verdictIs("origin"), ...backToOrigin<E<"TIMEOUT">>(({ context, event }) => unconfirmedError(context, event)) },
           { guard: verdictIs("ready"), target: "ready", actions: verdict },
           { guard: verdictIs("failed"), target: "failed", actions: verdict },
           { guard: verdictIs("stuck"), target: "failed", actions: [verdict, cancel] },
           { actions: verdict },
         ],
-        CANCEL: [notOwner, adminOnly, { target: "failed", actions: [finish<E<"CANCEL">>(({ event }) => ({ at: event.at, error: { code: "CANCELLED", message: "Cancelled by an administrator", retriable: true } })), cancel] }],
-        DELETED: { target: "deleted", actions: cancel },
-        DELETE: [notOwner, { target: "deleted", actions: cancel }],
+        CANCEL: [notOwner, adminOnly, { target: "failed", actions: [cancelChunks, finish<E<"CANCEL">>(({ event }) => ({ at: event.at, error: { code: "CANCELLED", message: "Cancelled by an administrator", retriable: true } })), cancel] }],
+        DELETED: { target: "deleted", actions: [cancelChunks, cancel] },
+        DELETE: [notOwner, { target: "deleted", actions: [cancelChunks, cancel] }],
       },
     },
     // Passed through, never rested in: an attempt that spent nothing goes back where it came from.

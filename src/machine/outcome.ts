@@ -1,3 +1,4 @@
+import type { FanoutEffect } from "./fanout.ts";
 import type { Refusal } from "./types.ts";
 
 /**
@@ -10,6 +11,10 @@ export const effectMarkers = {
   cancelJob: (_: unknown, _params: { attemptId: string; jobId: string | null }) => {},
   /** The attempt no longer holds one of its creator's jobs in flight; `refund` when it never reached RunPod. */
   releaseJobSlot: (_: unknown, _params: { attemptId: string; refund: boolean }) => {},
+  /** A split video's chunk jobs to dispatch or cancel (./split.ts), in order. */
+  fanoutEffects: (_: unknown, _params: { attemptId: string; effects: FanoutEffect[] }) => {},
+  /** Every chunk and the whole-file work are in: the job that writes the playlists and assembles the parts. */
+  dispatchStitch: (_: unknown, _params: { attemptId: string }) => {},
 };
 export const outcomeMarkers = {
   refuse: (_: unknown, _params: Refusal) => {},
@@ -26,7 +31,9 @@ export interface MachineAction {
   params?: unknown;
 }
 
-const isEffect = (a: MachineAction): a is Effect => Object.hasOwn(effectMarkers, a.type);
+/** An effect marker with something to do (a split's list of chunk effects may be empty: then it is none). */
+const isEffect = (a: MachineAction): a is Effect =>
+  Object.hasOwn(effectMarkers, a.type) && !(a.type === "fanoutEffects" && (a.params as { effects: unknown[] }).effects.length === 0);
 const isRefusal = (a: MachineAction): a is { type: "refuse"; params: Refusal } => a.type === "refuse";
 const isIgnore = (a: MachineAction): a is { type: "ignore"; params: { reason: string } } => a.type === "ignore";
 

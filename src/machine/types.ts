@@ -1,4 +1,5 @@
-import type { JobError, JobOutput, JobResult, MediaType, Phase } from "../contract/index.ts";
+import type { FanoutTask, JobError, JobOutput, JobResult, MediaType, Phase } from "../contract/index.ts";
+import type { FanoutPolicy, FanoutState } from "./fanout.ts";
 
 export type LifecycleState = "uploading" | "uploaded" | "transcoding" | "ready" | "failed" | "deleted";
 
@@ -42,7 +43,23 @@ export interface LifecycleContext {
   cancelledJobIds: string[];
   /** Callback event ids already applied, newest last (bounded). */
   seenEventIds: string[];
+  /** A video split across workers (./split.ts): the plan, its chunks' jobs, and whether the stitch runs. Null: one job. */
+  fanout?: Split | null;
 }
+
+export interface Split {
+  task: FanoutTask;
+  state: FanoutState;
+  /** Every chunk and the whole-file work are in: the stitch job is the attempt's job now. */
+  stitching: boolean;
+}
+
+/** What a chunk job's try reported, or what its dispatch came to. */
+export type ChunkReport =
+  | { kind: "dispatched"; jobId: string }
+  | { kind: "progress"; percent: number; jobId: string | null }
+  | { kind: "completed"; encodeSeconds: number; jobId: string | null }
+  | { kind: "failed"; error: JobError; jobId: string | null };
 
 /** What a new item's machine starts from: the upload service's facts and the retries already spent. */
 export type LifecycleInput = Pick<LifecycleContext, "mediaId" | "creatorId" | "mediaType" | "inputKey" | "durationSeconds" | "retriesUsed">;
@@ -87,6 +104,12 @@ export type LifecycleEvent =
   | { type: "COMPLETED"; attemptId: string; eventId: string; jobId: string | null; output: JobOutput; at: number }
   | { type: "FAILED"; attemptId: string; eventId: string; jobId: string | null; error: JobError; at: number }
   | { type: "TIMEOUT"; at: number; runpod: RunpodView; policy: StuckJobPolicy }
+  /** The first job split the video (its `planned` callback); the policy is the control plane's. */
+  | { type: "PLANNED"; attemptId: string; eventId: string; jobId: string | null; task: FanoutTask; policy: FanoutPolicy; at: number; hardDeadlineAt: number | null }
+  /** A chunk job's callback, or its dispatch's outcome (no event id). */
+  | { type: "CHUNK"; attemptId: string; eventId: string | null; index: number; try: number; report: ChunkReport; at: number }
+  /** The first job's whole-file work of a split video is in. */
+  | { type: "REST_COMPLETED"; attemptId: string; eventId: string; jobId: string | null; at: number }
   | { type: "CANCEL"; actor: Actor; at: number }
   /** The item was deleted (its row carries deletedAt): it answers to nobody any more. */
   | { type: "DELETED"; at: number }

@@ -1,6 +1,7 @@
 import type { CallbackPayload } from "../contract/index.ts";
 import { stuckJobBudgetMs, type Config } from "../config.ts";
 import type { Admission, LifecycleEvent, RunpodView } from "../machine/index.ts";
+import { splitting } from "../machine/split.ts";
 import type { Command } from "./commands.ts";
 import type { LifecycleRecord } from "./record.ts";
 
@@ -64,7 +65,12 @@ export const heldSlot = (event: LifecycleEvent): string | null =>
 /** The alarm's look at a job in flight: RunPod's /status, and the stuck-job policy. */
 export async function timeoutEvent(rec: LifecycleRecord, facts: EventFacts): Promise<LifecycleEvent> {
   const jobId = rec.context.jobId;
-  const runpod: RunpodView = jobId ? await facts.runpodStatus(jobId) : { status: "NOT_FOUND", result: null, detail: "RunPod never confirmed the job" };
+  // A split in flight is judged by the silence of its parts: no /status to ask.
+  const runpod: RunpodView = splitting(rec.context)
+    ? { status: "IN_PROGRESS", result: null, detail: "a split video's parts are judged by their silence" }
+    : jobId
+      ? await facts.runpodStatus(jobId)
+      : { status: "NOT_FOUND", result: null, detail: "RunPod never confirmed the job" };
   const { stallSeconds, queueCeilingSeconds } = facts.config.stuckJob;
   return { type: "TIMEOUT", at: Date.now(), runpod, policy: { stallMs: stallSeconds * 1000, queueCeilingMs: queueCeilingSeconds * 1000 } };
 }
@@ -72,6 +78,7 @@ export async function timeoutEvent(rec: LifecycleRecord, facts: EventFacts): Pro
 function callbackEvent(p: CallbackPayload, at: number, config: Config): LifecycleEvent {
   switch (p.status) {
     case "progress": {
+      if (p.chunk) return { type: "CHUNK", attemptId: p.attemptId, eventId: p.eventId, index: p.chunk.index, try: p.chunk.try, report: { kind: "progress", percent: p.percent, jobId: p.jobId }, at };
       // The worker reports the probed duration with its progress: the job's hard ceiling counts
       // from here, so time spent in RunPod's queue is not taken from the encode.
       const hardDeadlineAt = p.durationSeconds == null ? null : at + stuckJobBudgetMs(config, p.durationSeconds);
@@ -80,6 +87,24 @@ function callbackEvent(p: CallbackPayload, at: number, config: Config): Lifecycl
     case "completed":
       return { type: "COMPLETED", attemptId: p.attemptId, eventId: p.eventId, jobId: p.jobId, output: p.output, at };
     case "failed":
+      if (p.chunk) return { type: "CHUNK", attemptId: p.attemptId, eventId: p.eventId, index: p.chunk.index, try: p.chunk.try, report: { kind: "failed", error: p.error, jobId: p.jobId }, at };
       return { type: "FAILED", attemptId: p.attemptId, eventId: p.eventId, jobId: p.jobId, error: p.error, at };
+    case "chunk-completed":
+      return { type: "CHUNK", attemptId: p.attemptId, eventId: p.eventId, index: p.chunk.index, try: p.chunk.try, report: { kind: "completed", encodeSeconds: p.encodeSeconds, jobId: p.jobId }, at };
+    case "rest-completed":
+      return { type: "REST_COMPLETED", attemptId: p.attemptId, eventId: p.eventId, jobId: p.jobId, at };
+    case "planned": {
+      const { maxWorkers, chunkRetries } = config.fanout;
+      return {
+        type: "PLANNED",
+        attemptId: p.attemptId,
+        eventId: p.eventId,
+        jobId: p.jobId,
+        task: p.task,
+        policy: { maxWorkers, chunkRetries, stallMs: config.stuckJob.stallSeconds * 1000 },
+        at,
+        hardDeadlineAt: at + stuckJobBudgetMs(config, p.durationSeconds),
+      };
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { jobInput } from "../contract/index.ts";
+import { jobInput, type JobInputDraft } from "../contract/index.ts";
 import { stuckJobBudgetMs, type Config } from "../config.ts";
 import { DispatchError, type Dispatcher } from "../clients/runpod.ts";
 import { timed } from "../log.ts";
@@ -19,16 +19,18 @@ export interface EffectDeps {
  * may answer with the event its outcome means (a dispatch's DISPATCHED): the object applies it
  * as the next transition, so no handler calls back into the object.
  */
-export type EffectTable = { [K in Effect["type"]]: (rec: LifecycleRecord, params: Extract<Effect, { type: K }>["params"]) => Promise<LifecycleEvent | void> };
+export type EffectTable = { [K in Effect["type"]]: (rec: LifecycleRecord, params: Extract<Effect, { type: K }>["params"]) => Promise<LifecycleEvent | LifecycleEvent[] | void> };
 
 export function effectTable(deps: EffectDeps): EffectTable {
   return {
     dispatchJob: (rec, { attemptId }) => dispatch(deps, rec, attemptId),
     cancelJob: async (rec, { jobId }) => {
-      if (!jobId) return;
-      // Best effort: the attempt is already over here, and its late callbacks will be ignored.
-      await timed("runpod.cancel", { ...idsOf(rec), cancelledJobId: jobId }, () => deps.dispatcher.cancel(jobId)).catch(() => {});
+      if (jobId) await cancelJob(deps, rec, jobId);
     },
+    // Chunk jobs go out at once (each its own /run); what each dispatch came to is the next events.
+    fanoutEffects: async (rec, { attemptId, effects }) =>
+      (await Promise.all(effects.map((e) => (e.type === "cancelJob" ? cancelJob(deps, rec, e.jobId) : dispatchChunk(deps, rec, attemptId, e.index, e.try))))).filter((e): e is LifecycleEvent => !!e),
+    dispatchStitch: (rec, { attemptId }) => dispatchStitch(deps, rec, attemptId),
     // Not on the answer's path: the creator's counter learns of it just after.
     releaseJobSlot: async (rec, { attemptId, refund }) => deps.background(releaseSlot(deps, rec, attemptId, refund)),
   };
@@ -39,26 +41,71 @@ export async function releaseSlot(deps: EffectDeps, rec: LifecycleRecord, attemp
   await timed("creator.release", { ...idsOf(rec), releasedAttemptId: attemptId, refund }, () => deps.creator(rec).releaseJob(attemptId, refund)).catch(() => {});
 }
 
-async function dispatch(deps: EffectDeps, rec: LifecycleRecord, attemptId: string): Promise<LifecycleEvent> {
+/** Best effort: the job is no longer wanted, and its late callbacks will be ignored. */
+async function cancelJob(deps: EffectDeps, rec: LifecycleRecord, jobId: string): Promise<void> {
+  await timed("runpod.cancel", { ...idsOf(rec), cancelledJobId: jobId }, () => deps.dispatcher.cancel(jobId)).catch(() => {});
+}
+
+/** One /run of a job of this item's attempt; `extra` names a split video's part (absent: the item's first job). */
+async function run(deps: EffectDeps, rec: LifecycleRecord, attemptId: string, extra: Pick<JobInputDraft, "fanout" | "task">, log: Record<string, unknown> = {}): Promise<{ jobId: string }> {
   const c = rec.context;
   // RunPod's own limit: it cannot know the duration either, so it gets the budget of an assumed length.
   const budget = stuckJobBudgetMs(deps.config, c.durationSeconds);
+  const input = jobInput.parse({
+    contractVersion: 1,
+    mediaId: c.mediaId,
+    creatorId: c.creatorId,
+    mediaType: c.mediaType,
+    attemptId,
+    inputKey: c.inputKey,
+    webhookUrl: deps.config.webhookUrl,
+    ...extra,
+  });
+  return timed(
+    "runpod.run",
+    { ...idsOf(rec), ...log },
+    () => deps.dispatcher.run(input, { executionTimeoutMs: budget, ttlMs: budget + deps.config.stuckJob.queueCeilingSeconds * 1000 }),
+    (r) => ({ jobId: r.jobId }),
+  );
+}
+
+/** The split policy a video's first job is handed: none when fan-out is off (one worker). */
+function fanoutOf(deps: EffectDeps, rec: LifecycleRecord): Pick<JobInputDraft, "fanout"> {
+  const f = deps.config.fanout;
+  return rec.context.mediaType === "video" && f.maxWorkers > 1 ? { fanout: { minSeconds: f.minSeconds, maxWorkers: f.maxWorkers, chunkSeconds: f.chunkSeconds } } : {};
+}
+
+async function dispatchChunk(deps: EffectDeps, rec: LifecycleRecord, attemptId: string, index: number, tryNo: number): Promise<LifecycleEvent> {
+  const at = Date.now();
+  const split = rec.context.fanout;
+  const event = (report: Extract<LifecycleEvent, { type: "CHUNK" }>["report"]): LifecycleEvent => ({ type: "CHUNK", attemptId, eventId: null, index, try: tryNo, report, at });
   try {
-    const input = jobInput.parse({
-      contractVersion: 1,
-      mediaId: c.mediaId,
-      creatorId: c.creatorId,
-      mediaType: c.mediaType,
-      attemptId,
-      inputKey: c.inputKey,
-      webhookUrl: deps.config.webhookUrl,
-    });
-    const { jobId } = await timed(
-      "runpod.run",
-      idsOf(rec),
-      () => deps.dispatcher.run(input, { executionTimeoutMs: budget, ttlMs: budget + deps.config.stuckJob.queueCeilingSeconds * 1000 }),
-      (r) => ({ jobId: r.jobId }),
-    );
+    if (!split) throw new Error("no split in flight");
+    const { jobId } = await run(deps, rec, attemptId, { task: { kind: "chunk", index, try: tryNo, ...split.task } }, { chunk: index, try: tryNo });
+    return event({ kind: "dispatched", jobId });
+  } catch (error) {
+    const message = `Could not dispatch the chunk: ${(error as Error).message}`;
+    // A lost answer: the job may run; its callbacks name it, and silence gets the chunk tried again.
+    if (error instanceof DispatchError && error.ambiguous) return event({ kind: "progress", percent: 0, jobId: null });
+    return event({ kind: "failed", error: { code: "INTERNAL", message, retriable: true }, jobId: null });
+  }
+}
+
+async function dispatchStitch(deps: EffectDeps, rec: LifecycleRecord, attemptId: string): Promise<LifecycleEvent> {
+  const chunks = rec.context.fanout?.state.chunks ?? [];
+  try {
+    const { jobId } = await run(deps, rec, attemptId, { task: { kind: "stitch", tries: chunks.map((c) => c.try) } }, { stitch: true });
+    return { type: "DISPATCHED", attemptId, jobId };
+  } catch (error) {
+    // The stitch could not be dispatched: the item fails (its manual retry runs the whole again).
+    const message = `Could not dispatch the stitch: ${(error as Error).message}`;
+    return { type: "FAILED", attemptId, eventId: crypto.randomUUID(), jobId: null, error: { code: "INTERNAL", message, retriable: true }, at: Date.now() };
+  }
+}
+
+async function dispatch(deps: EffectDeps, rec: LifecycleRecord, attemptId: string): Promise<LifecycleEvent> {
+  try {
+    const { jobId } = await run(deps, rec, attemptId, fanoutOf(deps, rec));
     return { type: "DISPATCHED", attemptId, jobId };
   } catch (error) {
     const message = (error as Error).message;

@@ -154,7 +154,11 @@ export class MediaObject extends DurableObject<Env> {
       return { rec, result: { outcome: "refused", ...outcome.refusal, status: view(rec) } };
     }
     if (outcome.kind === "ignored") log("info", "ignored", { ...idsOf(rec), event: event.type, state: rec.value, reason: outcome.reason });
-    if (!changed) return { rec, result: { outcome: "ignored", reason: outcome.kind === "ignored" ? outcome.reason : "no change", status: view(rec) } };
+    if (!changed) {
+      // Acknowledged without a change, it may still owe a cancel (a superseded chunk try's job).
+      if (outcome.kind === "ignored") for (const effect of outcome.effects) await this.w.effects[effect.type](rec, effect.params as never);
+      return { rec, result: { outcome: "ignored", reason: outcome.kind === "ignored" ? outcome.reason : "no change", status: view(rec) } };
+    }
 
     const t: Transition = { prev: rec, next: { ...next, version: rec.version + 1 }, event, at: Date.now() };
     // The record and every message it owes change in one write, before anyone is answered.
@@ -170,11 +174,15 @@ export class MediaObject extends DurableObject<Env> {
 
     let current: Applied = { rec: t.next, result: answerOf(outcome, view(t.next)) };
     for (const effect of outcome.effects) {
-      const followUp = await this.w.effects[effect.type](current.rec, effect.params as never);
-      if (!followUp) continue;
-      const applied = await this.apply(current.rec, followUp);
-      // A refused dispatch changes nothing the caller asked for: say so instead of "applied".
-      current = followUp.type === "DISPATCH_FAILED" && applied.result.outcome === "applied" ? { rec: applied.rec, result: { outcome: "dispatch_failed", message: followUp.message, status: applied.result.status } } : applied;
+      const answered = await this.w.effects[effect.type](current.rec, effect.params as never);
+      for (const followUp of answered ? [answered].flat() : []) {
+        const applied = await this.apply(current.rec, followUp);
+        // A refused dispatch changes nothing the caller asked for: say so instead of "applied".
+        if (followUp.type === "DISPATCH_FAILED" && applied.result.outcome === "applied") current = { rec: applied.rec, result: { outcome: "dispatch_failed", message: followUp.message, status: applied.result.status } };
+        // A chunk's dispatch is the object's own business: the callback that caused it was applied.
+        else if (followUp.type === "CHUNK") current = { rec: applied.rec, result: current.result.outcome === "applied" || current.result.outcome === "ignored" ? { ...current.result, status: view(applied.rec) } : current.result };
+        else current = applied;
+      }
     }
     for (const o of filled) if (o.user.beforeAnswer) await o.flush(o.user.beforeAnswer);
     for (const o of afterEvent) this.owed.add(o);

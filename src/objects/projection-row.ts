@@ -46,10 +46,14 @@ export function projectionRow(state: Exclude<LifecycleState, "deleted">, c: Life
     loudnessPeak: toHundredths(o?.loudness?.truePeak),
     loudnessRange: toHundredths(o?.loudness?.range),
     encoder: o?.encoder ?? null,
+    chunkEncodeSeconds: splitSeconds(c),
     // What the job measured supersedes what the upload service guessed; otherwise leave it be.
     ...(o ? { durationSeconds: o.durationSeconds, width: o.width, height: o.height } : {}),
   };
 }
+
+/** A split video's encode seconds per chunk (null until that chunk is in); null for one job. */
+export const splitSeconds = (c: LifecycleContext): (number | null)[] | null => c.fanout?.state.chunks.map((x) => (x.encodeSeconds === null ? null : Math.round(x.encodeSeconds * 10) / 10)) ?? null;
 
 /** The job's output as the row keeps it; null when the row has none (or one that no longer parses). */
 export function outputFromRow(row: MediaItemRow): JobOutput | null {

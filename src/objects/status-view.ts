@@ -1,4 +1,5 @@
 import { MAX_RETRIES, type LifecycleContext, type LifecycleState } from "../machine/index.ts";
+import { splitSeconds } from "./projection-row.ts";
 
 /** What `GET /transcoding-status` and the RPC method answer about one item. */
 export function statusView(state: LifecycleState, c: LifecycleContext, version: number) {
@@ -42,6 +43,10 @@ export function statusView(state: LifecycleState, c: LifecycleContext, version: 
     hardDeadlineAt: c.hardDeadlineAt == null ? null : new Date(c.hardDeadlineAt).toISOString(),
     /** RunPod's answer to /run was lost; the job's first callback will confirm it. */
     dispatchUnconfirmed: c.dispatchUnconfirmed ?? false,
+    /** A video split across workers: its chunks, how many are in, and each one's encode seconds (null: not yet). Null for one job. */
+    chunks: c.fanout
+      ? { count: c.fanout.state.chunks.length, done: c.fanout.state.chunks.filter((x) => x.status === "done").length, encodeSeconds: splitSeconds(c)!, stitching: c.fanout.stitching }
+      : null,
     version,
   };
 }

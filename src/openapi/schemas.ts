@@ -50,6 +50,10 @@ export const mediaStatus = z
     lastActivityAt: iso.nullable(),
     hardDeadlineAt: iso.nullable(),
     dispatchUnconfirmed: z.boolean(),
+    chunks: z
+      .object({ count: z.number().int(), done: z.number().int(), encodeSeconds: z.array(z.number().nullable()), stitching: z.boolean() })
+      .nullable()
+      .describe("A long video split across workers: its chunks, how many are in, each one's encode seconds (null: not yet). Null for one job."),
     version: z.number().int(),
   })
   .meta({ id: "MediaStatus" });

@@ -1,0 +1,1 @@
+ALTER TABLE "media_items" ADD COLUMN "chunk_encode_seconds" jsonb;
