@@ -28,6 +28,15 @@ export interface StackOptions {
   persist?: boolean;
   /** Start the GPU worker loop (default true); the control-plane benchmark plays the worker itself. */
   worker?: boolean;
+  /**
+   * GPU worker processes polling the stand-in (default 1). Above 1, long videos are split across
+   * them (FANOUT_MAX_WORKERS = this), as RunPod's workers would share one item's chunks.
+   */
+  workers?: number;
+  /** `taskset -c` CPU sets, one per worker process, so that each stands for one machine (benchmarks). */
+  workerCpus?: string[];
+  /** The split's threshold and chunk length (FANOUT_MIN_SECONDS, FANOUT_CHUNK_SECONDS); tests split short videos. */
+  fanout?: { minSeconds?: number; chunkSeconds?: number };
   /** The Worker's LOG_LEVEL (info by default); at warn, wrangler's request log is off as well. */
   logLevel?: "info" | "warn";
   /** Multipart part size the Worker hands out (16 MiB unless told; tests use small parts). */
@@ -44,10 +53,13 @@ export interface Stack {
   runpod: RunpodStandin;
   /** The platform's subscriber (`platform`): every outbound webhook lands here, verified. */
   webhooks: WebhookReceiver;
-  /** The GPU worker process (the real worker loop on the CPU encoder). */
+  /** The first GPU worker process (the real worker loop on the CPU encoder). */
   worker(): ChildProcess;
-  startWorker(): Promise<void>;
-  killWorker(signal?: NodeJS.Signals): Promise<void>;
+  /** Every GPU worker process, by slot. */
+  workers(): ChildProcess[];
+  /** Starts the worker of a slot (0 unless told), again after it was killed. */
+  startWorker(slot?: number): Promise<void>;
+  killWorker(signal?: NodeJS.Signals, slot?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -112,6 +124,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   mkdirSync(join(dataDir, "logs"), { recursive: true });
   if (!existsSync(join(ROOT, ".dev.vars"))) throw new Error(".dev.vars is missing: run `bash scripts/bootstrap.sh` first");
   const secrets = readVars(join(ROOT, ".dev.vars"));
+  const workerCount = Math.max(1, Math.floor(opts.workers ?? 1));
   const cleanups: (() => Promise<unknown>)[] = [];
   const stop = async () => {
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
@@ -157,6 +170,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       // A benchmark brings its own subscriber (it measures delivery latency there).
       PLATFORM_WEBHOOK_URLS: process.env.PLATFORM_WEBHOOK_URLS || webhooks.config(),
       ...(opts.uploadPartSizeBytes ? { UPLOAD_PART_SIZE_BYTES: String(opts.uploadPartSizeBytes) } : {}),
+      // As many chunk jobs at once as there are workers to take them: one worker, no split.
+      FANOUT_MAX_WORKERS: String(workerCount),
+      ...(opts.fanout?.minSeconds !== undefined ? { FANOUT_MIN_SECONDS: String(opts.fanout.minSeconds) } : {}),
+      ...(opts.fanout?.chunkSeconds !== undefined ? { FANOUT_CHUNK_SECONDS: String(opts.fanout.chunkSeconds) } : {}),
       // Tests shorten the stuck-job deadline so that the alarm's reconciliation can be watched.
       ...(opts.stuckJobFloorSeconds
         ? {
@@ -186,14 +203,18 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await waitFor(`${url}/health`, wrangler, 60_000);
     log(`control plane (wrangler dev) at ${url}`);
 
-    let worker: ChildProcess | null = null;
-    const startWorker = async () => {
-      const workerLog = createWriteStream(join(dataDir, "logs/gpu-worker.log"), { flags: "a" });
-      worker = spawn(process.execPath, ["--import", "tsx", join(ROOT, "gpu-worker/src/runtime/main.ts")], {
+    const workers: (ChildProcess | null)[] = Array.from({ length: workerCount }, () => null);
+    const startWorker = async (slot = 0) => {
+      const workerLog = createWriteStream(join(dataDir, `logs/gpu-worker${slot ? `-${slot}` : ""}.log`), { flags: "a" });
+      const cpus = opts.workerCpus?.[slot];
+      const node = [process.execPath, "--import", "tsx", join(ROOT, "gpu-worker/src/runtime/main.ts")];
+      const [cmd, ...args] = cpus ? ["taskset", "-c", cpus, ...node] : node;
+      const before = await idleAndRunning();
+      const worker = spawn(cmd!, args, {
         cwd: ROOT,
         env: {
           ...process.env,
-          ...runpod.workerEnv(`local-pod-${Date.now().toString(36)}`),
+          ...runpod.workerEnv(`local-pod-${slot}-${Date.now().toString(36)}`),
           RUNPOD_WEBHOOK_SECRET: secrets.RUNPOD_WEBHOOK_SECRET!,
           // The control plane is the only host the worker may call back.
           WEBHOOK_ALLOWED_ORIGINS: url,
@@ -203,28 +224,33 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           S3_SECRET_ACCESS_KEY: secrets.S3_SECRET_ACCESS_KEY!,
           ARCHIVE_ENDPOINT: s3.endpoint,
           ENCODER: "x264", // no GPU here: the CPU encoder, exactly as a GPU without NVENC would fall back
-          SCRATCH_DIR: join(dataDir, "scratch"),
+          // One scratch per worker, as each RunPod worker has its own disk.
+          SCRATCH_DIR: join(dataDir, slot ? `scratch-${slot}` : "scratch"),
           ...(opts.stuckJobFloorSeconds ? { PROGRESS_HEARTBEAT_SECONDS: String(Math.max(1, Math.floor(opts.stuckJobFloorSeconds / 5))) } : {}),
         },
         stdio: ["ignore", "pipe", "pipe"],
       });
+      workers[slot] = worker;
       worker.stdout!.pipe(workerLog);
       worker.stderr!.pipe(workerLog);
       // Up once it has polled the stand-in.
       const started = Date.now();
-      const health = `${runpod.apiBase}/${runpod.endpointId}/health`;
       while (Date.now() - started < 30_000) {
-        const h = (await (await fetch(health, { headers: { authorization: `Bearer ${secrets.RUNPOD_API_KEY}` } })).json()) as { workers: { idle: number; running: number } };
-        if (h.workers.idle + h.workers.running > 0) return;
+        if ((await idleAndRunning()) > before) return;
         if (worker.exitCode !== null) throw new Error(`GPU worker exited with ${worker.exitCode}; see ${join(dataDir, "logs/gpu-worker.log")}`);
         await new Promise((r) => setTimeout(r, 100));
       }
       throw new Error("GPU worker did not poll the RunPod stand-in within 30 s");
     };
-    cleanups.push(() => stopChild(worker));
+    const health = `${runpod.apiBase}/${runpod.endpointId}/health`;
+    async function idleAndRunning(): Promise<number> {
+      const h = (await (await fetch(health, { headers: { authorization: `Bearer ${secrets.RUNPOD_API_KEY}` } })).json()) as { workers: { idle: number; running: number } };
+      return h.workers.idle + h.workers.running;
+    }
+    cleanups.push(() => Promise.all(workers.map((w) => stopChild(w))));
     if (opts.worker !== false) {
-      await startWorker();
-      log("GPU worker loop polling the stand-in (encoder libx264)");
+      for (let slot = 0; slot < workerCount; slot++) await startWorker(slot);
+      log(`${workerCount} GPU worker loop${workerCount > 1 ? "s" : ""} polling the stand-in (encoder libx264)${workerCount > 1 ? `; videos of ${opts.fanout?.minSeconds ?? 90} s or more are split across them` : ""}`);
     }
 
     return {
@@ -235,9 +261,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       s3,
       runpod,
       webhooks,
-      worker: () => worker!,
+      worker: () => workers[0]!,
+      workers: () => workers.filter((w): w is ChildProcess => w !== null),
       startWorker,
-      killWorker: (signal = "SIGKILL") => stopChild(worker, signal),
+      killWorker: (signal = "SIGKILL", slot = 0) => stopChild(workers[slot] ?? null, signal),
       stop,
     };
   } catch (error) {

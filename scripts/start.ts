@@ -2,6 +2,8 @@
  * `npm start [file]`: starts the local stack (see dev/stack.ts), uploads the file (or a generated
  * sample) through the API, triggers transcoding, shows its progress from the status endpoint, and
  * prints the dashboard URL where it plays. Ctrl-C stops everything. `--exit` stops once ready.
+ * `--workers N` runs N GPU worker processes: a video of FANOUT_MIN_SECONDS (90) or more is then
+ * split across them in chunks of FANOUT_CHUNK_SECONDS (30), as on RunPod.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
@@ -11,7 +13,13 @@ import { call, tokenFor, upload, waitFor } from "../dev/client.ts";
 import { startStack } from "../dev/stack.ts";
 
 const root = resolve(import.meta.dirname, "..");
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { exit: { type: "boolean", default: false }, port: { type: "string", default: "8787" } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { exit: { type: "boolean", default: false }, port: { type: "string", default: "8787" }, workers: { type: "string", default: "1" } } });
+const workers = Number(values.workers);
+if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+  console.error("✗ --workers takes a whole number from 1 to 64");
+  process.exit(2);
+}
+const env = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
 const dataDir = join(root, ".data");
 mkdirSync(dataDir, { recursive: true });
 
@@ -31,7 +39,15 @@ if (!positionals[0] && !existsSync(input)) {
 }
 
 const t0 = Date.now();
-const stack = await startStack({ dataDir, port: Number(values.port), persist: true, databaseUrl: process.env.DATABASE_URL, log: (l) => console.log(`  ✓ ${l}`) }).catch(
+const stack = await startStack({
+  dataDir,
+  port: Number(values.port),
+  persist: true,
+  databaseUrl: process.env.DATABASE_URL,
+  workers,
+  fanout: { minSeconds: env("FANOUT_MIN_SECONDS"), chunkSeconds: env("FANOUT_CHUNK_SECONDS") },
+  log: (l) => console.log(`  ✓ ${l}`),
+}).catch(
   (error: Error) => {
     console.error(`  ✗ ${error.message}`);
     process.exit(1);
@@ -64,7 +80,8 @@ try {
     intervalMs: 300,
     onUpdate: (s) => {
       const p = Math.floor(s.percent ?? 0);
-      const line = `${"█".repeat(Math.round(p / 100 * 30)).padEnd(30, "░")} ${String(p).padStart(3)}% ${(s.phase ?? s.status).padEnd(12)}`;
+      const chunks = s.chunks ? ` chunks ${s.chunks.done}/${s.chunks.count}${s.chunks.stitching ? " · stitching" : ""}` : "";
+      const line = `${"█".repeat(Math.round(p / 100 * 30)).padEnd(30, "░")} ${String(p).padStart(3)}% ${(s.phase ?? s.status).padEnd(12)}${chunks}`;
       if (tty) process.stdout.write(`\r${line}`);
       else if (line !== lastLine) console.log(line);
       lastLine = line;
@@ -75,7 +92,8 @@ try {
   if (final.status === "failed") {
     console.log(`✗ transcoding failed after ${seconds} s: ${final.error?.code}: ${final.error?.message}`);
   } else {
-    console.log(`✓ ready in ${seconds} s: ${final.readyVariants.join(", ")} · encoder ${final.output?.encoder ?? "audio"}`);
+    const split = final.chunks ? ` · ${final.chunks.count} chunks (encode s ${final.chunks.encodeSeconds.map((x: number | null) => x?.toFixed(1)).join(", ")})` : "";
+    console.log(`✓ ready in ${seconds} s: ${final.readyVariants.join(", ")} · encoder ${final.output?.encoder ?? "audio"}${split}`);
   }
   console.log(`\n  dashboard: ${stack.url}/admin/#/media/${id}?token=${admin}`);
   console.log(`  overview:  ${stack.url}/admin/   (admin token: ${admin})`);

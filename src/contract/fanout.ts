@@ -121,7 +121,7 @@ export const chunkManifest = z.object({
   try: int(1, 100),
   encoder: z.enum(["h264_nvenc", "libx264"]),
   seconds: z.number().nonnegative(),
-  segments: z.record(renditionName, z.array(z.object({ uri: z.string().regex(/^seg_\d{5}\.ts$/), duration: z.number().positive().max(3600) })).max(100_000)),
+  segments: z.partialRecord(renditionName, z.array(z.object({ uri: z.string().regex(/^seg_\d{5}\.ts$/), duration: z.number().positive().max(3600), bytes: z.number().int().nonnegative().max(2 ** 40) })).max(100_000)),
   tiles: z.array(z.string().regex(/^tile_\d{4}\.png$/)).max(1000),
 });
 export type ChunkManifest = z.infer<typeof chunkManifest>;

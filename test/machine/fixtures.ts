@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { lifecycleMachine, type Actor, type LifecycleContext, type LifecycleEvent, type LifecycleState } from "../../src/machine/index.ts";
-import { outputKeys, type JobOutput } from "../../src/contract/index.ts";
+import { outputKeys, type FanoutTask, type JobOutput } from "../../src/contract/index.ts";
 
 export const creatorId = "11111111-1111-4111-8111-111111111111";
 export const owner: Actor = { kind: "user", userId: creatorId, role: "creator" };
@@ -97,5 +97,27 @@ export function sampleEvent(type: LifecycleEvent["type"], actor: Actor = owner):
       return { type, at: AT + 40_000 };
     case "DELETE":
       return { type, actor, at: AT + 40_000 };
+    case "PLANNED":
+      return { type, attemptId, eventId: randomUUID(), jobId: "job-1", task: sampleTask(), policy: SPLIT_POLICY, at: AT + 12_000, hardDeadlineAt: AT + 2_000_000 };
+    case "CHUNK":
+      return { type, attemptId, eventId: randomUUID(), index: 0, try: 1, report: { kind: "completed", encodeSeconds: 20, jobId: "chunk-job-0" }, at: AT + 30_000 };
+    case "REST_COMPLETED":
+      return { type, attemptId, eventId: randomUUID(), jobId: "job-1", at: AT + 30_000 };
   }
+}
+
+/** The split policy of the samples: two chunk jobs at once, two tries more per chunk, a one-minute stall window. */
+export const SPLIT_POLICY = { maxWorkers: 2, chunkRetries: 2, stallMs: 60_000 };
+
+/** A 100 s 30 fps video in chunks of 30 s (5 segments of 6 s), the last 10 s: what a first job reports. */
+export function sampleTask(): FanoutTask {
+  const spans = [0, 1, 2, 3].map((i) => ({ index: i, startFrame: i * 900, frames: i < 3 ? 900 : null, startSeconds: i * 30, firstSegment: i * 5, seekSeconds: Math.max(0, i * 30 - 1) }));
+  return {
+    plan: { rungs: [{ name: "360p", width: 640, height: 360, videoKbps: 800, maxrateKbps: 856, bufsizeKbps: 1600, level: "3.0" }], fps: 30, gop: 60, rotated: false, toneMap: false, toEightBit: false },
+    chunks: { fps: 30, firstTick: 0, segmentFrames: 180, chunks: spans },
+    storyboard: { interval: 5, tiles: 20, columns: 10, rows: 2, tileWidth: 160, tileHeight: 90 },
+    demuxer: "mov,mp4,m4a,3gp,3g2,mj2",
+    length: 100,
+    mezzanine: false,
+  };
 }

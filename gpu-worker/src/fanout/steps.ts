@@ -1,6 +1,6 @@
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { chunkTask, isChunkSegmentKey, outputKeys, type ChunkTask } from "../../../src/contract/index.ts";
+import { chunkTask, fanoutTask, isChunkSegmentKey, outputKeys, type ChunkTask, type FanoutTask } from "../../../src/contract/index.ts";
 import { chooseEncoder, encodeWithFallback } from "../encoders/detect.ts";
 import type { VideoEncoder } from "../encoders/types.ts";
 import { PipelineError } from "../errors.ts";
@@ -10,7 +10,8 @@ import { detectInterlace } from "../interlace.ts";
 import { archive, hlsFiles, jobResult, openJob } from "../pipeline.ts";
 import { classify, nonEmpty, step, stepTimeoutMs } from "../pipeline/step.ts";
 import type { MediaParts, OutputFile, PipelineJob, PipelineResult } from "../pipeline/types.ts";
-import { assembleStoryboard, runVideo, videoLength, writeVideoMaster } from "../pipeline/video.ts";
+import { assembleStoryboard, audioPlaylistUri, runVideo, videoLength, writeVideoMaster } from "../pipeline/video.ts";
+import { playlistStats, statsOf, type PlaylistStats } from "../outputs/master.ts";
 import { planVideo, type VideoPlan } from "../plan.ts";
 import { probe, type MediaInfo } from "../probe.ts";
 import { progressParser, ProgressTracker } from "../progress.ts";
@@ -42,6 +43,8 @@ export interface FanoutPlan {
 
 export interface RestResult {
   parts: MediaParts;
+  /** Each audio playlist's bitrates (by its URI under the HLS folder), for a master written where its segments are not. */
+  audioStats?: Record<string, PlaylistStats>;
   archived: boolean;
   files: OutputFile[];
   timings: Record<string, number>;
@@ -56,8 +59,13 @@ export interface ChunkResult {
 }
 
 /** What a chunk job is told (the contract's chunkTask): this plan's chunk `index`, checked. */
-export function chunkTaskOf(fp: FanoutPlan, index: number): ChunkTask {
-  return chunkTask.parse({ kind: "chunk", index, plan: fp.plan, chunks: fp.chunks, storyboard: fp.storyboard, demuxer: fp.info.demuxer, length: fp.length, mezzanine: fp.mezzanine === "parts" });
+export function chunkTaskOf(fp: FanoutPlan, index: number, tryNo = 1): ChunkTask {
+  return chunkTask.parse({ kind: "chunk", index, try: tryNo, ...fanoutTaskOf(fp) });
+}
+
+/** The plan as the contract carries it to the control plane (and on to every chunk job). */
+export function fanoutTaskOf(fp: FanoutPlan): FanoutTask {
+  return fanoutTask.parse({ plan: fp.plan, chunks: fp.chunks, storyboard: fp.storyboard, demuxer: fp.info.demuxer, length: fp.length, mezzanine: fp.mezzanine === "parts" });
 }
 
 /** Where chunk i writes its rungs: scratch beside the outputs, per attempt, never uploaded as is. */
@@ -66,7 +74,7 @@ export const chunkDir = (job: PipelineJob, index: number) => join(job.outDir, ".
 export const tilesDir = (job: PipelineJob) => join(job.outDir, ".storyboard", job.attemptId);
 /** The mezzanine's parts (one per chunk) and its sound, until the stitch joins them. */
 export const mezzanineDir = (job: PipelineJob) => join(job.outDir, ".mezzanine", job.attemptId);
-const partName = (index: number) => `part_${String(index).padStart(5, "0")}.ts`;
+export const partName = (index: number) => `part_${String(index).padStart(5, "0")}.ts`;
 
 const optsOf = (job: PipelineJob, info: MediaInfo) => ({ signal: job.signal, timeoutMs: stepTimeoutMs(info.durationSeconds) });
 
@@ -119,7 +127,8 @@ export async function runChunk(job: PipelineJob, task: ChunkTask): Promise<Chunk
     const { hlsRoot } = outputKeys(job);
     const segments: Record<string, ChunkSegment[]> = {};
     for (const rung of task.plan.rungs) {
-      segments[rung.name] = chunkSegments(await readFile(join(dir, rung.name, "index.m3u8"), "utf8"));
+      const listed = chunkSegments(await readFile(join(dir, rung.name, "index.m3u8"), "utf8"));
+      segments[rung.name] = await Promise.all(listed.map(async (s) => ({ ...s, bytes: (await stat(join(dir, rung.name, s.uri))).size })));
       const stray = segments[rung.name]!.find((s) => !isChunkSegmentKey(`${hlsRoot}/${rung.name}/${s.uri}`, job, task));
       if (stray) throw new PipelineError("ENCODE_FAILED", `Chunk ${index} wrote ${rung.name}/${stray.uri}, outside its span`);
     }
@@ -142,14 +151,15 @@ export async function runRest(job: PipelineJob, fp: FanoutPlan): Promise<RestRes
       );
     }
     const archived = fp.mezzanine === "whole" ? await archive(ctx) : false;
-    return { parts, archived, files: ctx.files, timings: ctx.timings };
+    const audioStats = Object.fromEntries(await Promise.all(fp.info.audioTracks.map(async (_, i) => [audioPlaylistUri(i), await playlistStats(join(ctx.hlsDir, audioPlaylistUri(i)))] as const)));
+    return { parts, audioStats, archived, files: ctx.files, timings: ctx.timings };
   } catch (error) {
     throw classify("The whole-file job", error, job.signal);
   }
 }
 
 /** The rungs from the chunks, the storyboard from their tiles, the master, and the job's result. */
-export async function stitchFanout(job: PipelineJob, fp: FanoutPlan, rest: RestResult, chunks: ChunkResult[]): Promise<PipelineResult> {
+export async function stitchFanout(job: PipelineJob, fp: FanoutPlan, rest: RestResult, chunks: ChunkResult[], o: { segmentsInPlace?: boolean } = {}): Promise<PipelineResult> {
   try {
     const keys = outputKeys(job);
     const at = (key: string) => join(job.outDir, key);
@@ -160,12 +170,16 @@ export async function stitchFanout(job: PipelineJob, fp: FanoutPlan, rest: RestR
     await stitchRungs(
       hlsDir,
       fp.plan.rungs.map((r) => r.name),
-      fp.chunks.chunks.map((c) => ({ dir: chunkDir(job, c.index), segments: byIndex.get(c.index)?.segments ?? {} })),
+      fp.chunks.chunks.map((c) => ({ dir: o.segmentsInPlace ? null : chunkDir(job, c.index), segments: byIndex.get(c.index)?.segments ?? {} })),
     );
     const tiles = await tileCount(tilesDir(job));
     const board = { ...fp.storyboard, tiles: Math.min(tiles, fp.storyboard.tiles) };
     const storyboardFiles = await assembleStoryboard({ tilesDir: tilesDir(job), plan: board, length: fp.length, keys, at, base: baseInputFlags(), opts });
-    await writeVideoMaster(hlsDir, fp.plan, fp.info.audioTracks, rest.parts.subtitleRenditions ?? []);
+    // Segments elsewhere (uploaded by the chunk jobs): the bitrates come from what the chunks and the whole-file job measured.
+    const known: Record<string, PlaylistStats> = o.segmentsInPlace
+      ? { ...rest.audioStats, ...Object.fromEntries(fp.plan.rungs.map((r) => [`${r.name}/index.m3u8`, statsOf(chunks.flatMap((c) => (c.segments[r.name] ?? []).map((s) => ({ ...s, bytes: s.bytes ?? 0 }))))])) }
+      : {};
+    await writeVideoMaster(hlsDir, fp.plan, fp.info.audioTracks, rest.parts.subtitleRenditions ?? [], known);
     const mezzanineFiles = fp.mezzanine === "parts" ? await joinMezzanine(job, fp, at(keys.mezzanine), opts) : [];
     await rm(join(job.outDir, ".chunks", job.attemptId), { recursive: true, force: true });
     // The encoder the item reports: the chunks', or libx264 if any chunk fell back to it.

@@ -5,6 +5,8 @@ import { join } from "node:path";
 export interface ChunkSegment {
   uri: string;
   duration: number;
+  /** Its size, as the chunk measured it: the master's bitrates come from these when the files are elsewhere. */
+  bytes?: number;
 }
 
 const SEGMENT = /^seg_(\d{5})\.ts$/;
@@ -58,13 +60,14 @@ export function joinPlaylists(chunks: ChunkSegment[][]): string {
  * reported them, move from its tree (`dir/<rung>/`) to `<hlsDir>/<rung>/` under the names they
  * already have, and the rung's playlist is written from those lists.
  */
-export async function stitchRungs(hlsDir: string, rungs: string[], chunks: { dir: string; segments: Record<string, ChunkSegment[]> }[]): Promise<void> {
+export async function stitchRungs(hlsDir: string, rungs: string[], chunks: { dir: string | null; segments: Record<string, ChunkSegment[]> }[]): Promise<void> {
   for (const rung of rungs) {
     const lists = chunks.map((c) => c.segments[rung] ?? []);
     const playlist = joinPlaylists(lists);
     await mkdir(join(hlsDir, rung), { recursive: true });
     for (const [i, c] of chunks.entries()) {
-      for (const s of lists[i]!) await rename(join(c.dir, rung, s.uri), join(hlsDir, rung, s.uri));
+      // No folder: the segments are already where they belong (a chunk job uploaded them under their keys).
+      if (c.dir !== null) for (const s of lists[i]!) await rename(join(c.dir, rung, s.uri), join(hlsDir, rung, s.uri));
     }
     await writeFile(join(hlsDir, rung, "index.m3u8"), playlist);
   }

@@ -23,6 +23,11 @@ export async function playlistStats(playlistPath: string): Promise<PlaylistStats
       segments.push({ uri: line.trim(), duration, bytes: (await stat(join(dir, line.trim()))).size });
     }
   }
+  return statsOf(segments);
+}
+
+/** Bitrates from segments whose sizes are known (a split video's stitch has the chunks' word for them, not the files). */
+export function statsOf(segments: PlaylistStats["segments"]): PlaylistStats {
   const totalBytes = segments.reduce((s, x) => s + x.bytes, 0);
   const totalSeconds = segments.reduce((s, x) => s + x.duration, 0);
   // A very short last segment says little about peak rate; use it only when it is the only one.

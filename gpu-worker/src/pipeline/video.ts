@@ -7,7 +7,7 @@ import { runTool } from "../ffmpeg/spawn.ts";
 import { detectInterlace } from "../interlace.ts";
 import { alternateDir, ladderArgs, soundArgs } from "../ladder-args.ts";
 import { measureLoudness, normalisationFilter, type Loudness } from "../loudness.ts";
-import { bcp47, playlistStats, renditionNames, videoMaster } from "../outputs/master.ts";
+import { bcp47, playlistStats, renditionNames, videoMaster, type PlaylistStats } from "../outputs/master.ts";
 import { subtitleArgs, subtitleDir, subtitlePlaylist, withTimestampMap } from "../outputs/subtitles.ts";
 import { planVideo, type VideoPlan } from "../plan.ts";
 import type { MediaInfo } from "../probe.ts";
@@ -191,14 +191,23 @@ async function convertSubtitles(a: {
   return { renditions, report };
 }
 
-export async function writeVideoMaster(hlsDir: string, plan: VideoPlan, tracks: MediaInfo["audioTracks"], subtitles: { uri: string; language: string | null; title: string | null }[]): Promise<void> {
-  const variants = await Promise.all(
-    plan.rungs.map(async (rung) => ({ rung, uri: `${rung.name}/index.m3u8`, stats: await playlistStats(join(hlsDir, rung.name, "index.m3u8")) })),
-  );
+/** The media playlist of the item's audio track i (the default first, then each alternate). */
+export const audioPlaylistUri = (i: number) => `${i === 0 ? "audio" : alternateDir(i - 1)}/index.m3u8`;
+
+export async function writeVideoMaster(
+  hlsDir: string,
+  plan: VideoPlan,
+  tracks: MediaInfo["audioTracks"],
+  subtitles: { uri: string; language: string | null; title: string | null }[],
+  /** Playlists' stats already known, by URI (a split video's stitch, whose segments are not on this disk). */
+  known: Record<string, PlaylistStats> = {},
+): Promise<void> {
+  const stats = (uri: string) => known[uri] ?? playlistStats(join(hlsDir, uri));
+  const variants = await Promise.all(plan.rungs.map(async (rung) => ({ rung, uri: `${rung.name}/index.m3u8`, stats: await stats(`${rung.name}/index.m3u8`) })));
   const audio = await Promise.all(
     tracks.map(async (t, i) => {
-      const uri = `${i === 0 ? "audio" : alternateDir(i - 1)}/index.m3u8`;
-      return { uri, stats: await playlistStats(join(hlsDir, uri)), language: t.language, title: t.title };
+      const uri = audioPlaylistUri(i);
+      return { uri, stats: await stats(uri), language: t.language, title: t.title };
     }),
   );
   await writeFile(join(hlsDir, "master.m3u8"), videoMaster(variants, plan.fps, audio, subtitles));

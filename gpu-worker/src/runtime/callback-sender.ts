@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { SIGNATURE_HEADER, signPayload, type JobError, type JobOutput, type Phase } from "../../../src/contract/index.ts";
+import { SIGNATURE_HEADER, signPayload, type FanoutTask, type JobError, type JobOutput, type Phase } from "../../../src/contract/index.ts";
 import { backoffMs, sleep } from "./retry.ts";
 
 export interface CallbackTarget {
@@ -8,6 +8,8 @@ export interface CallbackTarget {
   mediaId: string;
   attemptId: string;
   jobId: string | null;
+  /** A chunk job of a split video: every progress and failure names its chunk and try. */
+  chunk?: { index: number; try: number };
 }
 
 export interface CallbackOptions {
@@ -115,7 +117,7 @@ export class CallbackSender {
   private send(next: { phase: Phase; percent: number }): void {
     this.last = next;
     this.lastSentAt = Date.now();
-    const body = JSON.stringify({ ...this.envelope(), status: "progress", ...next, durationSeconds: this.durationSeconds });
+    const body = JSON.stringify({ ...this.envelope(), status: "progress", ...next, durationSeconds: this.durationSeconds, ...this.chunkRef() });
     this.o.onProgressSent?.(next);
     // Chained so that callbacks leave (and normally arrive) in order.
     this.chain = this.chain.then(async () => {
@@ -136,13 +138,35 @@ export class CallbackSender {
   }
 
   failed(error: JobError): Promise<Delivery> {
-    return this.terminal({ status: "failed", error });
+    return this.terminal({ status: "failed", error, ...this.chunkRef() });
   }
 
-  private async terminal(fields: Record<string, unknown>): Promise<Delivery> {
-    this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.heartbeat) clearTimeout(this.heartbeat);
+  /** The first job split the video: delivered as surely as a terminal callback, and the job goes on (its progress too). */
+  async planned(task: FanoutTask, durationSeconds: number): Promise<Delivery> {
+    await this.chain;
+    return this.terminal({ status: "planned", task, durationSeconds }, false);
+  }
+
+  /** A chunk job's try is done: its manifest is beside the plan. */
+  chunkCompleted(encodeSeconds: number): Promise<Delivery> {
+    return this.terminal({ status: "chunk-completed", chunk: this.target.chunk, encodeSeconds });
+  }
+
+  /** A split video's whole-file work is uploaded. */
+  restCompleted(): Promise<Delivery> {
+    return this.terminal({ status: "rest-completed" });
+  }
+
+  private chunkRef() {
+    return this.target.chunk ? { chunk: this.target.chunk } : {};
+  }
+
+  private async terminal(fields: Record<string, unknown>, close = true): Promise<Delivery> {
+    if (close) {
+      this.closed = true;
+      if (this.timer) clearTimeout(this.timer);
+      if (this.heartbeat) clearTimeout(this.heartbeat);
+    }
     await this.chain;
     // One body (one eventId) for every try: the receiver recognises a repeat as a duplicate.
     const body = JSON.stringify({ ...this.envelope(), ...fields });

@@ -9,6 +9,8 @@ import { ProgressTracker } from "../progress.ts";
 import { CallbackSender, type CallbackOptions } from "./callback-sender.ts";
 import { OutputUploader } from "./output-uploader.ts";
 import type { DoneBody, RunpodJob } from "./runpod-worker.ts";
+import { planSplit, runChunkJob, runFirstOfSplit, runStitchJob, type SplitRun } from "./split-jobs.ts";
+import type { PipelineJob } from "../pipeline/types.ts";
 import { StoreError, type S3Store } from "./s3-store.ts";
 
 export interface HandlerDeps {
@@ -56,8 +58,16 @@ export async function handleJob(
   }
   const log = (event: string, fields: Record<string, unknown> = {}) =>
     deps.log?.(event, { jobId: job.id, mediaId: input.mediaId, attemptId: input.attemptId, ...fields });
+  const task = input.task;
   const sender = new CallbackSender(
-    { webhookUrl: input.webhookUrl, secret: deps.webhookSecret, mediaId: input.mediaId, attemptId: input.attemptId, jobId: job.id },
+    {
+      webhookUrl: input.webhookUrl,
+      secret: deps.webhookSecret,
+      mediaId: input.mediaId,
+      attemptId: input.attemptId,
+      jobId: job.id,
+      ...(task?.kind === "chunk" ? { chunk: { index: task.index, try: task.try } } : {}),
+    },
     { ...deps.callbacks, log: (e, f) => log(e, f), onProgressSent: opts.onProgress },
   );
   // The job's one tracker, shared with the pipeline: one 0–100 scale, only forward moves leave;
@@ -67,12 +77,42 @@ export async function handleJob(
   const timings: Record<string, number> = {};
   const uploader = new OutputUploader({ media: deps.media, archive: deps.archive }, deps.uploadConcurrency ?? 8, opts.signal);
   const started = Date.now();
+  const original = join(scratch, `original${extname(input.inputKey).slice(0, 10)}`);
+  const outDir = join(scratch, "out");
+  const pipelineJob: PipelineJob = {
+    input: original,
+    outDir,
+    creatorId: input.creatorId,
+    mediaId: input.mediaId,
+    attemptId: input.attemptId,
+    mediaType: input.mediaType,
+    renditions: input.renditions,
+    segmentSeconds: input.segmentSeconds,
+    previewSeconds: input.previewSeconds,
+    loudnessTarget: input.loudnessTarget,
+    encoder: deps.encoder,
+    archive: deps.archive !== null,
+    maxDurationSeconds: deps.maxDurationSeconds ?? DEFAULTS.maxDurationSeconds,
+    maxPixels: deps.maxPixels,
+    signal: opts.signal,
+    progress: tracker,
+    onProbed: (info) => sender.setDuration(info.durationSeconds),
+    log: (line) => log("pipeline.log", { line }),
+  };
+  const split: SplitRun = { input, job: pipelineJob, media: deps.media, sender, tracker, uploader, scratch, signal: opts.signal, log };
+  const finish = (done: { result: JobResult; timings: Record<string, number> }): HandlerOutcome => {
+    const all = { ...timings, ...done.timings, total: Date.now() - started };
+    log("job.completed", { result: done.result.status, timings: all });
+    return { kind: "result", result: done.result, timings: all };
+  };
 
   try {
     await rm(scratch, { recursive: true, force: true });
     await mkdir(scratch, { recursive: true });
+    await mkdir(outDir, { recursive: true });
+    // The stitch works from what the other jobs left beside the plan: no original to fetch.
+    if (task?.kind === "stitch") return finish(await runStitchJob(split, task));
     tracker.report("downloading", 0);
-    const original = join(scratch, `original${extname(input.inputKey).slice(0, 10)}`);
     let t = Date.now();
     try {
       const bytes = await deps.media.download(input.inputKey, original, opts.signal);
@@ -86,32 +126,15 @@ export async function handleJob(
     }
     timings.download = Date.now() - t;
     tracker.report("downloading", 1);
+    if (task?.kind === "chunk") return finish(await runChunkJob(split, task));
+    const plan = input.fanout ? await planSplit(split, input.fanout) : null;
+    if (plan) return finish(await runFirstOfSplit(split, plan));
 
-    const outDir = join(scratch, "out");
     const { hlsRoot } = outputKeys(input);
     const stopWatching = uploader.watch(join(outDir, hlsRoot), hlsRoot);
     let result;
     try {
-      result = await runPipeline({
-        input: original,
-        outDir,
-        creatorId: input.creatorId,
-        mediaId: input.mediaId,
-        attemptId: input.attemptId,
-        mediaType: input.mediaType,
-        renditions: input.renditions,
-        segmentSeconds: input.segmentSeconds,
-        previewSeconds: input.previewSeconds,
-        loudnessTarget: input.loudnessTarget,
-        encoder: deps.encoder,
-        archive: deps.archive !== null,
-        maxDurationSeconds: deps.maxDurationSeconds ?? DEFAULTS.maxDurationSeconds,
-        maxPixels: deps.maxPixels,
-        signal: opts.signal,
-        progress: tracker,
-        onProbed: (info) => sender.setDuration(info.durationSeconds),
-        log: (line) => log("pipeline.log", { line }),
-      });
+      result = await runPipeline(pipelineJob);
     } finally {
       await stopWatching();
     }
@@ -152,7 +175,7 @@ export async function handleJob(
 export function doneBody(outcome: HandlerOutcome): DoneBody {
   if (outcome.kind === "invalid") return { error: outcome.message };
   const r = outcome.result;
-  return r.status === "completed" ? { output: r } : { output: r, error: `${r.error.code}: ${r.error.message}` };
+  return r.status === "failed" ? { output: r, error: `${r.error.code}: ${r.error.message}` } : { output: r };
 }
 
 /**

@@ -130,6 +130,11 @@ export class S3Store {
     }
   }
 
+  /** Removes an object (S3 answers 204 whether or not it was there). */
+  async delete(key: string, signal?: AbortSignal): Promise<void> {
+    await this.retrying(async () => void (await (await this.request("DELETE", this.url(key), { signal })).body?.cancel()), signal);
+  }
+
   /** Uploads a local file with the headers its key calls for; large files go up in parts. Answers its size. */
   async upload(key: string, path: string, signal?: AbortSignal): Promise<number> {
     const { size } = await stat(path);
