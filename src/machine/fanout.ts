@@ -48,8 +48,8 @@ export type FanoutStep =
   | { state: FanoutState; effects: FanoutEffect[]; outcome: "running" | "complete" | "ignored" }
   | { state: FanoutState; effects: FanoutEffect[]; outcome: "failed"; error: JobError };
 
-/** A plan's chunks, none dispatched yet. `length`: the item's seconds (the last chunk runs to it). */
-export function startFanout(chunks: ChunkSpanInput[], fps: number, length: number, policy: FanoutPolicy): FanoutStep {
+/** A plan's chunks, the first dispatched at `at`. `length`: the item's seconds (the last chunk runs to it). */
+export function startFanout(chunks: ChunkSpanInput[], fps: number, length: number, policy: FanoutPolicy, at = 0): FanoutStep {
   const state: FanoutState = {
     chunks: chunks.map((c) => ({
       index: c.index,
@@ -65,7 +65,7 @@ export function startFanout(chunks: ChunkSpanInput[], fps: number, length: numbe
     rest: { done: false, percent: 0 },
     policy: { ...policy, maxWorkers: Math.max(1, Math.floor(policy.maxWorkers)) },
   };
-  return fill(state, [], 0);
+  return fill(state, [], at);
 }
 
 /** Chunks waiting, in time order, into the free slots. */

@@ -285,7 +285,8 @@ export const lifecycleMachine = setup({
           ...splitChain<E<"PLANNED">>(),
         ],
         CHUNK: [
-          { guard: otherAttempt, actions: ignore("chunk job of another attempt") },
+          // Another attempt's chunk job still running (a retry began while it ran): cancelled, as an orphan.
+          ...orphanChunk.map((t) => ({ ...t, guard: (a: Args<E<"CHUNK">>) => otherAttempt(a) && (!("guard" in t) || t.guard(a)) })),
           ...staleCallback,
           { guard: notSplitting, actions: ignore("no split in flight") },
           ...splitChain<E<"CHUNK">>(),

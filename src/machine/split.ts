@@ -16,7 +16,7 @@ export type SplitEvent = E<"PLANNED"> | E<"CHUNK"> | E<"REST_COMPLETED"> | E<"TI
 export const splitting = (c: LifecycleContext): Split | null => (c.fanout && !c.fanout.stitching ? c.fanout : null);
 
 export function splitStep(c: LifecycleContext, e: SplitEvent): FanoutStep {
-  if (e.type === "PLANNED") return startFanout(e.task.chunks.chunks, e.task.chunks.fps, e.task.length, e.policy);
+  if (e.type === "PLANNED") return startFanout(e.task.chunks.chunks, e.task.chunks.fps, e.task.length, e.policy, e.at);
   const split = splitting(c);
   // Guarded by the machine; an event without a split in flight changes nothing.
   if (!split) return { state: c.fanout?.state ?? emptyState, effects: [], outcome: "ignored" };
