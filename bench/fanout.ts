@@ -5,8 +5,12 @@
  * thumbnail, loudness) and the plan and stitch steps are pinned too (said below). From the
  * measured figures: the fixed cost per chunk and a model of time-to-ready for 8 and 16 workers.
  *   npm run bench:fanout   (BENCH_SECONDS=120 for a quicker look; FANOUT_WORKERS=2 by default)
- * This runs the fan-out's own steps as processes (fanout/local.ts), not yet through the local
- * stack's Durable Object and RunPod stand-in.
+ * Two parts (BENCH_PARTS=stack,steps by default):
+ * - stack: through the whole local stack (the item's Durable Object dispatching chunk jobs to the
+ *   RunPod stand-in, GPU worker processes pinned one per CPU set): time from trigger to ready with
+ *   1 worker (one job) and with N workers (split), in the same run;
+ * - steps: the fan-out's own steps as pinned processes (fanout/local.ts), from which the fixed
+ *   cost per chunk and the model for 8 and 16 workers come.
  */
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -16,6 +20,7 @@ import { setCommandLogger } from "../gpu-worker/src/ffmpeg/spawn.ts";
 import { runFanoutLocally } from "../gpu-worker/src/fanout/local.ts";
 import { DEFAULTS } from "../gpu-worker/src/pipeline.ts";
 import { cached, cpuInfo, ffmpeg, fresh, OUT, time } from "./lib.ts";
+import { stackTimeToReady } from "./fanout-stack.ts";
 import { join } from "node:path";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 600);
@@ -38,6 +43,20 @@ const input = cached(`fanout-${SECONDS}s-1080p30.mp4`, (p) =>
 );
 const cpus = (slot: number) => (CORES === 1 ? String(slot) : `${slot * CORES}-${slot * CORES + CORES - 1}`);
 console.log(`bench/fanout: ${SECONDS} s of 1080p30 on ${cpuInfo()}; ${WORKERS} workers of ${CORES} core(s), each pinned (taskset -c)`);
+
+const PARTS = (process.env.BENCH_PARTS ?? "stack,steps").split(",");
+const chunkSeconds = Math.max(30, Math.ceil(SECONDS / WORKERS / 6) * 6);
+const fmt = (s: number) => `${s.toFixed(1)} s`;
+
+if (PARTS.includes("stack")) {
+  console.log(`  through the local stack (wrangler dev, RunPod stand-in, s3rver, PGlite unpinned beside the workers):`);
+  const single = await stackTimeToReady(input, [cpus(0)], { chunkSeconds });
+  console.log(`    1 worker (one job):           trigger → ready ${fmt(single.seconds)}`);
+  const many = await stackTimeToReady(input, Array.from({ length: WORKERS }, (_, i) => cpus(i)), { chunkSeconds });
+  console.log(`    ${WORKERS} workers (${many.chunks} chunks of ${chunkSeconds} s): trigger → ready ${fmt(many.seconds)}  (${many.jobs} RunPod jobs; chunk encode s ${many.encodeSeconds.map((x) => x?.toFixed(1)).join(", ")})`);
+  console.log(`    speed-up through the stack:   ${(single.seconds / many.seconds).toFixed(2)}×   (target ≥ 1.7× for 2 one-core workers)`);
+}
+if (!PARTS.includes("steps")) process.exit(0);
 
 const job = (dir: string) => ({ input, outDir: fresh(dir), creatorId: randomUUID(), mediaId: randomUUID(), attemptId: randomUUID(), mediaType: "video" as const, ...DEFAULTS, encoder: "x264" as const, archive: false });
 
@@ -65,7 +84,6 @@ async function split(workers: number, chunkSeconds: number) {
   const chunks = Object.entries(steps).filter(([k]) => k.startsWith("chunk-")).map(([k, s]) => ({ index: Number(k.slice(6)), seconds: s }));
   return { seconds: r.seconds, steps, chunks, count: r.value.plan.chunks.chunks.length, chunkSeconds, plan: r.value.plan };
 }
-const chunkSeconds = Math.max(30, Math.ceil(SECONDS / WORKERS / 6) * 6);
 const sequential = await split(1, chunkSeconds);
 const parallel = await split(WORKERS, chunkSeconds);
 
@@ -82,7 +100,7 @@ const model = (n: number) => {
   const chunks = waves * (COLD_START + Math.max(0, perChunk) + encodeRate * length);
   return (sequential.steps.plan ?? 0) + Math.max(chunks, COLD_START + restSeconds) + (sequential.steps.stitch ?? 0);
 };
-const fmt = (s: number) => `${s.toFixed(1)} s`;
+console.log(`  the steps as pinned processes:`);
 console.log(`  1 worker, one job:                         ${fmt(one.seconds)}`);
 console.log(`  1 worker, ${sequential.count} chunks of ${chunkSeconds} s in turn:        ${fmt(sequential.seconds)}  (plan ${fmt(sequential.steps.plan ?? 0)}, rest ${fmt(sequential.steps.rest ?? 0)}, stitch ${fmt(sequential.steps.stitch ?? 0)})`);
 console.log(`  ${WORKERS} workers, ${parallel.count} chunks at once:              ${fmt(parallel.seconds)}  (chunks ${parallel.chunks.map((c) => fmt(c.seconds)).join(", ")}; rest ${fmt(parallel.steps.rest ?? 0)})`);

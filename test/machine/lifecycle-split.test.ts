@@ -17,9 +17,10 @@ const step = (s: Snap, e: LifecycleEvent) => {
   const fanout = actions.filter((a) => a.type === "fanoutEffects").flatMap((a) => (a.params as { effects: FanoutEffect[] }).effects);
   return { next: next as Snap, actions, fanout, meaning: meaningOf(actions) };
 };
-const chunk = (index: number, tryNo: number, report: ChunkReport, at = AT + 40_000): LifecycleEvent => ({ type: "CHUNK", attemptId: currentAttempt, eventId: randomUUID(), index, try: tryNo, report, at });
+type ChunkEvent = Extract<LifecycleEvent, { type: "CHUNK" }>;
+const chunk = (index: number, tryNo: number, report: ChunkReport, at = AT + 40_000): ChunkEvent => ({ type: "CHUNK", attemptId: currentAttempt, eventId: randomUUID(), index, try: tryNo, report, at });
 const done = (index: number, tryNo = 1, at?: number) => chunk(index, tryNo, { kind: "completed", encodeSeconds: 10 + index, jobId: `c${index}-${tryNo}` }, at);
-const dispatched = (index: number, tryNo = 1) => ({ ...chunk(index, tryNo, { kind: "dispatched", jobId: `c${index}-${tryNo}` }, AT + 12_000), eventId: null });
+const dispatched = (index: number, tryNo = 1): ChunkEvent => ({ ...chunk(index, tryNo, { kind: "dispatched", jobId: `c${index}-${tryNo}` }, AT + 12_000), eventId: null });
 const restDone: LifecycleEvent = { type: "REST_COMPLETED", attemptId: currentAttempt, eventId: randomUUID(), jobId: "job-1", at: AT + 50_000 };
 const timeout = (at: number): LifecycleEvent => ({ type: "TIMEOUT", at, runpod: { status: "IN_PROGRESS", result: null, detail: null }, policy: POLICY });
 

@@ -34,7 +34,7 @@ describe("a video split across workers, through the item's object", () => {
     expect(planned.body).toMatchObject({ outcome: "applied", status: "transcoding" });
     // Three chunks, all at once (FANOUT_MAX_WORKERS 8), in time order, each the plan and its index.
     const chunks = chunkRuns();
-    expect(chunks.map((c) => [c.task!.kind === "chunk" && c.task.index, c.task!.kind === "chunk" && c.task.try])).toEqual([[0, 1], [1, 1], [2, 1]]);
+    expect(chunks.map((c) => (c.task?.kind === "chunk" ? [c.task.index, c.task.try] : null))).toEqual([[0, 1], [1, 1], [2, 1]]);
     for (const c of chunks) expect(c.input).toMatchObject({ attemptId: first.input.attemptId, inputKey: first.input.inputKey, task: { chunks: task.chunks, plan: task.plan } });
 
     const chunkCallback = (i: number, body: object) => sendCallback(payloadFor(chunks[i]! as { jobId: string; input: JobInput }, { chunk: { index: i, try: 1 }, ...body } as never));
@@ -52,7 +52,7 @@ describe("a video split across workers, through the item's object", () => {
     const done = await sendCallback(payloadFor(stitch, { status: "completed", output: videoOutput(stitch.input, { durationSeconds: 70 }) }));
     expect(done.body).toMatchObject({ outcome: "applied", status: "ready" });
     const row = await rowWhen(item.id, (r) => r.status === "ready");
-    expect(row.chunkEncodeSeconds).toEqual([20, 21, 22]);
+    expect(row?.chunkEncodeSeconds).toEqual([20, 21, 22]);
     const ready = await api("GET", `/api/media/${item.id}/transcoding-status`, { token: item.token });
     expect(ready.body).toMatchObject({ status: "ready", percent: 100, chunks: { count: 3, done: 3, encodeSeconds: [20, 21, 22], stitching: true } });
   });
