@@ -94,8 +94,8 @@ const RECIPES: Record<string, (out: string) => void> = {
   },
   // ---- issue 20: shapes a fan-out must stitch, each 13–14 s (three segments: two chunk joins) ----
   "ntsc-2997.mp4": (o) => ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=640x360:r=30000/1001:d=14", ...tone(14), ...h264, "-c:a", "aac", "-shortest", o]),
-  /** 30 s of 480p: three chunks of 12 + 12 + 6 s for the stack's split tests (test/e2e/fanout.test.ts). */
-  "wide-30s.mp4": (o) => ffmpeg([...pattern(854, 480, 30), ...tone(30), ...h264, "-c:a", "aac", "-shortest", o]),
+  /** 30 s of 480p, a keyframe every 2 s (as phones and cameras write): three chunks of 12 + 12 + 6 s for the stack's split tests (test/e2e/fanout.test.ts). */
+  "wide-30s.mp4": (o) => ffmpeg([...pattern(854, 480, 30), ...tone(30), ...h264, "-g", "60", "-c:a", "aac", "-shortest", o]),
   "pal-25.mp4": (o) => ffmpeg([...pattern(640, 360, 14, 25), ...tone(14), ...h264, "-c:a", "aac", "-shortest", o]),
   "sixty-14s.mp4": (o) => ffmpeg([...pattern(640, 360, 14, 60), ...tone(14), ...h264, "-c:a", "aac", "-shortest", o]),
   "vfr-14s.mp4": (o) =>

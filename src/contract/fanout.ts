@@ -17,6 +17,8 @@ export const chunkSpan = z.object({
   startSeconds: z.number().min(0).max(7 * 86_400),
   firstSegment: int(0, 99_999),
   seekSeconds: z.number().min(0).max(7 * 86_400),
+  /** The bytes of the original the chunk reads (an MP4/MOV by its index); absent: the whole file. */
+  bytes: z.array(z.object({ start: z.number().int().min(0), end: z.number().int().min(1) }).refine((r) => r.end > r.start, "end must follow start")).min(1).max(1024).optional(),
 });
 export type ChunkSpanInput = z.infer<typeof chunkSpan>;
 
@@ -82,6 +84,8 @@ export const fanoutTask = z.object({
   length: z.number().positive().max(7 * 86_400),
   /** Whether the chunks also encode their spans of the mezzanine's picture (an original that cannot be remuxed). */
   mezzanine: z.boolean().default(false),
+  /** The original's size in bytes, when the chunks fetch only their byte ranges of it (checked before they do). */
+  sourceSize: z.number().int().positive().optional(),
 });
 export type FanoutTask = z.infer<typeof fanoutTask>;
 

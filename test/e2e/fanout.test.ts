@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AwsClient } from "aws4fetch";
@@ -89,6 +90,12 @@ describe("a long video split across two workers on the local stack", () => {
     // The dashboard's row: each chunk's encode seconds.
     const row = await call(stack.url, "GET", `/api/admin/media/${id}`, admin);
     expect(row.chunkEncodeSeconds).toEqual(ready.chunks.encodeSeconds);
+    // Each chunk job fetched only its byte ranges of the MP4 (the workers' logs say what they fetched).
+    const logs = (await Promise.all(["gpu-worker.log", "gpu-worker-1.log"].map((f) => readFile(join(dataDir, "logs", f), "utf8")))).join("\n");
+    const fetched = logs.split("\n").filter((l) => l.includes('"job.downloaded"') && l.includes(id)).map((l) => JSON.parse(l) as { bytes: number; of?: number; ranges?: number });
+    const partial = fetched.filter((f) => f.of !== undefined);
+    expect(partial).toHaveLength(3);
+    expect(partial.filter((f) => f.bytes < f.of! * 0.75)).toHaveLength(3);
     // The split's working files (plan, manifests, tiles) are removed by the stitch.
     await expect.poll(() => listKeys("media", `${me.id}/fanout/${id}/`), { timeout: 10_000 }).toEqual([]);
   });

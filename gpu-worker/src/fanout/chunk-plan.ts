@@ -17,6 +17,8 @@ export interface ChunkSpan {
   firstSegment: number;
   /** Where FFmpeg seeks in the original: before a keyframe at or before the start (keyframes.ts); 0 until known. */
   seekSeconds: number;
+  /** The bytes of an MP4/MOV original the chunk reads (byte-ranges.ts); absent: the whole file. */
+  bytes?: { start: number; end: number }[];
 }
 
 export interface ChunkPlan {

@@ -46,7 +46,11 @@ export function seekPoint(startSeconds: number, keyframes: number[], margin = 1)
   return Math.max(0, k - margin);
 }
 
-/** The plan with each chunk's seek point. Pure. */
-export function withSeekPoints(plan: ChunkPlan, keyframes: number[]): ChunkPlan {
-  return { ...plan, chunks: plan.chunks.map((c): ChunkSpan => ({ ...c, seekSeconds: c.index === 0 ? 0 : seekPoint(c.startSeconds, keyframes) })) };
+/**
+ * The plan with each chunk's seek point. Pure. `margin` 0 for a container FFmpeg seeks by its
+ * index (MP4/MOV): it lands on the keyframe at or before the seek point itself, so a margin would
+ * only send it a whole GOP further back.
+ */
+export function withSeekPoints(plan: ChunkPlan, keyframes: number[], margin = 1): ChunkPlan {
+  return { ...plan, chunks: plan.chunks.map((c): ChunkSpan => ({ ...c, seekSeconds: c.index === 0 ? 0 : seekPoint(c.startSeconds, keyframes, margin) })) };
 }

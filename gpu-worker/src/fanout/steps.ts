@@ -19,6 +19,7 @@ import { planStoryboard, type StoryboardPlan } from "../storyboard.ts";
 import { mezzanineAudioArgs, mezzanineJoinArgs, mezzanineRemuxes } from "../stills-args.ts";
 import { chunkArgs } from "./chunk-args.ts";
 import { planChunks, type ChunkPlan } from "./chunk-plan.ts";
+import { chunkByteRanges, INDEXED_DEMUXER, packetProbeArgs, parsePackets, topLevelBoxes } from "./byte-ranges.ts";
 import { keyframeProbeArgs, parseKeyframes, withSeekPoints } from "./keyframes.ts";
 import { chunkSegments, stitchRungs, tileCount, type ChunkSegment } from "./stitch.ts";
 
@@ -39,6 +40,8 @@ export interface FanoutPlan {
    * (seconds), or encoded in parts by the chunks and joined by the stitch without re-encoding.
    */
   mezzanine: "parts" | "whole" | null;
+  /** The original's size, when each chunk reads only its byte ranges of it (an MP4/MOV). */
+  sourceSize?: number;
 }
 
 export interface RestResult {
@@ -65,7 +68,7 @@ export function chunkTaskOf(fp: FanoutPlan, index: number, tryNo = 1): ChunkTask
 
 /** The plan as the contract carries it to the control plane (and on to every chunk job). */
 export function fanoutTaskOf(fp: FanoutPlan): FanoutTask {
-  return fanoutTask.parse({ plan: fp.plan, chunks: fp.chunks, storyboard: fp.storyboard, demuxer: fp.info.demuxer, length: fp.length, mezzanine: fp.mezzanine === "parts" });
+  return fanoutTask.parse({ plan: fp.plan, chunks: fp.chunks, storyboard: fp.storyboard, demuxer: fp.info.demuxer, length: fp.length, mezzanine: fp.mezzanine === "parts", ...(fp.sourceSize ? { sourceSize: fp.sourceSize } : {}) });
 }
 
 /** Where chunk i writes its rungs: scratch beside the outputs, per attempt, never uploaded as is. */
@@ -88,9 +91,27 @@ export async function planFanout(job: PipelineJob, split: { chunks?: number; chu
     const plan = planVideo(info, job.renditions, { interlaced });
     const length = videoLength(info);
     const cut = planChunks({ durationSeconds: length, fps: plan.fps, gop: plan.gop, segmentSeconds: job.segmentSeconds, videoStartSeconds: v.startSeconds, ...split });
-    const chunks = cut.chunks.length > 1 ? withSeekPoints(cut, parseKeyframes((await runTool("ffprobe", keyframeProbeArgs(job.input, info.demuxer, plan.stream), optsOf(job, info))).stdout)) : cut;
+    let chunks = cut;
+    let sourceSize: number | undefined;
+    if (cut.chunks.length > 1 && info.demuxer === INDEXED_DEMUXER) {
+      // An MP4/MOV: one demux lists every packet, for the keyframes and for each chunk's bytes.
+      const packets = parsePackets((await runTool("ffprobe", packetProbeArgs(job.input), optsOf(job, info))).stdout);
+      const videoStream = Number((plan.stream ?? v.stream).replace(/^0:/, ""));
+      chunks = withSeekPoints(cut, packets.filter((p) => p.stream === videoStream && p.key).map((p) => p.pts).sort((a, b) => a - b), 0);
+      const boxes = await topLevelBoxes(job.input);
+      sourceSize = (await stat(job.input)).size;
+      chunks = {
+        ...chunks,
+        chunks: chunks.chunks.map((c, i) => {
+          const next = chunks.chunks[i + 1];
+          return { ...c, bytes: chunkByteRanges({ boxes, packets, videoStream, span: c, end: next ? next.startSeconds : null, fileSize: sourceSize! }) };
+        }),
+      };
+    } else if (cut.chunks.length > 1) {
+      chunks = withSeekPoints(cut, parseKeyframes((await runTool("ffprobe", keyframeProbeArgs(job.input, info.demuxer, plan.stream), optsOf(job, info))).stdout));
+    }
     const mezzanine = !job.archive ? null : mezzanineRemuxes(v.codec, info.audio?.codec ?? null, info.formatName) ? "whole" : "parts";
-    return { info, plan, chunks, storyboard: planStoryboard(length, plan.rungs[0]!.width, plan.rungs[0]!.height), length, mezzanine };
+    return { info, plan, chunks, storyboard: planStoryboard(length, plan.rungs[0]!.width, plan.rungs[0]!.height), length, mezzanine, ...(sourceSize ? { sourceSize } : {}) };
   } catch (error) {
     throw classify("The plan", error, job.signal);
   }

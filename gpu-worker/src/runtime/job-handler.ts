@@ -9,6 +9,7 @@ import { ProgressTracker } from "../progress.ts";
 import { CallbackSender, type CallbackOptions } from "./callback-sender.ts";
 import { OutputUploader } from "./output-uploader.ts";
 import type { DoneBody, RunpodJob } from "./runpod-worker.ts";
+import { rangeBytes, sparseCopy } from "../fanout/byte-ranges.ts";
 import { planSplit, runChunkJob, runFirstOfSplit, runStitchJob, type SplitRun } from "./split-jobs.ts";
 import type { PipelineJob } from "../pipeline/types.ts";
 import { StoreError, type S3Store } from "./s3-store.ts";
@@ -115,8 +116,10 @@ export async function handleJob(
     tracker.report("downloading", 0);
     let t = Date.now();
     try {
-      const bytes = await deps.media.download(input.inputKey, original, opts.signal);
-      log("job.downloaded", { bytes, ms: Date.now() - t });
+      const span = task?.kind === "chunk" ? task.chunks.chunks[task.index] : undefined;
+      const ranges = task?.kind === "chunk" && task.sourceSize && span?.bytes ? { size: task.sourceSize, ranges: span.bytes } : null;
+      const bytes = ranges ? await fetchRanges(deps, input.inputKey, original, ranges, opts.signal) : await deps.media.download(input.inputKey, original, opts.signal);
+      log("job.downloaded", { bytes, ms: Date.now() - t, ...(ranges ? { of: ranges.size, ranges: ranges.ranges.length } : {}) });
     } catch (error) {
       if (opts.signal?.aborted) throw error;
       if (error instanceof StoreError && (error.status === 404 || error.status === 403)) {
@@ -170,6 +173,19 @@ export async function handleJob(
   }
 }
 
+
+/**
+ * A chunk's part of an MP4/MOV original (fanout/byte-ranges.ts): a local file of the original's
+ * size with only the chunk's ranges filled in. The original must still be the one the plan read
+ * (same size), else the whole file is fetched.
+ */
+async function fetchRanges(deps: HandlerDeps, key: string, path: string, o: { size: number; ranges: { start: number; end: number }[] }, signal?: AbortSignal): Promise<number> {
+  const head = await deps.media.head(key);
+  if (!head) throw new StoreError("the original is not in the media bucket", 404);
+  if (head.size !== o.size) return deps.media.download(key, path, signal);
+  await sparseCopy(path, o.size, o.ranges, (r) => deps.media.downloadRange(key, path, r.start, r.end, signal).then(() => {}));
+  return rangeBytes(o.ranges);
+}
 
 /** What goes back to RunPod: the job result as output (so /status agrees with the callback), error for FAILED. */
 export function doneBody(outcome: HandlerOutcome): DoneBody {

@@ -116,6 +116,26 @@ export class S3Store {
     }, signal);
   }
 
+  /** Writes bytes [start, end) of an object into `path` at the same offset (the file exists: a sparse stand-in). */
+  async downloadRange(key: string, path: string, start: number, end: number, signal?: AbortSignal): Promise<number> {
+    return this.retrying(async () => {
+      const res = await this.request("GET", this.url(key), { signal, headers: { range: `bytes=${start}-${end - 1}` } });
+      if (!res.body) throw new StoreError("GET returned no body", null);
+      // A server that ignores Range sends the whole object: refuse it rather than write it at an offset.
+      if (res.status !== 206) {
+        await res.body.cancel();
+        throw new StoreError(`GET ${this.config.bucket} answered ${res.status} to a ranged request`, null);
+      }
+      try {
+        await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), createWriteStream(path, { flags: "r+", start }), { signal });
+      } catch (cause) {
+        if (signal?.aborted) throw signal.reason;
+        throw new StoreError(`ranged download of ${this.config.bucket} object interrupted: ${(cause as Error).message}`, null, { cause });
+      }
+      return end - start;
+    }, signal);
+  }
+
   async head(key: string): Promise<{ size: number; contentType: string | null; cacheControl: string | null } | null> {
     try {
       const res = await this.request("HEAD", this.url(key));
