@@ -21,16 +21,16 @@ export const DEFAULTS = {
 };
 
 /** The whole job on local disk: probe, then the video or the audio half, then the mezzanine. Fails with a PipelineError only. */
-export async function runPipeline(job: PipelineJob): Promise<PipelineResult> {
+export async function runPipeline(job: PipelineJob, known?: MediaInfo): Promise<PipelineResult> {
   try {
-    return await run(job);
+    return await run(job, known);
   } catch (error) {
     throw classify("The job", error, job.signal);
   }
 }
 
-async function run(job: PipelineJob): Promise<PipelineResult> {
-  const ctx = await openJob(job);
+async function run(job: PipelineJob, known?: MediaInfo): Promise<PipelineResult> {
+  const ctx = await openJob(job, known);
   const parts = job.mediaType === "video" ? await runVideo(ctx) : await runAudio(ctx);
   return finishJob(ctx, parts);
 }

@@ -130,14 +130,14 @@ export async function handleJob(
     timings.download = Date.now() - t;
     tracker.report("downloading", 1);
     if (task?.kind === "chunk") return finish(await runChunkJob(split, task));
-    const plan = input.fanout ? await planSplit(split, input.fanout) : null;
-    if (plan) return finish(await runFirstOfSplit(split, plan));
+    const plan = input.fanout ? await planSplit(split, input.fanout) : { info: null };
+    if ("split" in plan) return finish(await runFirstOfSplit(split, plan.split));
 
     const { hlsRoot } = outputKeys(input);
     const stopWatching = uploader.watch(join(outDir, hlsRoot), hlsRoot);
     let result;
     try {
-      result = await runPipeline(pipelineJob);
+      result = await runPipeline(pipelineJob, plan.info ?? undefined);
     } finally {
       await stopWatching();
     }

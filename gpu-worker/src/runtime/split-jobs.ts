@@ -4,7 +4,7 @@ import { chunkManifest, fanoutKeys, isChunkSegmentKey, outputKeys, type ChunkMan
 import { PipelineError } from "../errors.ts";
 import { chunkDir, fanoutTaskOf, mezzanineDir, partName, planFanout, runChunk, runRest, stitchFanout, tilesDir, type ChunkResult, type FanoutPlan, type RestResult } from "../fanout/steps.ts";
 import type { OutputFile, PipelineJob } from "../pipeline/types.ts";
-import { probe } from "../probe.ts";
+import { probe, type MediaInfo } from "../probe.ts";
 import type { ProgressTracker } from "../progress.ts";
 import type { CallbackSender } from "./callback-sender.ts";
 import type { OutputUploader } from "./output-uploader.ts";
@@ -56,15 +56,17 @@ async function getJson<T>(run: SplitRun, key: string): Promise<T> {
 
 /**
  * The first job's question: is this video split? Only a video at least `minSeconds` long (the
- * probe says, before anything is decoded) whose plan has more than one chunk. Null: one job.
+ * probe says, before anything is decoded) whose plan has more than one chunk. Otherwise the
+ * probe's answer, for the one job to go on from.
  */
-export async function planSplit(run: SplitRun, policy: FanoutPolicyInput): Promise<FanoutPlan | null> {
-  if (policy.maxWorkers < 2 || run.input.mediaType !== "video") return null;
+export async function planSplit(run: SplitRun, policy: FanoutPolicyInput): Promise<{ split: FanoutPlan } | { info: MediaInfo | null }> {
+  if (policy.maxWorkers < 2 || run.input.mediaType !== "video") return { info: null };
   const info = await probe(run.job.input, { maxDurationSeconds: run.job.maxDurationSeconds, maxPixels: run.job.maxPixels, signal: run.signal });
-  if (!info.video || info.durationSeconds < policy.minSeconds) return null;
+  // Not split: the one job goes on from this probe.
+  if (!info.video || info.durationSeconds < policy.minSeconds) return { info };
   run.tracker.report("probing", 0.5);
   const fp = await planFanout(run.job, { chunkSeconds: policy.chunkSeconds });
-  return fp.chunks.chunks.length > 1 ? fp : null;
+  return fp.chunks.chunks.length > 1 ? { split: fp } : { info };
 }
 
 /**
