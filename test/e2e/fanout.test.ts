@@ -11,6 +11,7 @@ import { call, tokenFor, upload, waitFor } from "../../dev/client.ts";
 import { startStack, type Stack } from "../../dev/stack.ts";
 import { signPayload, SIGNATURE_HEADER } from "../../src/contract/index.ts";
 import { fixture } from "../../gpu-worker/test/support.ts";
+import { launchChromium } from "./support.ts";
 
 /**
  * One video split across two GPU worker processes on the local stack: the item's object
@@ -82,6 +83,12 @@ describe("a long video split across two workers on the local stack", () => {
       expect(playlist).toContain("#EXT-X-ENDLIST");
       expect([...playlist.matchAll(/^seg_(\d{5})\.ts$/gm)].map((m) => Number(m[1]))).toEqual([0, 1, 2, 3, 4]);
     }
+    // Every rendition the master names is there: the rungs (the stitch's), the sound and the preview (the first job's).
+    const master = await text(file(id, "master.m3u8"));
+    const uris = [...master.matchAll(/URI="([^"]+)"/g)].map((m) => m[1]!).concat(master.split("\n").filter((l) => l && !l.startsWith("#")));
+    expect(uris).toContain("audio/index.m3u8");
+    for (const uri of uris) expect((await fetch(file(id, uri), { headers: { authorization: `Bearer ${admin}` } })).status, uri).toBe(200);
+    expect((await fetch(file(id, "preview/preview.m3u8"), { headers: { authorization: `Bearer ${admin}` } })).status).toBe(200);
     // Decoded whole through the Worker: every segment of every stream plays, and the length is the source's.
     const headers = `Authorization: Bearer ${admin}\r\n`;
     const probe = JSON.parse((await exec("ffprobe", ["-v", "error", "-headers", headers, "-show_entries", "format=duration", "-of", "json", file(id, "master.m3u8")])).stdout);
@@ -98,6 +105,25 @@ describe("a long video split across two workers on the local stack", () => {
     expect(partial.filter((f) => f.bytes < f.of! * 0.75)).toHaveLength(3);
     // The split's working files (plan, manifests, tiles) are removed by the stitch.
     await expect.poll(() => listKeys("media", `${me.id}/fanout/${id}/`), { timeout: 10_000 }).toEqual([]);
+
+    // The dashboard's item page says how it was split, and plays it.
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+      await page.goto(`${stack.url}/admin/#token=${admin}`);
+      await page.goto(`${stack.url}/admin/#/media/${id}`);
+      await expect.poll(() => page.locator("dd.chunks").textContent(), { timeout: 15_000 }).toMatch(/^3 chunks · encode s \d+\.\d, \d+\.\d, \d+\.\d$/);
+      const video = page.locator("video#player");
+      await video.waitFor();
+      // Not awaited: play()'s promise waits for playback, and the poll below is what is bounded.
+      await video.evaluate((v: any) => void v.play().catch(() => {}));
+      await expect.poll(() => video.evaluate((v: any) => v.currentTime as number), { timeout: 30_000, message: () => errors.join("\n") } as never).toBeGreaterThan(1);
+    } finally {
+      await browser.close();
+    }
   });
 
   it("a worker killed mid-chunk: that chunk is dispatched again after the stall window, and the item ends ready without spending its retry", async () => {

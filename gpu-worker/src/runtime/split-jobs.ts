@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { chunkManifest, fanoutKeys, isChunkSegmentKey, outputKeys, type ChunkManifest, type ChunkTask, type FanoutPolicyInput, type JobInput, type JobResult, type StitchTask } from "../../../src/contract/index.ts";
 import { PipelineError } from "../errors.ts";
 import { chunkDir, fanoutTaskOf, mezzanineDir, partName, planFanout, runChunk, runRest, stitchFanout, tilesDir, type ChunkResult, type FanoutPlan, type RestResult } from "../fanout/steps.ts";
+import { hlsFiles } from "../pipeline.ts";
 import type { OutputFile, PipelineJob } from "../pipeline/types.ts";
 import { probe, type MediaInfo } from "../probe.ts";
 import type { ProgressTracker } from "../progress.ts";
@@ -81,7 +82,9 @@ export async function runFirstOfSplit(run: SplitRun, fp: FanoutPlan): Promise<Do
   if (!told.delivered) throw new PipelineError("INTERNAL", `The control plane did not take the plan (HTTP ${told.status ?? "none"})`, true);
   run.log("split.planned", { chunks: fp.chunks.chunks.length, length: fp.length });
   const rest = await runRest(run.job, fp);
-  const files = [...rest.files];
+  // Its HLS renditions (sound, preview, subtitles) are its own to upload: the stitch writes only the rungs' playlists and the master.
+  const { hlsRoot } = outputKeys(run.input);
+  const files = [...rest.files, ...(await hlsFiles(join(run.job.outDir, hlsRoot), hlsRoot))];
   // The mezzanine's sound, for the stitch to join with the chunks' parts of its picture.
   if (fp.mezzanine === "parts" && fp.info.audio) files.push({ bucket: "media", key: keys.mezzanineAudio, path: join(mezzanineDir(run.job), "audio.m4a") });
   await upload(run, files);
