@@ -118,9 +118,11 @@ describe("a long video split across two workers on the local stack", () => {
       await expect.poll(() => page.locator("dd.chunks").textContent(), { timeout: 15_000 }).toMatch(/^3 chunks · encode s \d+\.\d, \d+\.\d, \d+\.\d$/);
       const video = page.locator("video#player");
       await video.waitFor();
-      // Not awaited: play()'s promise waits for playback, and the poll below is what is bounded.
-      await video.evaluate((v: any) => void v.play().catch(() => {}));
-      await expect.poll(() => video.evaluate((v: any) => v.currentTime as number), { timeout: 30_000, message: () => errors.join("\n") } as never).toBeGreaterThan(1);
+      // play() again while paused (the page may re-render the player as it refreshes); its promise is
+      // not awaited (it waits for playback), the poll is what is bounded.
+      await expect
+        .poll(() => video.evaluate((v: any) => (v.paused && void v.play().catch(() => {}), v.currentTime as number)), { timeout: 60_000, interval: 500, message: () => errors.join("\n") } as never)
+        .toBeGreaterThan(1);
     } finally {
       await browser.close();
     }
