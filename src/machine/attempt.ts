@@ -56,9 +56,9 @@ export const refunded = (context: LifecycleContext, error: KeptError): Partial<L
 
 export function progressed(context: LifecycleContext, e: Extract<LifecycleEvent, { type: "PROGRESS" }>): Partial<LifecycleContext> {
   const hardDeadlineAt = context.hardDeadlineAt ?? e.hardDeadlineAt;
-  const split = splitting(context);
   if (context.fanout) {
     // A split video: the whole-file job's progress is one part of the item's, the stitch's a sign of life only.
+    const split = splitting(context);
     const base = { phase: e.phase, seenEventIds: remember(context.seenEventIds, e.eventId), lastActivityAt: e.at, jobId: context.jobId ?? e.jobId };
     return split ? { ...base, ...splitProgress({ ...context, lastActivityAt: e.at }, split, e.percent, e.at) } : { ...base, phase: "packaging", dispatchUnconfirmed: false };
   }

@@ -1,8 +1,9 @@
 import { assign, setup } from "xstate";
 import { foreignOutputKeys, type JobOutput } from "../contract/index.ts";
 import { CANCELLED_JOB_LIMIT, finished, progressed, refunded, remember, started, type Finish, type Start } from "./attempt.ts";
+import type { FanoutStep } from "./fanout.ts";
 import { effectMarkers, outcomeMarkers } from "./outcome.ts";
-import { afterSplit, chunkJobsInFlight, splitStep, splitting, type SplitEvent } from "./split.ts";
+import { afterSplit, chunkJobsInFlight, progressFloor, splitStep, splitting, type SplitEvent } from "./split.ts";
 import { afterVerdict, timeoutVerdict, unconfirmedError, type TimeoutVerdict } from "./timeout.ts";
 import type { Actor, Admission, KeptError, LifecycleContext, LifecycleEvent, LifecycleInput, LifecycleState, Refusal, RefusalCode } from "./types.ts";
 
@@ -65,10 +66,8 @@ function splitChain<Ev extends SplitEvent>(when: (a: Args<Ev>) => boolean = () =
     {
       guard: (a: Args<Ev>) => when(a) && step(a).outcome === "failed",
       target: "#mediaLifecycle.failed",
-      actions: [effects, cancel, finish<Ev>((a) => {
-        const s = step(a);
-        return { at: a.event.at, error: s.outcome === "failed" ? s.error : { code: "INTERNAL", message: "split failed", retriable: true }, seen: "eventId" in a.event && a.event.eventId ? a.event.eventId : undefined };
-      })],
+      // The guard holds the step failed: its error is there.
+      actions: [effects, cancel, finish<Ev>((a) => ({ at: a.event.at, error: (step(a) as Extract<FanoutStep, { outcome: "failed" }>).error, seen: ("eventId" in a.event && a.event.eventId) || undefined }))],
     },
     { guard: (a: Args<Ev>) => when(a) && step(a).outcome === "complete", actions: [effects, apply, { type: "dispatchStitch", params: ({ context }: Args<Ev>) => ({ attemptId: context.attemptId ?? "" }) }] },
     { guard: when, actions: [effects, apply] },
@@ -276,7 +275,7 @@ export const lifecycleMachine = setup({
         PROGRESS: [
           orphanProgress,
           ...staleCallback,
-          { guard: ({ context, event }) => event.percent < (splitting(context)?.state.rest.percent ?? (context.fanout ? 0 : context.percent)), actions: ignore("progress going backwards") },
+          { guard: ({ context, event }) => event.percent < progressFloor(context), actions: ignore("progress going backwards") },
           { actions: { type: "recordProgress", params: ({ event }) => event } },
         ],
         PLANNED: [

@@ -32,11 +32,11 @@ export function splitStep(c: LifecycleContext, e: SplitEvent): FanoutStep {
         case "dispatched":
           return chunkDispatched(s, e.index, e.try, r.jobId, e.at);
         case "progress":
-          return withJobId(chunkProgress(s, e.index, e.try, r.percent, e.at), e.index, e.try, r.jobId);
+          return chunkProgress(withJobId(s, e.index, e.try, r.jobId), e.index, e.try, r.percent, e.at);
         case "completed":
           return chunkCompleted(s, e.index, e.try, r.encodeSeconds, e.at);
         case "failed":
-          return chunkFailed(withJobId({ state: s, effects: [], outcome: "running" }, e.index, e.try, r.jobId).state, e.index, e.try, r.error, e.at);
+          return chunkFailed(withJobId(s, e.index, e.try, r.jobId), e.index, e.try, r.error, e.at);
       }
     }
   }
@@ -45,10 +45,10 @@ export function splitStep(c: LifecycleContext, e: SplitEvent): FanoutStep {
 const emptyState: FanoutState = { chunks: [], rest: { done: true, percent: 100 }, policy: { maxWorkers: 1, chunkRetries: 0, stallMs: 0 } };
 
 /** A try whose /run answer was lost names its job with its first callback: kept, so that it can be cancelled. */
-function withJobId(step: FanoutStep, index: number, tryNo: number, jobId: string | null): FanoutStep {
-  const c = step.state.chunks[index];
-  if (!jobId || !c || c.status !== "running" || c.try !== tryNo || c.jobId) return step;
-  return { ...step, state: { ...step.state, chunks: step.state.chunks.map((x) => (x.index === index ? { ...x, jobId } : x)) } };
+function withJobId(state: FanoutState, index: number, tryNo: number, jobId: string | null): FanoutState {
+  const c = state.chunks[index];
+  if (!jobId || !c || c.status !== "running" || c.try !== tryNo || c.jobId) return state;
+  return { ...state, chunks: state.chunks.map((x) => (x.index === index ? { ...x, jobId } : x)) };
 }
 
 /**
@@ -98,4 +98,10 @@ export function splitProgress(c: LifecycleContext, split: Split, percent: number
 
 /** Every chunk job in flight, cancelled when the item ends (cancel, delete, a failure). */
 export const chunkJobsInFlight = (c: LifecycleContext): string[] =>
-  splitting(c) ? failAll(c.fanout!.state, { code: "CANCELLED", message: "", retriable: true }).effects.flatMap((e) => (e.type === "cancelJob" ? [e.jobId] : [])) : [];
+  splitting(c)?.state.chunks.flatMap((x) => (x.status === "running" && x.jobId ? [x.jobId] : [])) ?? [];
+
+/**
+ * The floor below which a progress callback goes backwards: one job's own percent; while split,
+ * the whole-file job's (the item's percent is the chunks'); during the stitch, none.
+ */
+export const progressFloor = (c: LifecycleContext): number => (c.fanout ? (splitting(c)?.state.rest.percent ?? 0) : c.percent);

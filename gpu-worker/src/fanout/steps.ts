@@ -81,10 +81,10 @@ export const partName = (index: number) => `part_${String(index).padStart(5, "0"
 
 const optsOf = (job: PipelineJob, info: MediaInfo) => ({ signal: job.signal, timeoutMs: stepTimeoutMs(info.durationSeconds) });
 
-/** Probe, look for interlacing, and cut the ladder into chunks of whole segments. */
-export async function planFanout(job: PipelineJob, split: { chunks?: number; chunkSeconds?: number }): Promise<FanoutPlan> {
+/** Probe (unless told what a probe found), look for interlacing, and cut the ladder into chunks of whole segments. */
+export async function planFanout(job: PipelineJob, split: { chunks?: number; chunkSeconds?: number }, known?: MediaInfo): Promise<FanoutPlan> {
   try {
-    const info = await probe(job.input, { maxDurationSeconds: job.maxDurationSeconds, maxPixels: job.maxPixels, signal: job.signal });
+    const info = known ?? (await probe(job.input, { maxDurationSeconds: job.maxDurationSeconds, maxPixels: job.maxPixels, signal: job.signal }));
     const v = info.video;
     if (!v) throw new PipelineError("NO_MEDIA_STREAMS", "The item was uploaded as video but the file has no video stream; upload it as audio");
     const interlaced = v.fieldOrder === "interlaced" || (await detectInterlace(job.input, sourceInputFlags(info.demuxer), v.stream, optsOf(job, info)));

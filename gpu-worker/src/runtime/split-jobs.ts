@@ -66,7 +66,7 @@ export async function planSplit(run: SplitRun, policy: FanoutPolicyInput): Promi
   // Not split: the one job goes on from this probe.
   if (!info.video || info.durationSeconds < policy.minSeconds) return { info };
   run.tracker.report("probing", 0.5);
-  const fp = await planFanout(run.job, { chunkSeconds: policy.chunkSeconds });
+  const fp = await planFanout(run.job, { chunkSeconds: policy.chunkSeconds }, info);
   return fp.chunks.chunks.length > 1 ? { split: fp } : { info };
 }
 
