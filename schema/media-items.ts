@@ -78,6 +78,10 @@ export const mediaItems = pgTable(
     encoder: varchar("encoder", { length: 20 }),
     /** A video split across workers: each chunk's encode seconds, in time order (null until it is in). Null for one job. */
     chunkEncodeSeconds: jsonb("chunk_encode_seconds").$type<(number | null)[]>(),
+    /** When the attempt became playable (README "Playable while it transcodes"); set at ready at the latest. */
+    playableAt: at("playable_at"),
+    /** Seconds from the start a viewer can play now. */
+    playableSeconds: real("playable_seconds"),
   },
   (t) => [
     check("media_items_ready_has_master", sql`${t.status} <> 'ready' OR ${t.hlsMasterPlaylistKey} IS NOT NULL`),

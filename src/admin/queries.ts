@@ -64,6 +64,8 @@ const listColumns = {
   phase: mediaItems.transcodingPhase,
   percent: mediaItems.transcodingPercent,
   chunkEncodeSeconds: mediaItems.chunkEncodeSeconds,
+  playableAt: mediaItems.playableAt,
+  playableSeconds: mediaItems.playableSeconds,
   retriesUsed: mediaItems.transcodingAttempts,
   errorCode: mediaItems.transcodingErrorCode,
   error: mediaItems.transcodingError,

@@ -8,6 +8,8 @@ export interface ObjectStore {
   /** Deletes every object under the prefix, a page at a time; resolves to how many went. */
   deletePrefix(prefix: string): Promise<number>;
   deleteObject(key: string): Promise<void>;
+  /** Writes a small text object (a playlist the item's object publishes). */
+  putText(key: string, text: string, contentType: string, cacheControl: string): Promise<void>;
   /** The object's size in bytes, or null when there is none. */
   size(key: string): Promise<number | null>;
   /** The first bytes of the object (for sniffing what it is). */
@@ -79,6 +81,11 @@ export class S3ObjectStore implements ObjectStore {
 
   async deleteObject(key: string): Promise<void> {
     await this.call(this.url(key), "DELETE");
+  }
+
+  async putText(key: string, text: string, contentType: string, cacheControl: string): Promise<void> {
+    const res = await this.call(this.url(key), "PUT", { headers: { "content-type": contentType, "cache-control": cacheControl }, body: text, timeoutMs: 10_000 });
+    await res.body?.cancel();
   }
 
   async createMultipart(key: string, contentType: string): Promise<string> {

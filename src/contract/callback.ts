@@ -91,6 +91,12 @@ export const callbackPayload = z.discriminatedUnion("status", [
     percent: z.number().min(0).max(100),
     /** The probed duration, sent with every progress once known: the control plane derives the job's hard ceiling from it. */
     durationSeconds: z.number().nonnegative().max(7 * 86_400).nullable().optional(),
+    /**
+     * Seconds from the start that a viewer can play now, in every playlist this job encodes
+     * (published as EVENT playlists under the attempt's HLS keys; README "Playable while it
+     * transcodes"). A split video's whole-file job counts its sound only.
+     */
+    playableSeconds: z.number().nonnegative().max(7 * 86_400).optional(),
   }),
   z.object({ ...envelope, status: z.literal("completed"), output: jobOutput }),
   z.object({ ...envelope, status: z.literal("failed"), error: jobError, chunk: chunkRef.optional() }),

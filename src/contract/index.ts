@@ -6,3 +6,4 @@ export * from "./keys.ts";
 export * from "./backoff.ts";
 export * from "./sniff.ts";
 export * from "./fanout.ts";
+export * from "./playlists.ts";

@@ -1,6 +1,6 @@
 import type { JobError, JobOutput } from "../contract/index.ts";
 import type { KeptError, LifecycleContext, LifecycleEvent } from "./types.ts";
-import { splitProgress, splitting } from "./split.ts";
+import { playableAfter, splitProgress, splitting } from "./split.ts";
 
 /** How many applied callback ids an item remembers to recognise duplicates. */
 const SEEN_EVENT_LIMIT = 64;
@@ -39,6 +39,8 @@ export function started(context: LifecycleContext, s: Start): Partial<LifecycleC
     hardDeadlineAt: null,
     dispatchUnconfirmed: false,
     fanout: null,
+    playableAt: null,
+    playableSeconds: 0,
   };
 }
 
@@ -60,7 +62,7 @@ export function progressed(context: LifecycleContext, e: Extract<LifecycleEvent,
     // A split video: the whole-file job's progress is one part of the item's, the stitch's a sign of life only.
     const split = splitting(context);
     const base = { phase: e.phase, seenEventIds: remember(context.seenEventIds, e.eventId), lastActivityAt: e.at, jobId: context.jobId ?? e.jobId };
-    return split ? { ...base, ...splitProgress({ ...context, lastActivityAt: e.at }, split, e.percent, e.at) } : { ...base, phase: "packaging", dispatchUnconfirmed: false };
+    return split ? { ...base, ...splitProgress({ ...context, lastActivityAt: e.at }, split, e.percent, e.at, e.playableSeconds) } : { ...base, phase: "packaging", dispatchUnconfirmed: false };
   }
   return {
     phase: e.phase,
@@ -71,6 +73,7 @@ export function progressed(context: LifecycleContext, e: Extract<LifecycleEvent,
     dispatchUnconfirmed: context.jobId === null && e.jobId === null ? context.dispatchUnconfirmed : false,
     lastActivityAt: e.at,
     hardDeadlineAt,
+    ...playableAfter(context, e.playableSeconds ?? 0, e.at),
     // Progress does not move the alarm (one storage write fewer per callback); the check at the
     // deadline finds the job alive and looks again later. Only a nearer ceiling brings it forward.
     deadlineAt: hardDeadlineAt !== null && context.deadlineAt !== null ? Math.min(context.deadlineAt, hardDeadlineAt) : context.deadlineAt,
@@ -87,6 +90,8 @@ export interface Finish {
 }
 export function finished(context: LifecycleContext, r: Finish): Partial<LifecycleContext> {
   return {
+    // A ready item is playable whole (from the moment it is ready, if not before).
+    ...(r.output ? { playableAt: context.playableAt ?? r.at, playableSeconds: r.output.durationSeconds } : {}),
     output: r.output ?? null,
     error: r.error ?? null,
     jobId: r.jobId ?? context.jobId,

@@ -39,9 +39,17 @@ export interface FanoutState {
   /** The whole-file job (sound, preview, thumbnail…): done or not, and how far. */
   rest: { done: boolean; percent: number };
   policy: FanoutPolicy;
+  /**
+   * Chunks whose segments are in every rung's EVENT playlist (the object wrote them): a prefix,
+   * never past a chunk not in, never the last chunk (the stitch's VOD playlist ends the item).
+   */
+  published?: number;
+  /** Seconds of sound the whole-file job has published (its EVENT audio playlists). */
+  soundSeconds?: number;
 }
 
-export type FanoutEffect = { type: "dispatchChunk"; index: number; try: number } | { type: "cancelJob"; jobId: string };
+/** `publish`: write every rung's EVENT playlist over the first `chunks` chunks; what it came to is a PUBLISHED event. */
+export type FanoutEffect = { type: "dispatchChunk"; index: number; try: number } | { type: "cancelJob"; jobId: string } | { type: "publish"; chunks: number };
 
 /** How a call ends: the next state and its effects, or the item failing with every job cancelled. */
 export type FanoutStep =
@@ -108,7 +116,36 @@ export function chunkProgress(state: FanoutState, index: number, tryNo: number, 
 
 export function chunkCompleted(state: FanoutState, index: number, tryNo: number, encodeSeconds: number, at: number): FanoutStep {
   if (!current(state, index, tryNo)) return ignored(state);
-  return fill(set(state, index, { status: "done", percent: 100, lastHeardAt: at, encodeSeconds }), [], at);
+  const step = fill(set(state, index, { status: "done", percent: 100, lastHeardAt: at, encodeSeconds }), [], at);
+  // The playlists grow as soon as the chunks before them are in (dispatched in time order, they mostly are).
+  return step.outcome === "running" ? { ...step, effects: [...step.effects, ...publishEffects(step.state)] } : step;
+}
+
+/** How many chunks can be published: the contiguous prefix that is in, less the last chunk (its segments end with the stitch). */
+export function publishable(state: FanoutState): number {
+  const inOrder = state.chunks.findIndex((c) => c.status !== "done");
+  return Math.min(inOrder === -1 ? state.chunks.length : inOrder, state.chunks.length - 1);
+}
+
+/** A publish owed: more chunks are in than the playlists list (also the alarm's retry of a publish that failed). */
+export const publishEffects = (state: FanoutState): FanoutEffect[] => (publishable(state) > (state.published ?? 0) ? [{ type: "publish", chunks: publishable(state) }] : []);
+
+/** The object wrote the playlists over the first `chunks` chunks. */
+export function chunksPublished(state: FanoutState, chunks: number): FanoutStep {
+  const n = Math.min(chunks, publishable(state));
+  if (n <= (state.published ?? 0)) return ignored(state);
+  return { state: { ...state, published: n }, effects: [], outcome: "running" };
+}
+
+/** The whole-file job's sound is published this far. */
+export function soundPublished(state: FanoutState, seconds: number): FanoutState {
+  return seconds > (state.soundSeconds ?? 0) ? { ...state, soundSeconds: seconds } : state;
+}
+
+/** Seconds a viewer can play: the published chunks' picture, as far as the sound goes with it. */
+export function playableSeconds(state: FanoutState): number {
+  const video = state.chunks.slice(0, state.published ?? 0).reduce((s, c) => s + c.seconds, 0);
+  return Math.min(video, state.soundSeconds ?? 0);
 }
 
 export function restCompleted(state: FanoutState, at: number): FanoutStep {

@@ -144,6 +144,7 @@ const VERB: Record<Exclude<LifecycleEvent["type"], "DELETED" | "DELETE">, string
   PLANNED: "split",
   REST_COMPLETED: "complete the whole-file work of",
   CHUNK: "record a chunk for",
+  PUBLISHED: "record published playlists for",
   COMPLETED: "complete",
   FAILED: "fail",
   TIMEOUT: "time out",
@@ -166,6 +167,7 @@ function otherwise(state: LifecycleState) {
     PLANNED: callback("PLANNED"),
     REST_COMPLETED: callback("REST_COMPLETED"),
     CHUNK: orphanChunk,
+    PUBLISHED: { actions: ignore("no split in flight") },
     TIMEOUT: { actions: ignore("no job in flight") },
     DISPATCHED: lateDispatch,
     DISPATCH_FAILED: lateDispatch,
@@ -176,7 +178,7 @@ function otherwise(state: LifecycleState) {
 }
 
 const COMMANDS = ["UPLOAD_COMPLETE", "TRIGGER", "RETRY", "CANCEL", "DELETE"] as const satisfies readonly Command["type"][];
-const JOB_EVENTS = ["COMPLETED", "FAILED", "TIMEOUT", "DISPATCHED", "DISPATCH_FAILED", "DISPATCH_UNCONFIRMED", "PLANNED", "REST_COMPLETED"] as const satisfies readonly LifecycleEvent["type"][];
+const JOB_EVENTS = ["COMPLETED", "FAILED", "TIMEOUT", "DISPATCHED", "DISPATCH_FAILED", "DISPATCH_UNCONFIRMED", "PLANNED", "REST_COMPLETED", "PUBLISHED"] as const satisfies readonly LifecycleEvent["type"][];
 
 /** The same answer for each of these events. */
 function each<K extends string, V>(keys: readonly K[], answer: V): Record<K, V> {
@@ -239,6 +241,8 @@ export const lifecycleMachine = setup({
     cancelledJobIds: [],
     seenEventIds: [],
     fanout: null,
+    playableAt: null,
+    playableSeconds: 0,
   }),
   initial: "uploading",
   states: {
@@ -291,6 +295,11 @@ export const lifecycleMachine = setup({
           ...splitChain<E<"CHUNK">>(),
         ],
         REST_COMPLETED: [...staleCallback, { guard: notSplitting, actions: ignore("no split in flight") }, ...splitChain<E<"REST_COMPLETED">>()],
+        PUBLISHED: [
+          { guard: otherAttempt, actions: ignore("playlists published for another attempt") },
+          { guard: notSplitting, actions: ignore("no split in flight") },
+          ...splitChain<E<"PUBLISHED">>(),
+        ],
         COMPLETED: [
           ...staleCallback,
           // A split video is finished by its stitch, never by a part.

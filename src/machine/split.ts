@@ -1,6 +1,6 @@
 import type { JobError } from "../contract/index.ts";
 import { lastSign, remember, secs } from "./attempt.ts";
-import { chunkCompleted, chunkDispatched, chunkFailed, chunkProgress, checkStalls, failAll, fanoutPercent, nextStallAt, restCompleted, restProgress, startFanout, type FanoutState, type FanoutStep } from "./fanout.ts";
+import { chunkCompleted, chunkDispatched, chunkFailed, chunkProgress, chunksPublished, checkStalls, failAll, fanoutPercent, nextStallAt, playableSeconds, publishEffects, restCompleted, restProgress, soundPublished, startFanout, type FanoutState, type FanoutStep } from "./fanout.ts";
 import type { LifecycleContext, LifecycleEvent, Split } from "./types.ts";
 
 /**
@@ -10,7 +10,7 @@ import type { LifecycleContext, LifecycleEvent, Split } from "./types.ts";
  * is the same answer both times.
  */
 type E<T extends LifecycleEvent["type"]> = Extract<LifecycleEvent, { type: T }>;
-export type SplitEvent = E<"PLANNED"> | E<"CHUNK"> | E<"REST_COMPLETED"> | E<"TIMEOUT">;
+export type SplitEvent = E<"PLANNED"> | E<"CHUNK"> | E<"REST_COMPLETED"> | E<"TIMEOUT"> | E<"PUBLISHED">;
 
 /** The split of the attempt in flight, if the video was split and the stitch has not begun. */
 export const splitting = (c: LifecycleContext): Split | null => (c.fanout && !c.fanout.stitching ? c.fanout : null);
@@ -24,6 +24,8 @@ export function splitStep(c: LifecycleContext, e: SplitEvent): FanoutStep {
   switch (e.type) {
     case "REST_COMPLETED":
       return restCompleted(s, e.at);
+    case "PUBLISHED":
+      return chunksPublished(s, e.chunks);
     case "TIMEOUT":
       return splitTimeout(c, s, e.at);
     case "CHUNK": {
@@ -60,7 +62,9 @@ function splitTimeout(c: LifecycleContext, s: FanoutState, at: number): FanoutSt
   const timedOut = (message: string): JobError => ({ code: "TIMED_OUT", message, retriable: true });
   if (c.hardDeadlineAt !== null && at >= c.hardDeadlineAt) return failAll(s, timedOut(`The split job ran past its hard ceiling for this media's duration (${new Date(c.hardDeadlineAt).toISOString()}); cancelled`));
   if (!s.rest.done && at - lastSign(c) >= s.policy.stallMs) return failAll(s, timedOut(`No progress from the whole-file job for ${secs(at - lastSign(c))}; cancelled`));
-  return checkStalls(s, at);
+  const step = checkStalls(s, at);
+  // A publish that failed (object storage down) is tried again with the alarm's look.
+  return step.outcome === "running" ? { ...step, effects: [...step.effects, ...publishEffects(step.state)] } : step;
 }
 
 /** When the alarm must look at a split next: the first silent chunk, the whole-file job's silence, the hard ceiling. */
@@ -84,6 +88,7 @@ export function afterSplit(c: LifecycleContext, e: SplitEvent, step: FanoutStep)
   return {
     fanout: { task, state: step.state, stitching: false },
     percent: Math.max(c.percent, fanoutPercent(step.state)),
+    ...playableAfter(c, playableSeconds(step.state), e.at),
     ...(planned ? { jobId: c.jobId ?? e.jobId, lastActivityAt, hardDeadlineAt, phase: "encoding" as const } : {}),
     deadlineAt: splitDeadline(next, step.state, e.at, lastActivityAt),
     seenEventIds: seen,
@@ -91,9 +96,19 @@ export function afterSplit(c: LifecycleContext, e: SplitEvent, step: FanoutStep)
 }
 
 /** The whole-file job's progress while the chunks run: its own percent, weighed into the item's. */
-export function splitProgress(c: LifecycleContext, split: Split, percent: number, at: number): Partial<LifecycleContext> {
-  const state = restProgress(split.state, percent).state;
-  return { fanout: { ...split, state }, percent: Math.max(c.percent, fanoutPercent(state)), deadlineAt: splitDeadline(c, state, at, at) };
+export function splitProgress(c: LifecycleContext, split: Split, percent: number, at: number, sound?: number): Partial<LifecycleContext> {
+  const state = soundPublished(restProgress(split.state, percent).state, sound ?? 0);
+  return { fanout: { ...split, state }, percent: Math.max(c.percent, fanoutPercent(state)), deadlineAt: splitDeadline(c, state, at, at), ...playableAfter(c, playableSeconds(state), at) };
+}
+
+/**
+ * The attempt's playable seconds only grow; the first time there are any is when it became
+ * playable. (A publish from the sound alone counts for nothing until a chunk is out, and the
+ * other way round: playableSeconds is the least of the two.)
+ */
+export function playableAfter(c: LifecycleContext, seconds: number, at: number): Pick<LifecycleContext, "playableAt" | "playableSeconds"> {
+  const next = Math.max(c.playableSeconds ?? 0, seconds);
+  return { playableSeconds: next, playableAt: c.playableAt ?? (next > 0 ? at : null) };
 }
 
 /** Every chunk job in flight, cancelled when the item ends (cancel, delete, a failure). */

@@ -43,6 +43,14 @@ export interface LifecycleContext {
   cancelledJobIds: string[];
   /** Callback event ids already applied, newest last (bounded). */
   seenEventIds: string[];
+  /**
+   * When the attempt's encode became playable (README "Playable while it transcodes"): every
+   * playlist of the master begun, served as EVENT playlists. Null until then; set at `ready` at
+   * the latest. Absent in records stored before it existed.
+   */
+  playableAt?: number | null;
+  /** Seconds from the start a viewer can play now (the item's length once ready). */
+  playableSeconds?: number;
   /** A video split across workers (./split.ts): the plan, its chunks' jobs, and whether the stitch runs. Null: one job. */
   fanout?: Split | null;
 }
@@ -100,6 +108,8 @@ export type LifecycleEvent =
       at: number;
       /** Computed by the object from the duration the worker probed, when this callback reports one. */
       hardDeadlineAt: number | null;
+      /** Seconds the job has published (one job: every playlist; a split's whole-file job: its sound). */
+      playableSeconds?: number;
     }
   | { type: "COMPLETED"; attemptId: string; eventId: string; jobId: string | null; output: JobOutput; at: number }
   | { type: "FAILED"; attemptId: string; eventId: string; jobId: string | null; error: JobError; at: number }
@@ -108,6 +118,8 @@ export type LifecycleEvent =
   | { type: "PLANNED"; attemptId: string; eventId: string; jobId: string | null; task: FanoutTask; policy: FanoutPolicy; at: number; hardDeadlineAt: number | null }
   /** A chunk job's callback, or its dispatch's outcome (no event id). */
   | { type: "CHUNK"; attemptId: string; eventId: string | null; index: number; try: number; report: ChunkReport; at: number }
+  /** The object wrote a split video's rung playlists over its first `chunks` chunks (its publish effect's outcome). */
+  | { type: "PUBLISHED"; attemptId: string; chunks: number; at: number }
   /** The first job's whole-file work of a split video is in. */
   | { type: "REST_COMPLETED"; attemptId: string; eventId: string; jobId: string | null; at: number }
   | { type: "CANCEL"; actor: Actor; at: number }

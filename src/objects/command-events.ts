@@ -82,7 +82,7 @@ function callbackEvent(p: CallbackPayload, at: number, config: Config): Lifecycl
       // The worker reports the probed duration with its progress: the job's hard ceiling counts
       // from here, so time spent in RunPod's queue is not taken from the encode.
       const hardDeadlineAt = p.durationSeconds == null ? null : at + stuckJobBudgetMs(config, p.durationSeconds);
-      return { type: "PROGRESS", attemptId: p.attemptId, eventId: p.eventId, jobId: p.jobId, phase: p.phase, percent: p.percent, at, hardDeadlineAt };
+      return { type: "PROGRESS", attemptId: p.attemptId, eventId: p.eventId, jobId: p.jobId, phase: p.phase, percent: p.percent, at, hardDeadlineAt, ...(p.playableSeconds === undefined ? {} : { playableSeconds: p.playableSeconds }) };
     }
     case "completed":
       return { type: "COMPLETED", attemptId: p.attemptId, eventId: p.eventId, jobId: p.jobId, output: p.output, at };

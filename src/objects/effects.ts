@@ -1,4 +1,5 @@
-import { jobInput, type JobInputDraft } from "../contract/index.ts";
+import { chunkPrefixSegments, jobInput, mediaPlaylist, outputKeys, type JobInputDraft } from "../contract/index.ts";
+import type { ObjectStore } from "../clients/object-store.ts";
 import { stuckJobBudgetMs, type Config } from "../config.ts";
 import { DispatchError, type Dispatcher } from "../clients/runpod.ts";
 import { timed } from "../log.ts";
@@ -9,6 +10,8 @@ import { idsOf, type LifecycleRecord } from "./record.ts";
 export interface EffectDeps {
   config: Config;
   dispatcher: Dispatcher;
+  /** The media bucket: a split video's rung playlists are published into it as its chunks land. */
+  media: Pick<ObjectStore, "putText">;
   creator(rec: LifecycleRecord): DurableObjectStub<CreatorObject>;
   /** Work that need not hold up the answer. */
   background(work: Promise<unknown>): void;
@@ -29,7 +32,11 @@ export function effectTable(deps: EffectDeps): EffectTable {
     },
     // Chunk jobs go out at once (each its own /run); what each dispatch came to is the next events.
     fanoutEffects: async (rec, { attemptId, effects }) =>
-      (await Promise.all(effects.map((e) => (e.type === "cancelJob" ? cancelJob(deps, rec, e.jobId) : dispatchChunk(deps, rec, attemptId, e.index, e.try))))).filter((e): e is LifecycleEvent => !!e),
+      (
+        await Promise.all(
+          effects.map((e) => (e.type === "cancelJob" ? cancelJob(deps, rec, e.jobId) : e.type === "publish" ? publish(deps, rec, attemptId, e.chunks) : dispatchChunk(deps, rec, attemptId, e.index, e.try))),
+        )
+      ).filter((e): e is LifecycleEvent => !!e),
     dispatchStitch: (rec, { attemptId }) => dispatchStitch(deps, rec, attemptId),
     // Not on the answer's path: the creator's counter learns of it just after.
     releaseJobSlot: async (rec, { attemptId, refund }) => deps.background(releaseSlot(deps, rec, attemptId, refund)),
@@ -88,6 +95,28 @@ async function dispatchChunk(deps: EffectDeps, rec: LifecycleRecord, attemptId: 
     // A lost answer: the job may run; its callbacks name it, and silence gets the chunk tried again.
     if (error instanceof DispatchError && error.ambiguous) return event({ kind: "progress", percent: 0, jobId: null });
     return event({ kind: "failed", error: { code: "INTERNAL", message, retriable: true }, jobId: null });
+  }
+}
+
+/**
+ * Every rung's EVENT playlist over the split's first `chunks` chunks (README "Playable while it
+ * transcodes"), written from the plan alone (src/contract/playlists.ts, the stitch's own
+ * writer): a viewer's player re-reads it and finds the new segments. Only a publish that was
+ * written answers PUBLISHED; one that failed is owed again at the next chunk or alarm.
+ */
+async function publish(deps: EffectDeps, rec: LifecycleRecord, attemptId: string, chunks: number): Promise<LifecycleEvent | void> {
+  const split = rec.context.fanout;
+  const segments = split ? chunkPrefixSegments(split.task, chunks) : [];
+  if (!split || segments.length === 0 || attemptId !== rec.context.attemptId) return;
+  const { hlsRoot } = outputKeys({ creatorId: rec.context.creatorId, mediaId: rec.context.mediaId, attemptId });
+  const text = mediaPlaylist(segments, "EVENT");
+  try {
+    await timed("playlists.publish", { ...idsOf(rec), chunks, segments: segments.length }, () =>
+      Promise.all(split.task.plan.rungs.map((r) => deps.media.putText(`${hlsRoot}/${r.name}/index.m3u8`, text, "application/vnd.apple.mpegurl", "public, max-age=1"))),
+    );
+    return { type: "PUBLISHED", attemptId, chunks, at: Date.now() };
+  } catch {
+    return;
   }
 }
 

@@ -179,8 +179,8 @@ export class MediaObject extends DurableObject<Env> {
         const applied = await this.apply(current.rec, followUp);
         // A refused dispatch changes nothing the caller asked for: say so instead of "applied".
         if (followUp.type === "DISPATCH_FAILED" && applied.result.outcome === "applied") current = { rec: applied.rec, result: { outcome: "dispatch_failed", message: followUp.message, status: applied.result.status } };
-        // A chunk's dispatch is the object's own business: the callback that caused it was applied.
-        else if (followUp.type === "CHUNK") current = { rec: applied.rec, result: current.result.outcome === "applied" || current.result.outcome === "ignored" ? { ...current.result, status: view(applied.rec) } : current.result };
+        // A chunk's dispatch, a publish: the object's own business; the callback that caused it was applied.
+        else if (followUp.type === "CHUNK" || followUp.type === "PUBLISHED") current = { rec: applied.rec, result: current.result.outcome === "applied" || current.result.outcome === "ignored" ? { ...current.result, status: view(applied.rec) } : current.result };
         else current = applied;
       }
     }

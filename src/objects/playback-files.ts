@@ -6,13 +6,25 @@ import type { LifecycleRecord } from "./record.ts";
 export interface PlaybackFiles {
   hlsRoot: string;
   keys: Record<ItemFileKey, string | null>;
+  /** Playable but not ready: its media playlists still grow (EVENT), so they are cached for less than a segment. */
+  growing: boolean;
 }
 
-/** What a viewer's token opens of this item: a ready item's current attempt, else nothing. */
+/**
+ * What a viewer's token opens of this item: a ready item's current attempt; while it transcodes,
+ * the attempt's HLS folder once playable (its stills come with `ready`); else nothing. A failed
+ * item opens nothing, whatever it had published.
+ */
 export function playbackOf(rec: LifecycleRecord | null | undefined): PlaybackFiles | null {
-  const output = rec?.value === "ready" ? rec.context.output : null;
-  if (!rec || !output || !rec.context.attemptId) return null;
-  const { creatorId, mediaId, attemptId } = rec.context;
-  const keys = Object.fromEntries(ITEM_FILES.map((f) => [f.key, output[f.key] ?? null])) as PlaybackFiles["keys"];
-  return { hlsRoot: outputKeys({ creatorId, mediaId, attemptId }).hlsRoot, keys };
+  if (!rec?.context.attemptId) return null;
+  const { creatorId, mediaId, attemptId, output, playableAt } = rec.context;
+  const hlsRoot = outputKeys({ creatorId, mediaId, attemptId }).hlsRoot;
+  if (rec.value === "ready" && output) {
+    const keys = Object.fromEntries(ITEM_FILES.map((f) => [f.key, output[f.key] ?? null])) as PlaybackFiles["keys"];
+    return { hlsRoot, keys, growing: false };
+  }
+  if (rec.value === "transcoding" && playableAt != null) {
+    return { hlsRoot, keys: Object.fromEntries(ITEM_FILES.map((f) => [f.key, null])) as PlaybackFiles["keys"], growing: true };
+  }
+  return null;
 }

@@ -47,6 +47,9 @@ export function projectionRow(state: Exclude<LifecycleState, "deleted">, c: Life
     loudnessRange: toHundredths(o?.loudness?.range),
     encoder: o?.encoder ?? null,
     chunkEncodeSeconds: splitSeconds(c),
+    // As the status view: a failed item is not playable, whatever its attempt published.
+    playableAt: state === "failed" ? null : date(c.playableAt ?? null),
+    playableSeconds: state === "failed" || c.playableAt == null ? null : (c.playableSeconds ?? 0),
     // What the job measured supersedes what the upload service guessed; otherwise leave it be.
     ...(o ? { durationSeconds: o.durationSeconds, width: o.width, height: o.height } : {}),
   };

@@ -43,6 +43,12 @@ export function statusView(state: LifecycleState, c: LifecycleContext, version: 
     hardDeadlineAt: c.hardDeadlineAt == null ? null : new Date(c.hardDeadlineAt).toISOString(),
     /** RunPod's answer to /run was lost; the job's first callback will confirm it. */
     dispatchUnconfirmed: c.dispatchUnconfirmed ?? false,
+    /**
+     * When the attempt became playable (a viewer's token plays it while it still encodes), and how
+     * many seconds from the start are playable now; null/0 until then. A failed item is not.
+     */
+    playableAt: state === "failed" || c.playableAt == null ? null : new Date(c.playableAt).toISOString(),
+    playableSeconds: state === "failed" ? 0 : (c.playableSeconds ?? 0),
     /** A video split across workers: its chunks, how many are in, and each one's encode seconds (null: not yet). Null for one job. */
     chunks: c.fanout
       ? { count: c.fanout.state.chunks.length, done: c.fanout.state.chunks.filter((x) => x.status === "done").length, encodeSeconds: splitSeconds(c)!, stitching: c.fanout.stitching }

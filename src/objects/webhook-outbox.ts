@@ -13,7 +13,7 @@ import { statusView, type StatusView } from "./status-view.ts";
  */
 export const WEBHOOKS_KEY = "outbox:webhooks";
 
-export type PlatformEventType = "media.uploaded" | "media.transcoding" | "media.progress" | "media.ready" | "media.failed" | "media.deleted";
+export type PlatformEventType = "media.uploaded" | "media.transcoding" | "media.progress" | "media.playable" | "media.ready" | "media.failed" | "media.deleted";
 
 /** The body a subscriber receives (the Standard Webhooks shape: type, timestamp, data). */
 export interface PlatformEvent {
@@ -38,11 +38,18 @@ const WEBHOOK_GRACE_MS = 5_000;
 export const WEBHOOK_LOG_SIZE = 50;
 export const WEBHOOK_TRIES_KEPT = 5;
 
-/** What a transition tells the platform: entering a state, or progress (throttled); nothing else. */
-export function platformEventFor(prev: LifecycleRecord, next: LifecycleRecord, event: LifecycleEvent, lastProgressAt: number | null, at: number): PlatformEventType | null {
-  if (next.value !== prev.value) return ENTERED[next.value] ?? null;
-  if (event.type !== "PROGRESS" || next.value !== "transcoding") return null;
-  return lastProgressAt !== null && at - lastProgressAt < PROGRESS_WEBHOOK_MS ? null : "media.progress";
+/**
+ * What a transition tells the platform: entering a state, the attempt becoming playable, or
+ * progress (throttled). `media.playable` always comes before `media.ready`: an item ready
+ * without having been playable before says both, in that order.
+ */
+export function platformEventsFor(prev: LifecycleRecord, next: LifecycleRecord, event: LifecycleEvent, lastProgressAt: number | null, at: number): PlatformEventType[] {
+  const becamePlayable = next.context.playableAt != null && (prev.context.playableAt == null || prev.context.attemptId !== next.context.attemptId);
+  const playable: PlatformEventType[] = becamePlayable && (next.value === "transcoding" || next.value === "ready") ? ["media.playable"] : [];
+  if (next.value !== prev.value) return [...playable, ...(ENTERED[next.value] ? [ENTERED[next.value]!] : [])];
+  if (playable.length) return playable;
+  if (event.type !== "PROGRESS" || next.value !== "transcoding") return [];
+  return lastProgressAt !== null && at - lastProgressAt < PROGRESS_WEBHOOK_MS ? [] : ["media.progress"];
 }
 
 /** When progress was last queued for subscribers (from what the outbox holds and has logged). */
@@ -61,13 +68,16 @@ export function webhooksAfter(
   at: number,
 ): OutboxState<PlatformEvent> | undefined {
   if (!subscribers.length) return state;
-  const type = platformEventFor(prev, next, event, lastProgressAt(state), at);
-  if (!type) return state;
-  const id = `msg_${crypto.randomUUID().replaceAll("-", "")}`;
-  const payload: PlatformEvent = { type, timestamp: new Date(at).toISOString(), data: { ...statusView(next.value, next.context, next.version), creatorId: next.context.creatorId, previousStatus: prev.value } };
-  // A newer progress makes an older one that has not been tried pointless.
-  const superseded = (queued: Entry<PlatformEvent>) => type === "media.progress" && queued.payload.type === "media.progress" && queued.tries.length === 0;
-  return enqueue(state, subscribers.map((s) => ({ id, lane: s.url, payload, nextAt: at + WEBHOOK_GRACE_MS })), at, superseded);
+  const types = platformEventsFor(prev, next, event, lastProgressAt(state), at);
+  let out = state;
+  for (const type of types) {
+    const id = `msg_${crypto.randomUUID().replaceAll("-", "")}`;
+    const payload: PlatformEvent = { type, timestamp: new Date(at).toISOString(), data: { ...statusView(next.value, next.context, next.version), creatorId: next.context.creatorId, previousStatus: prev.value } };
+    // A newer progress makes an older one that has not been tried pointless.
+    const superseded = (queued: Entry<PlatformEvent>) => type === "media.progress" && queued.payload.type === "media.progress" && queued.tries.length === 0;
+    out = enqueue(out, subscribers.map((s) => ({ id, lane: s.url, payload, nextAt: at + WEBHOOK_GRACE_MS })), at, superseded);
+  }
+  return out;
 }
 
 /** The platform's webhooks as an outbox user: one lane per subscriber, sent right after the transition's write. */

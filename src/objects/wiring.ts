@@ -45,6 +45,7 @@ export function wire(ctx: DurableObjectState, env: Env, armAlarm: () => Promise<
   const deps: EffectDeps = {
     config,
     dispatcher,
+    media,
     creator: (rec) => creatorObject(env, rec.context.creatorId),
     background: (work) => ctx.waitUntil(work),
   };

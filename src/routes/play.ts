@@ -24,10 +24,16 @@ const TYPES: Record<string, string> = {
 const IMMUTABLE = "public, max-age=31536000, immutable";
 /** Playlists are the gate: cached briefly, and never past the token's life. */
 const PLAYLIST_MAX_AGE_SECONDS = 10;
+/**
+ * A playable item's playlists grow while it encodes (EVENT): an edge may keep one for a second,
+ * well under a segment, so a player re-reading it every target duration finds what landed since.
+ */
+const GROWING_PLAYLIST_MAX_AGE_SECONDS = 1;
 
 /**
  * Viewers' playback: `/play/:token/master.m3u8` and everything under it, the preview, and the
- * item's stills, served from the media bucket for a ready item's current attempt. The token is
+ * item's stills, served from the media bucket for a ready item's current attempt, or a playable
+ * one's growing HLS folder. The token is
  * the only credential (players cannot send headers), so every playlist is rewritten to carry it.
  */
 export const playRoutes = new Hono<AppEnv>().get("/:token/*", async (c) => {
@@ -38,7 +44,7 @@ export const playRoutes = new Hono<AppEnv>().get("/:token/*", async (c) => {
   const prefix = `/play/${token}/`;
   const rest = filePath(c.req.path.slice(prefix.length));
   const files = (await mediaObject(c.env, grant.mediaId).playback(grant.mediaId)) as PlaybackFiles | null;
-  if (!files) throw new AppError(404, "NOT_FOUND", "No such media item, or it is not ready");
+  if (!files) throw new AppError(404, "NOT_FOUND", "No such media item, or it is not playable");
   const named = namedFiles(files.keys, "play");
   const key = named.has(rest) ? named.get(rest) : `${files.hlsRoot}/${rest}`;
   if (!key) throw new AppError(404, "NOT_FOUND", "This item has no such file");
@@ -50,7 +56,7 @@ export const playRoutes = new Hono<AppEnv>().get("/:token/*", async (c) => {
   if (playlist) {
     const text = rewritePlaylist(await upstream.text(), rest, prefix);
     const left = Math.max(0, Math.floor((grant.expiresAt - Date.now()) / 1000));
-    headers.set("cache-control", `public, max-age=${Math.min(PLAYLIST_MAX_AGE_SECONDS, left)}`);
+    headers.set("cache-control", `public, max-age=${Math.min(files.growing ? GROWING_PLAYLIST_MAX_AGE_SECONDS : PLAYLIST_MAX_AGE_SECONDS, left)}`);
     return new Response(text, { status: 200, headers });
   }
   passBytesHeaders(upstream, headers, ["content-length", "content-range", "etag", "last-modified"]);

@@ -1,3 +1,4 @@
+import { mediaPlaylist } from "../../../src/contract/index.ts";
 import { mkdir, readdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -40,19 +41,8 @@ export function joinPlaylists(chunks: ChunkSegment[][]): string {
     const n = Number(SEGMENT.exec(s.uri)![1]);
     if (n !== i) throw new Error(`segment ${s.uri} where seg_${String(i).padStart(5, "0")}.ts belongs`);
   });
-  // RFC 8216 §4.3.3.1: every EXTINF, rounded to the nearest integer, at most the target.
-  const target = Math.max(1, ...all.map((s) => Math.round(s.duration)));
-  return [
-    "#EXTM3U",
-    "#EXT-X-VERSION:6",
-    `#EXT-X-TARGETDURATION:${target}`,
-    "#EXT-X-MEDIA-SEQUENCE:0",
-    "#EXT-X-PLAYLIST-TYPE:VOD",
-    "#EXT-X-INDEPENDENT-SEGMENTS",
-    ...all.flatMap((s) => [`#EXTINF:${s.duration.toFixed(6)},`, s.uri]),
-    "#EXT-X-ENDLIST",
-    "",
-  ].join("\n");
+  // The one writer of media playlists (the item's object publishes the same prefix as EVENT while chunks land).
+  return mediaPlaylist(all, "VOD");
 }
 
 /**

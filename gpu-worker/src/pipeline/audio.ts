@@ -9,6 +9,7 @@ import { runTool } from "../ffmpeg/spawn.ts";
 import { together } from "../ffmpeg/together.ts";
 import { normalisationFilter } from "../loudness.ts";
 import { audioMaster, playlistStats } from "../outputs/master.ts";
+import { playableAudioMaster } from "../outputs/playable-master.ts";
 import { samplesPerPixel, WaveformBuilder } from "../outputs/waveform.ts";
 import { waveformPng } from "../outputs/waveform-png.ts";
 import { progressParser } from "../progress.ts";
@@ -44,6 +45,9 @@ export async function runAudio(ctx: StepContext): Promise<MediaParts> {
   const normalise = normalisationFilter(loudness, job.loudnessTarget);
   const report = (f: number) => progress.report("encoding", 0.3 + 0.7 * f);
   if (chunks.length === 1) {
+    // One process writes the playlist as it goes: playable from its first segment. (A long file
+    // encoded in chunks is packaged at the end, so it becomes playable with `ready`.)
+    job.onEncodeStart?.({ playlists: ["audio/index.m3u8"], master: playableAudioMaster("audio/index.m3u8"), lengthSeconds: info.durationSeconds });
     await step(timings, "audio-hls", () =>
       runTool(
         "ffmpeg",

@@ -30,6 +30,18 @@ export interface PipelineJob extends KeyScope {
   /** Told the probed duration as soon as it is known (the control plane sizes the job's ceiling by it). */
   onProbed?: (info: MediaInfo) => void;
   log?: (line: string) => void;
+  /** Told, just before the encode starts, what makes it playable (runtime/playable-publisher.ts). */
+  onEncodeStart?: (shape: PlayableShape) => void;
+}
+
+/** What makes a job's encode playable: the media playlists that must each have begun, and the master to serve over them. */
+export interface PlayableShape {
+  /** Paths under the HLS folder (`720p/index.m3u8`, `audio/index.m3u8`) of the playlists this job encodes. */
+  playlists: string[];
+  /** The master, uploaded once every playlist has a segment up. */
+  master: string;
+  /** The item's length: what is playable, as far as this job goes, when it encodes no playlist (a split video's whole-file job for a silent video). */
+  lengthSeconds: number;
 }
 
 export interface OutputFile {

@@ -13,6 +13,7 @@ import { planVideo, type VideoPlan } from "../plan.ts";
 import type { MediaInfo } from "../probe.ts";
 import { videoStartArgs } from "../probe/args.ts";
 import { progressParser } from "../progress.ts";
+import { playableVideoMaster } from "../outputs/playable-master.ts";
 import { planStoryboard, storyboardSheetArgs, storyboardVtt, type StoryboardPlan } from "../storyboard.ts";
 import { makeThumbnail } from "../thumbnail.ts";
 import type { JobOutput } from "../../../src/contract/index.ts";
@@ -59,6 +60,12 @@ export async function runVideo(ctx: StepContext, rest?: FanoutRest): Promise<Med
       { ...opts, onStdout: rest ? undefined : progressParser(length, (f) => progress.report("encoding", f), { fps: plan.fps }) },
     );
   if (!rest) await mkdir(storyboard.tilesDir, { recursive: true });
+  // What makes this encode playable: every playlist it writes (a fan-out's whole-file job: the sound only) under a master of every rung.
+  job.onEncodeStart?.({
+    playlists: [...(rest ? [] : plan.rungs.map((r) => `${r.name}/index.m3u8`)), ...(audio ? info.audioTracks.map((_, i) => audioPlaylistUri(i)) : [])],
+    master: playableVideoMaster(plan, audio ? info.audioTracks : [], audioPlaylistUri),
+    lengthSeconds: length,
+  });
   // A fan-out's whole-file job: the sound in a process of its own beside the preview's.
   const sound = rest ? soundArgs({ input: job.input, hlsDir, plan, encoder: chosen, segmentSeconds: job.segmentSeconds, previewSeconds: job.previewSeconds, audio, base: source }) : null;
   const soundDone = sound

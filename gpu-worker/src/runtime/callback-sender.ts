@@ -51,6 +51,7 @@ export class CallbackSender {
   private heartbeat: NodeJS.Timeout | null = null;
   private last: { phase: Phase; percent: number } | null = null;
   private durationSeconds: number | null = null;
+  private playableSeconds: number | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
   private readonly o: Required<Omit<CallbackOptions, "log" | "fetch" | "onProgressSent">> & Pick<CallbackOptions, "log" | "onProgressSent"> & { fetch: typeof fetch };
@@ -97,6 +98,17 @@ export class CallbackSender {
     this.durationSeconds = seconds;
   }
 
+  /**
+   * Seconds of the item a viewer can play now (the publisher's word): carried by every progress
+   * from now on, and sent with the next one the throttle lets out, the last progress again if need be.
+   */
+  setPlayable(seconds: number): void {
+    if (this.closed || seconds <= (this.playableSeconds ?? 0)) return;
+    this.playableSeconds = seconds;
+    const last = this.pending ?? this.last;
+    if (last) this.progress(last.phase, last.percent);
+  }
+
   progress(phase: Phase, percent: number): void {
     if (this.closed) return;
     this.pending = { phase, percent };
@@ -117,7 +129,7 @@ export class CallbackSender {
   private send(next: { phase: Phase; percent: number }): void {
     this.last = next;
     this.lastSentAt = Date.now();
-    const body = JSON.stringify({ ...this.envelope(), status: "progress", ...next, durationSeconds: this.durationSeconds, ...this.chunkRef() });
+    const body = JSON.stringify({ ...this.envelope(), status: "progress", ...next, durationSeconds: this.durationSeconds, ...(this.playableSeconds === null ? {} : { playableSeconds: this.playableSeconds }), ...this.chunkRef() });
     this.o.onProgressSent?.(next);
     // Chained so that callbacks leave (and normally arrive) in order.
     this.chain = this.chain.then(async () => {

@@ -1,6 +1,6 @@
 import { mkdir, rm } from "node:fs/promises";
 import { extname, join } from "node:path";
-import { jobInput, outputKeys, type JobInput, type JobResult, type Phase } from "../../../src/contract/index.ts";
+import { jobInput, type JobInput, type JobResult, type Phase } from "../../../src/contract/index.ts";
 import type { EncoderChoice } from "../encoders/detect.ts";
 import { PipelineError } from "../errors.ts";
 import { classify } from "../pipeline/step.ts";
@@ -13,6 +13,7 @@ import { rangeBytes, sparseCopy } from "../fanout/byte-ranges.ts";
 import { planSplit, runChunkJob, runFirstOfSplit, runStitchJob, type SplitRun } from "./split-jobs.ts";
 import type { PipelineJob } from "../pipeline/types.ts";
 import { StoreError, type S3Store } from "./s3-store.ts";
+import { whilePublishing } from "./publishing.ts";
 
 export interface HandlerDeps {
   media: S3Store;
@@ -133,14 +134,7 @@ export async function handleJob(
     const plan = input.fanout ? await planSplit(split, input.fanout) : { info: null };
     if ("split" in plan) return finish(await runFirstOfSplit(split, plan.split));
 
-    const { hlsRoot } = outputKeys(input);
-    const stopWatching = uploader.watch(join(outDir, hlsRoot), hlsRoot);
-    let result;
-    try {
-      result = await runPipeline(pipelineJob, plan.info ?? undefined);
-    } finally {
-      await stopWatching();
-    }
+    const result = await whilePublishing({ job: pipelineJob, uploader, media: deps.media, sender, signal: opts.signal, log }, () => runPipeline(pipelineJob, plan.info ?? undefined));
     Object.assign(timings, result.timings);
 
     t = Date.now();

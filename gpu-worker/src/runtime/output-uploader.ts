@@ -18,6 +18,8 @@ export interface UploadStats {
  */
 export class OutputUploader {
   private readonly started = new Map<string, Promise<void>>();
+  /** Media-bucket keys whose upload has finished. */
+  private readonly done = new Set<string>();
   private readonly waiting: (() => void)[] = [];
   private active = 0;
   private failure: unknown = null;
@@ -49,14 +51,23 @@ export class OutputUploader {
       this.stats.bytes += await store.upload(file.key, file.path, this.signal);
       this.stats.files++;
       if (early) this.stats.early++;
+      if (file.bucket === "media") this.done.add(file.key);
     });
     task.catch((e) => (this.failure ??= e));
     this.started.set(`${file.bucket}/${file.key}`, task);
     return task;
   }
 
-  /** Starts uploading finished segments under `hlsDir` every `intervalMs` until stopped. */
-  watch(hlsDir: string, hlsRoot: string, intervalMs = 1000): () => Promise<void> {
+  /** Whether this media-bucket key's upload has finished. */
+  uploaded(key: string): boolean {
+    return this.done.has(key);
+  }
+
+  /**
+   * Starts uploading finished segments under `hlsDir` every `intervalMs` until stopped; `after`
+   * runs after each scan (the playable publisher), and has finished once the stop resolves.
+   */
+  watch(hlsDir: string, hlsRoot: string, intervalMs = 1000, after?: () => Promise<void>): () => Promise<void> {
     let scanning: Promise<void> = Promise.resolve();
     const scan = async () => {
       const dirs = await readdir(hlsDir, { withFileTypes: true }).catch(() => []);
@@ -73,7 +84,7 @@ export class OutputUploader {
       }
     };
     const timer = setInterval(() => {
-      scanning = scanning.then(scan);
+      scanning = scanning.then(scan).then(after).catch(() => {});
     }, intervalMs);
     return async () => {
       clearInterval(timer);

@@ -155,6 +155,13 @@ export class S3Store {
     await this.retrying(async () => void (await (await this.request("DELETE", this.url(key), { signal })).body?.cancel()), signal);
   }
 
+  /** A small text object (a playlist being published) with the headers its key calls for. */
+  async putText(key: string, text: string, signal?: AbortSignal): Promise<void> {
+    const { contentType, cacheControl } = assetHeaders(key);
+    const body = new TextEncoder().encode(text);
+    await this.retrying(() => this.request("PUT", this.url(key), { body, headers: { "content-type": contentType, "cache-control": cacheControl }, signal }), signal);
+  }
+
   /** Uploads a local file with the headers its key calls for; large files go up in parts. Answers its size. */
   async upload(key: string, path: string, signal?: AbortSignal): Promise<number> {
     const { size } = await stat(path);

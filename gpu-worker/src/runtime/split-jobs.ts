@@ -10,6 +10,7 @@ import type { ProgressTracker } from "../progress.ts";
 import type { CallbackSender } from "./callback-sender.ts";
 import type { OutputUploader } from "./output-uploader.ts";
 import type { S3Store } from "./s3-store.ts";
+import { whilePublishing } from "./publishing.ts";
 
 /**
  * The RunPod jobs of one video split across workers (README "Long videos"): the item's first
@@ -81,7 +82,8 @@ export async function runFirstOfSplit(run: SplitRun, fp: FanoutPlan): Promise<Do
   const told = await run.sender.planned(fanoutTaskOf(fp), fp.length);
   if (!told.delivered) throw new PipelineError("INTERNAL", `The control plane did not take the plan (HTTP ${told.status ?? "none"})`, true);
   run.log("split.planned", { chunks: fp.chunks.chunks.length, length: fp.length });
-  const rest = await runRest(run.job, fp);
+  // Its sound is published as it is encoded: with the chunks' rungs (published by the item's object) the item becomes playable.
+  const rest = await whilePublishing({ ...run, job: run.job }, () => runRest(run.job, fp));
   // Its HLS renditions (sound, preview, subtitles) are its own to upload: the stitch writes only the rungs' playlists and the master.
   const { hlsRoot } = outputKeys(run.input);
   const files = [...rest.files, ...(await hlsFiles(join(run.job.outDir, hlsRoot), hlsRoot))];
