@@ -5,6 +5,8 @@ const app = document.getElementById("app");
 const live = document.getElementById("live");
 let timer = null;
 let player = null;
+/** What the player plays: the item and attempt, and its signed URLs. */
+let playing = null;
 
 // ---- auth: a token entered once per browser tab (or handed over in the URL fragment) ----------
 function takeTokenFromHash() {
@@ -114,7 +116,7 @@ function overviewView(d) {
   <div class="section">
     <h2>Jobs in flight</h2>
     <table id="in-flight"><thead><tr><th>Item</th><th>Phase</th><th style="width:30%">Progress</th><th class="num">%</th><th>Started</th><th></th></tr></thead><tbody>
-    ${rows(d.inFlight, (r) => `<tr data-id="${r.id}"><td>${name(r)}</td><td>${esc(r.phase ?? "queued")}${chunksLine(r.chunkEncodeSeconds)}</td><td>${bar(r.percent)}</td><td class="num">${r.percent ?? 0}</td><td>${ago(r.startedAt)}</td>
+    ${rows(d.inFlight, (r) => `<tr data-id="${r.id}"><td>${name(r)}</td><td>${esc(r.phase ?? "queued")}${r.playableAt ? ` <span class="pill ready playable" title="playable for ${secs(r.playableSeconds)}">playable</span>` : ""}${chunksLine(r.chunkEncodeSeconds)}</td><td>${bar(r.percent)}</td><td class="num">${r.percent ?? 0}</td><td>${ago(r.startedAt)}</td>
       <td><button class="danger" data-act="cancel" data-id="${r.id}">Cancel</button></td></tr>`, "Nothing is transcoding.")}
     </tbody></table>
   </div>
@@ -199,13 +201,17 @@ async function startStoryboard(id, urls) {
   bar.addEventListener("click", (e) => (video.currentTime = at(e)));
 }
 
+/** A viewer can play the item: ready, or still encoding but playable (its playlists grow as it goes). */
+const canPlay = (r) => r.status === "ready" || (r.status === "transcoding" && !!r.playableAt);
+
 function itemView(r) {
   const variants = (r.readyVariants || []).map((v) => `<span class="pill">${esc(v)}</span>`).join("") || '<span class="muted">none yet</span>';
   return `
   <h1>${esc(r.originalFilename)} ${pill(r.status)}</h1>
   <div class="item">
     <div>
-      ${r.status === "ready" ? `<video id="player" controls muted playsinline></video>${r.storyboardKey ? `<div id="seekbar" class="seekbar" title="Seek previews"><div id="seek-preview" class="seek-preview" hidden></div></div>` : ""}` : `<div class="section">${r.status === "transcoding" ? `${esc(r.transcodingPhase ?? "queued")} ${bar(r.transcodingPercent)}` : `<span class="muted">No stream: the item is ${esc(r.status)}.</span>`}</div>`}
+      ${canPlay(r) ? `<video id="player" controls muted playsinline></video>${r.status === "ready" && r.storyboardKey ? `<div id="seekbar" class="seekbar" title="Seek previews"><div id="seek-preview" class="seek-preview" hidden></div></div>` : ""}` : ""}
+      ${r.status === "ready" ? "" : `<div class="section">${r.status === "transcoding" ? `${esc(r.transcodingPhase ?? "queued")} ${bar(r.transcodingPercent)}${r.playableAt ? ` <span class="muted" id="playable-note">playable: ${secs(r.playableSeconds)} so far</span>` : ""}` : `<span class="muted">No stream: the item is ${esc(r.status)}.</span>`}</div>`}
       ${r.waveformImageKey ? `<h2 style="margin-top:16px">Waveform</h2><img class="media-img" id="waveform" alt="waveform">` : ""}
     </div>
     <div class="section">
@@ -218,6 +224,7 @@ function itemView(r) {
         <dt>Variants</dt><dd class="tags">${variants}</dd>
         <dt>Loudness</dt><dd>${r.loudnessIntegrated === null ? "—" : `${lufs(r.loudnessIntegrated)} LUFS · ${lufs(r.loudnessPeak)} dBTP · ${lufs(r.loudnessRange)} LU`}</dd>
         <dt>Encoder</dt><dd>${esc(r.encoder ?? "—")}</dd>
+        ${r.playableAt ? `<dt>Playable</dt><dd class="playable">${ago(r.playableAt)} · ${secs(r.playableSeconds)}</dd>` : ""}
         ${r.chunkEncodeSeconds ? `<dt>Chunks</dt><dd class="chunks">${r.chunkEncodeSeconds.length} chunks · encode s ${esc(r.chunkEncodeSeconds.map((s) => (s === null ? "…" : s.toFixed(1))).join(", "))}</dd>` : ""}
         ${r.thumbnailSeconds === null ? "" : `<dt>Thumbnail at</dt><dd>${secs(r.thumbnailSeconds)}</dd>`}
         ${(r.subtitles || []).length ? `<dt>Subtitles</dt><dd class="tags">${r.subtitles.map((s) => `<span class="pill" title="${esc(s.codec)}">${esc(s.name)}${s.status === "skipped" ? " (skipped)" : ""}</span>`).join("")}</dd>` : ""}
@@ -268,7 +275,8 @@ async function startPlayer(id, urls) {
   video.dataset.src = src;
   if (window.Hls && window.Hls.isSupported()) {
     // The token is in the path: no header to add, every child URI carries it.
-    player = new window.Hls();
+    // From the start, also on a growing (EVENT) playlist, where hls.js would otherwise start near its live edge.
+    player = new window.Hls({ startPosition: 0 });
     player.loadSource(src);
     player.attachMedia(video);
     player.on(window.Hls.Events.ERROR, (_e, data) => data.fatal && toast(`Player: ${data.details}`, true));
@@ -284,16 +292,22 @@ async function refresh() {
   try {
     if (m) {
       const r = await api("GET", `/api/admin/media/${m[1]}`);
-      const key = `${r.id}:${r.status}:${r.transcodingPercent}:${r.transcodingAttempts}`;
+      const key = `${r.id}:${r.status}:${r.transcodingPercent}:${r.transcodingAttempts}:${r.playableSeconds}`;
       if (shown !== key) {
         const same = shown && shown.startsWith(`${r.id}:${r.status}:`) && r.status === "ready";
         if (!same) {
-          if (player) player.destroy(), (player = null);
+          // The player that started at `playable` plays on through `ready`: its element moves into the new view.
+          const keep = canPlay(r) && player && playing && playing.key === `${r.id}:${r.attemptId}` ? document.getElementById("player") : null;
+          if (!keep && player) player.destroy(), (player = null);
           app.innerHTML = itemView(r);
-          if (r.status === "ready") {
+          if (keep) {
+            document.getElementById("player").replaceWith(keep);
+            if (r.status === "ready" && r.storyboardKey && playing.urls.storyboard) startStoryboard(r.id, playing.urls);
+          } else if (canPlay(r)) {
             playback(r.id).then((p) => {
+              playing = { key: `${r.id}:${r.attemptId}`, urls: p.urls };
               startPlayer(r.id, p.urls);
-              if (r.storyboardKey && p.urls.storyboard) startStoryboard(r.id, p.urls);
+              if (r.status === "ready" && r.storyboardKey && p.urls.storyboard) startStoryboard(r.id, p.urls);
             }, (e) => toast(`Playback: ${e.message}`, true));
           }
           // The page may have moved on by the time an image arrives: fill it only if it is still there.

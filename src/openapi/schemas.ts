@@ -50,6 +50,10 @@ export const mediaStatus = z
     lastActivityAt: iso.nullable(),
     hardDeadlineAt: iso.nullable(),
     dispatchUnconfirmed: z.boolean(),
+    playableAt: iso
+      .nullable()
+      .describe("When the attempt became playable: a playback token plays it while it still encodes (growing EVENT playlists). Null until then, and for a failed item."),
+    playableSeconds: z.number().describe("Seconds from the start a viewer can play now; the item's duration once ready."),
     chunks: z
       .object({ count: z.number().int(), done: z.number().int(), encodeSeconds: z.array(z.number().nullable()), stitching: z.boolean() })
       .nullable()

@@ -22,7 +22,8 @@ describe("a fan-out's chunks", () => {
   it("take the next chunk into a slot as one finishes, and complete once every chunk and the whole-file job are in", () => {
     let s = start().state;
     const step = chunkCompleted(s, 0, 1, 31.5, 1000);
-    expect(step.effects).toEqual([{ type: "dispatchChunk", index: 2, try: 1 }]);
+    // The first chunk in is published at once (README "Playable while it transcodes").
+    expect(step.effects).toEqual([{ type: "dispatchChunk", index: 2, try: 1 }, { type: "publish", chunks: 1 }]);
     s = done(done(done(step.state, 1), 2), 3);
     expect(statuses(s)).toBe("dddd");
     expect(s.chunks[0]!.encodeSeconds).toBe(31.5);

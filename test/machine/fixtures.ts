@@ -103,6 +103,8 @@ export function sampleEvent(type: LifecycleEvent["type"], actor: Actor = owner):
       return { type, attemptId, eventId: randomUUID(), index: 0, try: 1, report: { kind: "completed", encodeSeconds: 20, jobId: "chunk-job-0" }, at: AT + 30_000 };
     case "REST_COMPLETED":
       return { type, attemptId, eventId: randomUUID(), jobId: "job-1", at: AT + 30_000 };
+    case "PUBLISHED":
+      return { type, attemptId, chunks: 1, at: AT + 31_000 };
   }
 }
 

@@ -46,7 +46,7 @@ describe("a split video's lifecycle", () => {
   it("each chunk in takes the next into its slot; once all and the whole-file work are in, the stitch is dispatched, and its completion makes the item ready, releasing the creator's slot once", () => {
     let s = planned();
     const first = step(s, done(0));
-    expect(first.fanout).toEqual([{ type: "dispatchChunk", index: 2, try: 1 }]);
+    expect(first.fanout).toEqual([{ type: "dispatchChunk", index: 2, try: 1 }, { type: "publish", chunks: 1 }]);
     s = first.next;
     for (const e of [dispatched(2), done(1), dispatched(3), done(2), done(3)]) {
       const r = step(s, e);

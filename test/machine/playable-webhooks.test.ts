@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import type { LifecycleEvent } from "../../src/machine/index.ts";
+import { platformEventsFor } from "../../src/objects/webhook-outbox.ts";
+import type { LifecycleRecord } from "../../src/objects/record.ts";
+import { AT, sampleEvent, snapshotIn } from "./fixtures.ts";
+
+/** `media.playable` is told once per attempt, always before `media.ready`. */
+const rec = (value: LifecycleRecord["value"], playableAt: number | null, version = 1): LifecycleRecord =>
+  ({ value, context: snapshotIn(value === "deleted" ? "ready" : value, { playableAt }).context, version }) as LifecycleRecord;
+const progress = sampleEvent("PROGRESS") as LifecycleEvent;
+
+describe("media.playable", () => {
+  it("goes out when the attempt becomes playable, once", () => {
+    expect(platformEventsFor(rec("transcoding", null), rec("transcoding", AT), progress, AT, AT + 1)).toEqual(["media.playable"]);
+    // Already playable: progress as usual (throttled), no second media.playable.
+    expect(platformEventsFor(rec("transcoding", AT), rec("transcoding", AT), progress, null, AT + 1)).toEqual(["media.progress"]);
+  });
+  it("comes before media.ready, also for an item ready without having been playable", () => {
+    expect(platformEventsFor(rec("transcoding", null), rec("ready", AT), sampleEvent("COMPLETED"), null, AT)).toEqual(["media.playable", "media.ready"]);
+    expect(platformEventsFor(rec("transcoding", AT), rec("ready", AT), sampleEvent("COMPLETED"), null, AT)).toEqual(["media.ready"]);
+  });
+  it("a failure after playable says media.failed only", () => {
+    expect(platformEventsFor(rec("transcoding", AT), rec("failed", AT), sampleEvent("FAILED"), null, AT)).toEqual(["media.failed"]);
+  });
+});
