@@ -43,6 +43,11 @@ export interface RunpodStandin {
   jobs: Map<string, StandinJob>;
   /** The environment RunPod gives a worker container. */
   workerEnv(podId: string): Record<string, string>;
+  /**
+   * Keeps the queued jobs whose input matches in the queue (as RunPod does with no worker free)
+   * until the returned release is called: tests hold a chunk to see an item playable but not ready.
+   */
+  hold(match: (input: unknown) => boolean): () => void;
   stop(): Promise<void>;
 }
 
@@ -82,9 +87,17 @@ export async function startRunpodStandin(opts: StandinOptions): Promise<RunpodSt
     ...(job.podId ? { workerId: job.podId } : {}),
   });
 
+  const holds = new Set<(input: unknown) => boolean>();
+  const held = (job: StandinJob) => [...holds].some((m) => m(job.input));
+
   function take(podId: string): StandinJob | null {
-    while (queue.length) {
-      const job = jobs.get(queue.shift()!);
+    for (let i = 0; i < queue.length; ) {
+      const job = jobs.get(queue[i]!);
+      if (job && job.status === "IN_QUEUE" && held(job)) {
+        i++;
+        continue;
+      }
+      queue.splice(i, 1);
       if (!job || job.status !== "IN_QUEUE") continue;
       job.status = "IN_PROGRESS";
       job.podId = podId;
@@ -245,6 +258,13 @@ export async function startRunpodStandin(opts: StandinOptions): Promise<RunpodSt
       RUNPOD_WEBHOOK_PING: `${origin}/v2/${endpointId}/ping/$RUNPOD_POD_ID?gpu=cpu`,
       RUNPOD_PING_INTERVAL: "10000",
     }),
+    hold: (match) => {
+      holds.add(match);
+      return () => {
+        holds.delete(match);
+        wake(takers);
+      };
+    },
     stop: async () => {
       for (const t of timers) clearTimeout(t);
       wake(takers);

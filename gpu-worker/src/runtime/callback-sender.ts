@@ -100,13 +100,19 @@ export class CallbackSender {
 
   /**
    * Seconds of the item a viewer can play now (the publisher's word): carried by every progress
-   * from now on, and sent with the next one the throttle lets out, the last progress again if need be.
+   * from now on, the last progress sent again with it.
    */
   setPlayable(seconds: number): void {
     if (this.closed || seconds <= (this.playableSeconds ?? 0)) return;
+    const first = this.playableSeconds === null;
     this.playableSeconds = seconds;
     const last = this.pending ?? this.last;
-    if (last) this.progress(last.phase, last.percent);
+    if (!last) return;
+    // The first word that the item plays leaves at once (time-to-playable is what viewers wait for); later growth, throttled.
+    if (first) {
+      this.pending = last;
+      this.flush();
+    } else this.progress(last.phase, last.percent);
   }
 
   progress(phase: Phase, percent: number): void {

@@ -202,4 +202,114 @@ window.playAcross = async function (url, which, joins) {
   }
   return result;
 };
+
+/**
+ * An item that is playable but not ready (README "Playable while it transcodes"): its playlists
+ * are EVENT playlists that grow. Starts at 0 (a player would start near the live edge), plays
+ * on at normal speed, forces each variant in turn for a stretch, and goes on to the end, over
+ * what lands after it started, until the element ends (the playlists got EXT-X-ENDLIST). The
+ * page's own clock says when it started playing and when it ended, for the test to set beside
+ * the item's status. Returned, never thrown.
+ */
+window.playGrowing = async function (url, which, opts) {
+  const video = document.createElement("video");
+  video.muted = true;
+  document.body.appendChild(video);
+  const errors = [];
+  const checks = [];
+  const result = { errors, appendRaces: [], variants: [], playingAt: null, endedAt: null, lastTime: 0, duration: null, waits: 0 };
+  const until = (check, timeoutMs) => new Promise((resolve) => {
+    const started = Date.now();
+    const tick = () => {
+      if (check()) return resolve(true);
+      if (Date.now() - started > timeoutMs) return resolve(false);
+      setTimeout(tick, 50);
+    };
+    tick();
+  });
+  video.addEventListener("waiting", () => result.waits++);
+  let hls, player, variants;
+  try {
+    if (which === "hls.js") {
+      hls = new Hls({ startPosition: 0, capLevelToPlayerSize: false });
+      watchHlsErrors(hls, video, errors, result.appendRaces, checks);
+      await new Promise((resolve) => { hls.on(Hls.Events.MANIFEST_PARSED, resolve); hls.loadSource(url); hls.attachMedia(video); });
+      variants = hls.levels.map((l, i) => ({ height: l.height, pick: () => { hls.currentLevel = i; }, on: () => hls.currentLevel === i }));
+    } else {
+      shaka.polyfill.installAll();
+      player = new shaka.Player();
+      await player.attach(video);
+      player.addEventListener("error", (e) => errors.push("shaka " + e.detail.code + " " + (e.detail.data || []).join(" ")));
+      player.configure({ abr: { enabled: false } });
+      await player.load(url, 0);
+      const heights = [...new Set(player.getVariantTracks().map((t) => t.height))];
+      variants = heights.map((h) => ({
+        height: h,
+        pick: () => player.selectVariantTrack(player.getVariantTracks().find((t) => t.height === h), true),
+        on: () => { const a = player.getVariantTracks().find((t) => t.active); return !!a && a.height === h; },
+      }));
+    }
+    await video.play();
+    if (await until(() => video.currentTime > 0.3, 20000)) result.playingAt = Date.now();
+    // Each variant forced for a stretch of playing time, none skipped ahead: the clock must move on each.
+    for (const v of variants) {
+      v.pick();
+      const from = video.currentTime;
+      const moved = await until(() => video.currentTime - from >= opts.stretchSeconds, opts.timeoutMs);
+      result.variants.push({ height: v.height, ok: moved && v.on(), at: from });
+    }
+    const ended = await until(() => video.ended, opts.timeoutMs);
+    if (ended) result.endedAt = Date.now();
+    result.lastTime = video.currentTime;
+    result.duration = video.duration;
+  } catch (e) {
+    errors.push(which + " threw " + (e && (e.code ? "code " + e.code + " " + JSON.stringify(e.data) : e.message)));
+  } finally {
+    await teardown(video, hls, player, checks, errors);
+  }
+  return result;
+};
+
+/**
+ * A playable item that fails while being watched: plays until the player says the stream is
+ * gone (hls.js: a fatal error; shaka: an error event) or the time runs out. Answers what it said,
+ * how far it played, and whether the clock stopped (no picture from nowhere).
+ */
+window.playUntilGone = async function (url, which, timeoutMs) {
+  const video = document.createElement("video");
+  video.muted = true;
+  document.body.appendChild(video);
+  const result = { playing: false, gone: null, lastTime: 0, stopped: false };
+  let hls, player;
+  const gone = new Promise((resolve) => {
+    if (which === "hls.js") {
+      hls = new Hls({ startPosition: 0 });
+      hls.on(Hls.Events.ERROR, (_e, d) => d.fatal && resolve("hls.js fatal " + d.type + " " + d.details + (d.response ? " " + d.response.code : "")));
+      hls.loadSource(url);
+      hls.attachMedia(video);
+    } else {
+      shaka.polyfill.installAll();
+      player = new shaka.Player();
+      player.addEventListener("error", (e) => resolve("shaka " + e.detail.code + " " + (e.detail.data || []).slice(1, 2).join(" ")));
+      player.attach(video).then(() => player.load(url, 0)).catch((e) => resolve("shaka load " + (e && e.code)));
+    }
+  });
+  video.play().catch(() => {});
+  const started = Date.now();
+  await new Promise((resolve) => { const t = () => (video.currentTime > 0.3 || Date.now() - started > 20000 ? resolve() : setTimeout(t, 50)); t(); });
+  result.playing = video.currentTime > 0.3;
+  result.gone = await Promise.race([gone, new Promise((r) => setTimeout(() => r(null), timeoutMs))]);
+  // Once gone, the clock may run out what is buffered, then stops for good (within 30 s).
+  for (let i = 0, still = 0; i < 60 && still < 4; i++) {
+    const a = video.currentTime;
+    await new Promise((r) => setTimeout(r, 500));
+    still = video.currentTime - a < 0.05 ? still + 1 : 0;
+    result.stopped = still >= 4;
+  }
+  result.lastTime = video.currentTime;
+  if (hls) hls.destroy();
+  if (player) await player.destroy();
+  video.remove();
+  return result;
+};
 `;

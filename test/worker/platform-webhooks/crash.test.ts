@@ -9,7 +9,7 @@ describe("outbound webhooks: the object crashes with messages owed", () => {
     const creatorId = uuid();
     await setSubscriber(creatorId, "down");
     const { item } = await readyItem(runpod, creatorId);
-    const order = ["media.uploaded", "media.transcoding", "media.progress", "media.ready"];
+    const order = ["media.uploaded", "media.transcoding", "media.progress", "media.playable", "media.ready"];
     await hooksWhen(item.id, "a", order);
     // Every object's memory is gone (in-flight flushes, the cache); storage and the alarm are not.
     await abortAllDurableObjects();

@@ -6,7 +6,7 @@ const runpod = useFakeRunpod();
 describe("outbound webhooks: delivery", () => {
   it("every state change reaches each subscriber once, signed (verified by the standardwebhooks library), in order", async () => {
     const { item } = await readyItem(runpod);
-    const order = ["media.uploaded", "media.transcoding", "media.progress", "media.ready"];
+    const order = ["media.uploaded", "media.transcoding", "media.progress", "media.playable", "media.ready"];
     for (const subscriber of ["a", "b"] as const) {
       const hooks = await hooksWhen(item.id, subscriber, order);
       expect(hooks.every((h) => h.verified && h.answered === 204)).toBe(true);
@@ -21,7 +21,7 @@ describe("outbound webhooks: delivery", () => {
     // One message, one webhook-id, whoever receives it.
     const [a, b] = [await hooksWhen(item.id, "a", order), await hooksWhen(item.id, "b", order)];
     expect(a.map((h) => h.id)).toEqual(b.map((h) => h.id));
-    expect(new Set(a.map((h) => h.id)).size).toBe(4);
+    expect(new Set(a.map((h) => h.id)).size).toBe(5);
   });
 
   it("a failure is told as media.failed, with the error", async () => {

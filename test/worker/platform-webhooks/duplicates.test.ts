@@ -9,10 +9,10 @@ describe("outbound webhooks: at least once", () => {
     const creatorId = uuid();
     await setSubscriber(creatorId, "ack-lost-once");
     const { item } = await readyItem(runpod, creatorId);
-    const hooks = await hooksWhen(item.id, "b", ["media.uploaded", "media.transcoding", "media.progress", "media.ready"]);
+    const hooks = await hooksWhen(item.id, "b", ["media.uploaded", "media.transcoding", "media.progress", "media.playable", "media.ready"]);
     const byId = new Map<string, typeof hooks>();
     for (const h of hooks) byId.set(h.id, [...(byId.get(h.id) ?? []), h]);
-    expect(byId.size).toBe(4);
+    expect(byId.size).toBe(5);
     for (const tries of byId.values()) {
       expect(tries.map((t) => t.answered)).toEqual([500, 204]);
       expect(tries[1]!.body).toBe(tries[0]!.body);

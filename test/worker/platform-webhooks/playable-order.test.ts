@@ -1,12 +1,18 @@
 import { describe, expect, it } from "vitest";
-import type { LifecycleEvent } from "../../src/machine/index.ts";
-import { platformEventsFor } from "../../src/objects/webhook-outbox.ts";
-import type { LifecycleRecord } from "../../src/objects/record.ts";
-import { AT, sampleEvent, snapshotIn } from "./fixtures.ts";
+import type { LifecycleEvent } from "../../../src/machine/index.ts";
+import { platformEventsFor } from "../../../src/objects/webhook-outbox.ts";
+import type { LifecycleRecord } from "../../../src/objects/record.ts";
+
+const AT = 1_700_000_000_000;
+const attemptId = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
+/** Only what platformEventsFor reads of an event: its type. */
+const sampleEvent = (type: "PROGRESS" | "COMPLETED" | "FAILED") => ({ type }) as LifecycleEvent;
+/** Only what it reads of a record: the state, the attempt and when it became playable. */
+const snapshotIn = (_state: string, c: { playableAt: number | null }) => ({ context: { attemptId, playableAt: c.playableAt } });
 
 /** `media.playable` is told once per attempt, always before `media.ready`. */
 const rec = (value: LifecycleRecord["value"], playableAt: number | null, version = 1): LifecycleRecord =>
-  ({ value, context: snapshotIn(value === "deleted" ? "ready" : value, { playableAt }).context, version }) as LifecycleRecord;
+  ({ value, context: snapshotIn(value, { playableAt }).context, version }) as unknown as LifecycleRecord;
 const progress = sampleEvent("PROGRESS") as LifecycleEvent;
 
 describe("media.playable", () => {
