@@ -8,6 +8,9 @@ import { startStack } from "../dev/stack.ts";
 export interface StackRun {
   /** Trigger → ready, as the platform sees it (the status endpoint). */
   seconds: number;
+  /** Trigger → playable (the item's own clock: playableAt − startedAt), and when the first job started (RunPod took it). */
+  playableSeconds: number | null;
+  jobStartedSeconds: number | null;
   chunks: number | null;
   encodeSeconds: (number | null)[];
   jobs: number;
@@ -30,8 +33,17 @@ export async function stackTimeToReady(input: string, cpuSets: string[], o: { ch
     const final = await waitFor(stack.url, token, id, (s) => s.status === "ready" || s.status === "failed", { timeoutMs: 60 * 60_000, intervalMs: 250 });
     const seconds = (Date.now() - t0) / 1000;
     if (final.status !== "ready") throw new Error(`the item failed: ${JSON.stringify(final.error)}`);
-    const jobs = [...stack.runpod.jobs.values()].filter((j) => (j.input as { mediaId?: string }).mediaId === id).length;
-    return { seconds, chunks: final.chunks?.count ?? null, encodeSeconds: final.chunks?.encodeSeconds ?? [], jobs };
+    const mine = [...stack.runpod.jobs.values()].filter((j) => (j.input as { mediaId?: string }).mediaId === id);
+    const started = Date.parse(final.startedAt);
+    const firstJob = mine.map((j) => j.startedAt).filter((t): t is number => t !== null).sort((a, b) => a - b)[0] ?? null;
+    return {
+      seconds,
+      playableSeconds: final.playableAt ? (Date.parse(final.playableAt) - started) / 1000 : null,
+      jobStartedSeconds: firstJob === null ? null : (firstJob - started) / 1000,
+      chunks: final.chunks?.count ?? null,
+      encodeSeconds: final.chunks?.encodeSeconds ?? [],
+      jobs: mine.length,
+    };
   } finally {
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -30,6 +30,12 @@ export function createApp() {
   app.route("/api/media", mediaRoutes);
   app.route("/api/transcoding/webhook", callbackRoutes);
   app.route("/api/admin", adminRoutes);
+  // Players on the platform's pages fetch across origins: its refusals too (a 404 once an item
+  // fails, a 403 once a token expires) must be readable, or a player sees only "failed to fetch".
+  app.use("/play/*", async (c, next) => {
+    await next();
+    c.res.headers.set("access-control-allow-origin", "*");
+  });
   app.route("/play", playRoutes);
   app.onError(onError);
   app.notFound(notFound);

@@ -70,6 +70,7 @@ export class OutputUploader {
   watch(hlsDir: string, hlsRoot: string, intervalMs = 1000, after?: () => Promise<void>): () => Promise<void> {
     let scanning: Promise<void> = Promise.resolve();
     const scan = async () => {
+      const started: Promise<void>[] = [];
       const dirs = await readdir(hlsDir, { withFileTypes: true }).catch(() => []);
       for (const dir of dirs.filter((d) => d.isDirectory())) {
         const files = await readdir(join(hlsDir, dir.name)).catch(() => [] as string[]);
@@ -78,10 +79,12 @@ export class OutputUploader {
           for (const line of text.split("\n")) {
             const uri = line.trim();
             if (!uri || uri.startsWith("#") || uri.includes("/")) continue;
-            void this.put({ bucket: "media", key: `${hlsRoot}/${dir.name}/${uri}`, path: join(hlsDir, dir.name, uri) }, true);
+            started.push(this.put({ bucket: "media", key: `${hlsRoot}/${dir.name}/${uri}`, path: join(hlsDir, dir.name, uri) }, true));
           }
         }
       }
+      // `after` sees what this scan sent up (a failed upload is the job's to report, at uploadAll).
+      if (after) await Promise.allSettled(started);
     };
     const timer = setInterval(() => {
       scanning = scanning.then(scan).then(after).catch(() => {});

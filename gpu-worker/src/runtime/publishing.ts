@@ -31,7 +31,8 @@ export async function whilePublishing<T>(
     told?.(shape);
     publisher.expect(shape);
   };
-  const stop = a.uploader.watch(join(a.job.outDir, hlsRoot), hlsRoot, 1000, () => publisher.publish());
+  // Every half second: a segment is up and listed within about that of FFmpeg closing it.
+  const stop = a.uploader.watch(join(a.job.outDir, hlsRoot), hlsRoot, 500, () => publisher.publish());
   try {
     return await fn();
   } finally {

@@ -281,19 +281,22 @@ window.playUntilGone = async function (url, which, timeoutMs) {
   document.body.appendChild(video);
   const result = { playing: false, gone: null, lastTime: 0, stopped: false };
   let hls, player;
+  let loaded;
   const gone = new Promise((resolve) => {
     if (which === "hls.js") {
       hls = new Hls({ startPosition: 0 });
       hls.on(Hls.Events.ERROR, (_e, d) => d.fatal && resolve("hls.js fatal " + d.type + " " + d.details + (d.response ? " " + d.response.code : "")));
+      loaded = new Promise((r) => hls.on(Hls.Events.MANIFEST_PARSED, r));
       hls.loadSource(url);
       hls.attachMedia(video);
     } else {
       shaka.polyfill.installAll();
       player = new shaka.Player();
       player.addEventListener("error", (e) => resolve("shaka " + e.detail.code + " " + (e.detail.data || []).slice(1, 2).join(" ")));
-      player.attach(video).then(() => player.load(url, 0)).catch((e) => resolve("shaka load " + (e && e.code)));
+      loaded = player.attach(video).then(() => player.load(url, 0)).catch((e) => resolve("shaka load " + (e && e.code)));
     }
   });
+  await Promise.race([loaded, gone]);
   video.play().catch(() => {});
   const started = Date.now();
   await new Promise((resolve) => { const t = () => (video.currentTime > 0.3 || Date.now() - started > 20000 ? resolve() : setTimeout(t, 50)); t(); });
