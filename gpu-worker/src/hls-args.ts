@@ -1,5 +1,5 @@
 /**
- * Flags for one VOD HLS output of MPEG-TS segments into `dir` (playlist `name`). `startNumber`:
+ * Flags for one HLS output of MPEG-TS segments into `dir` (playlist `name`). `startNumber`:
  * the first segment's number, for a chunk whose segments continue another's (fanout/).
  */
 export function hlsOutputArgs(dir: string, playlist: string, segmentSeconds: number, startNumber = 0): string[] {
@@ -8,8 +8,10 @@ export function hlsOutputArgs(dir: string, playlist: string, segmentSeconds: num
     "-f", "hls",
     // Segments cut at keyframes every `segmentSeconds` (3 GOPs of 2 s by default).
     "-hls_time", String(segmentSeconds),
-    // VOD: the whole list, with ENDLIST, written once.
-    "-hls_playlist_type", "vod",
+    // EVENT: the muxer rewrites the playlist after every segment it closes (a VOD playlist is
+    // written once, at the end), so the job can publish what is done while it encodes
+    // (runtime/playable-publisher.ts); finishPlaylists makes each VOD when the encode is done.
+    "-hls_playlist_type", "event",
     // Every segment starts with a keyframe; tells players they may switch at any boundary.
     "-hls_flags", "independent_segments",
     "-hls_segment_type", "mpegts",

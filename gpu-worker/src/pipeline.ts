@@ -7,6 +7,7 @@ import { baseInputFlags, runTool } from "./ffmpeg/spawn.ts";
 import { probe, type MediaInfo } from "./probe.ts";
 import { ProgressTracker } from "./progress.ts";
 import { mezzanineArgs, mezzanineRemuxes } from "./stills-args.ts";
+import { finishPlaylists } from "./outputs/finish-playlists.ts";
 import { runAudio } from "./pipeline/audio.ts";
 import { classify, nonEmpty, step, stepTimeoutMs } from "./pipeline/step.ts";
 import type { MediaParts, OutputFile, PipelineJob, PipelineResult, StepContext } from "./pipeline/types.ts";
@@ -40,6 +41,7 @@ export async function finishJob(ctx: StepContext, parts: MediaParts): Promise<Pi
   const { job, keys, hlsDir, progress } = ctx;
   const archived = job.archive ? await archive(ctx) : false;
   progress.report("packaging", 1);
+  await finishPlaylists(hlsDir);
   ctx.files.push(...(await hlsFiles(hlsDir, keys.hlsRoot)));
   return { output: jobResult(job.mediaType, keys, parts, archived), files: ctx.files, info: ctx.info, timings: ctx.timings };
 }

@@ -125,6 +125,35 @@ describe("a split video watched while it encodes", () => {
     }
   });
 
+  it("the dashboard's player starts at playable and plays on through ready, the same element", async () => {
+    const item = await playableItem();
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    try {
+      expect(item.playable.status).toBe("transcoding");
+      await page.goto(`${stack.url}/admin/#token=${admin}`);
+      await page.goto(`${stack.url}/admin/#/media/${item.id}`);
+      // Elements are typed loosely here: this file compiles without the DOM library.
+      const video = page.locator("video#player");
+      await video.waitFor();
+      await expect.poll(() => page.locator("dd.playable").count()).toBe(1);
+      await video.evaluate((v: any) => ((v.dataset.mark = "started-at-playable"), v.play()));
+      await expect.poll(() => video.evaluate((v: any) => v.currentTime as number), { timeout: 30_000 }).toBeGreaterThan(1);
+      expect((await call(stack.url, "GET", `/api/media/${item.id}/transcoding-status`, item.token)).status).toBe("transcoding");
+      item.release();
+      await waitFor(stack.url, item.token, item.id, finished, { timeoutMs: 120_000 });
+      await expect.poll(() => page.locator("h1 .pill").textContent(), { timeout: 10_000 }).toContain("ready");
+      // The element that started at playable is the one playing now, past the chunk that was held.
+      await expect.poll(() => video.evaluate((v: any) => v.dataset.mark as string)).toBe("started-at-playable");
+      await expect.poll(() => video.evaluate((v: any) => v.currentTime as number), { timeout: 60_000 }).toBeGreaterThan(13);
+      expect(errors).toEqual([]);
+    } finally {
+      item.release();
+      await page.close();
+    }
+  });
+
   it("a failure after playable: the item fails, /play stops serving it, and both players stop with the stream's error", async () => {
     const item = await playableItem();
     try {

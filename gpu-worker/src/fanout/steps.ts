@@ -1,3 +1,4 @@
+import { finishPlaylists } from "../outputs/finish-playlists.ts";
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { chunkTask, fanoutTask, isChunkSegmentKey, outputKeys, type ChunkTask, type FanoutTask } from "../../../src/contract/index.ts";
@@ -172,6 +173,8 @@ export async function runRest(job: PipelineJob, fp: FanoutPlan): Promise<RestRes
       );
     }
     const archived = fp.mezzanine === "whole" ? await archive(ctx) : false;
+    // Its sound and preview, done: VOD (the rungs' playlists are the stitch's).
+    await finishPlaylists(ctx.hlsDir);
     const audioStats = Object.fromEntries(await Promise.all(fp.info.audioTracks.map(async (_, i) => [audioPlaylistUri(i), await playlistStats(join(ctx.hlsDir, audioPlaylistUri(i)))] as const)));
     return { parts, audioStats, archived, files: ctx.files, timings: ctx.timings };
   } catch (error) {

@@ -31,12 +31,43 @@ function watchHlsErrors(hls, video, errors, appendRaces, checks) {
   });
 }
 
-/** shaka-player on the element, every error recorded, ABR off (variants are forced), the master loaded. */
-async function loadShaka(player, video, url, errors) {
+/** shaka-player on the element, every error recorded, ABR off (variants are forced), the master loaded (from "start", when given). */
+async function loadShaka(player, video, url, errors, start) {
   await player.attach(video);
   player.addEventListener("error", (e) => errors.push("shaka " + e.detail.code + " " + (e.detail.data || []).join(" ")));
   player.configure({ abr: { enabled: false } });
-  await player.load(url);
+  await player.load(url, start);
+}
+
+/** A muted video element in the page. */
+function newVideo() {
+  const video = document.createElement("video");
+  video.muted = true;
+  document.body.appendChild(video);
+  return video;
+}
+
+/**
+ * hls.js or shaka-player on the element with the master loaded, and each variant as something
+ * to pick and to check. The players go into "open" as soon as they exist, for the teardown.
+ * "start": where to begin (0 on a growing EVENT playlist, where both would start near its live edge).
+ */
+async function openVariants(which, url, video, errors, result, checks, open, start) {
+  if (which === "hls.js") {
+    const hls = (open.hls = new Hls({ capLevelToPlayerSize: false, ...(start === undefined ? {} : { startPosition: start }) }));
+    watchHlsErrors(hls, video, errors, result.appendRaces, checks);
+    await new Promise((resolve) => { hls.on(Hls.Events.MANIFEST_PARSED, resolve); hls.loadSource(url); hls.attachMedia(video); });
+    return hls.levels.map((l, i) => ({ height: l.height, pick: () => { hls.currentLevel = i; }, on: () => hls.currentLevel === i }));
+  }
+  shaka.polyfill.installAll();
+  const player = (open.player = new shaka.Player());
+  await loadShaka(player, video, url, errors, start);
+  const heights = [...new Set(player.getVariantTracks().map((t) => t.height))];
+  return heights.map((h) => ({
+    height: h,
+    pick: () => player.selectVariantTrack(player.getVariantTracks().find((t) => t.height === h), true),
+    on: () => { const a = player.getVariantTracks().find((t) => t.active); return !!a && a.height === h; },
+  }));
 }
 
 /** After a run: the pending buffer checks, the element's own error, then both players gone. */
@@ -49,9 +80,7 @@ async function teardown(video, hls, player, checks, errors) {
 }
 
 window.playAll = async function (url, which) {
-  const video = document.createElement("video");
-  video.muted = true;
-  document.body.appendChild(video);
+  const video = newVideo();
   const errors = [];
   const advance = (seconds, timeoutMs) => new Promise((resolve) => {
     const from = video.currentTime;
@@ -152,9 +181,7 @@ window.playAll = async function (url, which) {
  * second before it to past it. Returned per variant and join, never thrown.
  */
 window.playAcross = async function (url, which, joins) {
-  const video = document.createElement("video");
-  video.muted = true;
-  document.body.appendChild(video);
+  const video = newVideo();
   const errors = [];
   const checks = [];
   const result = { crossings: [], errors, appendRaces: [] };
@@ -167,25 +194,9 @@ window.playAcross = async function (url, which, joins) {
     };
     tick();
   });
-  let hls, player;
+  const open = {};
   try {
-    let variants;
-    if (which === "hls.js") {
-      hls = new Hls({ capLevelToPlayerSize: false });
-      watchHlsErrors(hls, video, errors, result.appendRaces, checks);
-      await new Promise((resolve) => { hls.on(Hls.Events.MANIFEST_PARSED, resolve); hls.loadSource(url); hls.attachMedia(video); });
-      variants = hls.levels.map((l, i) => ({ height: l.height, pick: () => { hls.currentLevel = i; }, on: () => hls.currentLevel === i }));
-    } else {
-      shaka.polyfill.installAll();
-      player = new shaka.Player();
-      await loadShaka(player, video, url, errors);
-      const heights = [...new Set(player.getVariantTracks().map((t) => t.height))];
-      variants = heights.map((h) => ({
-        height: h,
-        pick: () => player.selectVariantTrack(player.getVariantTracks().find((t) => t.height === h), true),
-        on: () => { const a = player.getVariantTracks().find((t) => t.active); return !!a && a.height === h; },
-      }));
-    }
+    const variants = await openVariants(which, url, video, errors, result, checks, open);
     await video.play();
     for (const v of variants) {
       v.pick();
@@ -198,7 +209,7 @@ window.playAcross = async function (url, which, joins) {
   } catch (e) {
     errors.push(which + " threw " + (e && (e.code ? "code " + e.code + " " + JSON.stringify(e.data) : e.message)));
   } finally {
-    await teardown(video, hls, player, checks, errors);
+    await teardown(video, open.hls, open.player, checks, errors);
   }
   return result;
 };
@@ -212,9 +223,7 @@ window.playAcross = async function (url, which, joins) {
  * the item's status. Returned, never thrown.
  */
 window.playGrowing = async function (url, which, opts) {
-  const video = document.createElement("video");
-  video.muted = true;
-  document.body.appendChild(video);
+  const video = newVideo();
   const errors = [];
   const checks = [];
   const result = { errors, appendRaces: [], variants: [], playingAt: null, endedAt: null, lastTime: 0, duration: null, waits: 0 };
@@ -228,27 +237,9 @@ window.playGrowing = async function (url, which, opts) {
     tick();
   });
   video.addEventListener("waiting", () => result.waits++);
-  let hls, player, variants;
+  const open = {};
   try {
-    if (which === "hls.js") {
-      hls = new Hls({ startPosition: 0, capLevelToPlayerSize: false });
-      watchHlsErrors(hls, video, errors, result.appendRaces, checks);
-      await new Promise((resolve) => { hls.on(Hls.Events.MANIFEST_PARSED, resolve); hls.loadSource(url); hls.attachMedia(video); });
-      variants = hls.levels.map((l, i) => ({ height: l.height, pick: () => { hls.currentLevel = i; }, on: () => hls.currentLevel === i }));
-    } else {
-      shaka.polyfill.installAll();
-      player = new shaka.Player();
-      await player.attach(video);
-      player.addEventListener("error", (e) => errors.push("shaka " + e.detail.code + " " + (e.detail.data || []).join(" ")));
-      player.configure({ abr: { enabled: false } });
-      await player.load(url, 0);
-      const heights = [...new Set(player.getVariantTracks().map((t) => t.height))];
-      variants = heights.map((h) => ({
-        height: h,
-        pick: () => player.selectVariantTrack(player.getVariantTracks().find((t) => t.height === h), true),
-        on: () => { const a = player.getVariantTracks().find((t) => t.active); return !!a && a.height === h; },
-      }));
-    }
+    const variants = await openVariants(which, url, video, errors, result, checks, open, 0);
     await video.play();
     if (await until(() => video.currentTime > 0.3, 20000)) result.playingAt = Date.now();
     // Each variant forced for a stretch of playing time, none skipped ahead: the clock must move on each.
@@ -265,7 +256,7 @@ window.playGrowing = async function (url, which, opts) {
   } catch (e) {
     errors.push(which + " threw " + (e && (e.code ? "code " + e.code + " " + JSON.stringify(e.data) : e.message)));
   } finally {
-    await teardown(video, hls, player, checks, errors);
+    await teardown(video, open.hls, open.player, checks, errors);
   }
   return result;
 };
@@ -276,9 +267,7 @@ window.playGrowing = async function (url, which, opts) {
  * how far it played, and whether the clock stopped (no picture from nowhere).
  */
 window.playUntilGone = async function (url, which, timeoutMs) {
-  const video = document.createElement("video");
-  video.muted = true;
-  document.body.appendChild(video);
+  const video = newVideo();
   const result = { playing: false, gone: null, lastTime: 0, stopped: false };
   let hls, player;
   let loaded;
