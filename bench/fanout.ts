@@ -55,10 +55,18 @@ if (PARTS.includes("stack")) {
   console.log(`    1 worker (one job):           trigger → playable ${playable(single)}, → ready ${fmt(single.seconds)}  (job started at ${fmt(single.jobStartedSeconds ?? 0)})`);
   const many = await stackTimeToReady(input, Array.from({ length: WORKERS }, (_, i) => cpus(i)), { chunkSeconds });
   console.log(`    ${WORKERS} workers (${many.chunks} chunks of ${chunkSeconds} s): trigger → playable ${playable(many)}, → ready ${fmt(many.seconds)}  (${many.jobs} RunPod jobs; chunk encode s ${many.encodeSeconds.map((x) => x?.toFixed(1)).join(", ")})`);
+  // Chunks as long as the service's default (FANOUT_CHUNK_SECONDS, 30 s): what a viewer waits for
+  // is the first chunk, not a worker's share of the video (BENCH_PLAYABLE_CHUNK_SECONDS=0 skips it).
+  const playableChunk = Number(process.env.BENCH_PLAYABLE_CHUNK_SECONDS ?? 30);
+  const short = playableChunk > 0 && playableChunk < chunkSeconds ? await stackTimeToReady(input, Array.from({ length: WORKERS }, (_, i) => cpus(i)), { chunkSeconds: playableChunk }) : null;
+  if (short) console.log(`    ${WORKERS} workers (${short.chunks} chunks of ${playableChunk} s): trigger → playable ${playable(short)}, → ready ${fmt(short.seconds)}  (first chunk encode ${fmt(short.encodeSeconds[0] ?? 0)})`);
   // Issue 21's target, from the job's start: 15 s plus one segment window (one job) or one chunk (split).
-  const chunkTime = Math.max(...many.encodeSeconds.map((x) => x ?? 0));
   const segmentWindow = 6 / (SECONDS / single.seconds);
-  console.log(`    time-to-playable targets: one job ≤ 15 s + one segment window (${fmt(segmentWindow)}) = ${fmt(15 + segmentWindow)} after its job started; split ≤ 15 s + one chunk (slowest ${fmt(chunkTime)}) = ${fmt(15 + chunkTime)}`);
+  console.log(`    time-to-playable targets: one job ≤ 15 s + one segment window (${fmt(segmentWindow)}) = ${fmt(15 + segmentWindow)} after its job started`);
+  for (const r of [many, ...(short ? [short] : [])]) {
+    const chunkTime = r.encodeSeconds[0] ?? 0;
+    console.log(`      split in ${r.chunks} chunks ≤ 15 s + one chunk (the first: ${fmt(chunkTime)}) = ${fmt(15 + chunkTime)}: measured ${playable(r)}`);
+  }
   console.log(`    speed-up through the stack:   ${(single.seconds / many.seconds).toFixed(2)}×   (target ≥ 1.7× for 2 one-core workers)`);
 }
 if (!PARTS.includes("steps")) process.exit(0);
