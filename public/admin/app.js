@@ -201,20 +201,35 @@ async function startStoryboard(id, urls) {
   bar.addEventListener("click", (e) => (video.currentTime = at(e)));
 }
 
+/**
+ * The item's page drawn anew around a player that is playing: the title, the column under the
+ * video and the facts are replaced; the video element is never taken out of the page (that
+ * would interrupt its playback). The webhook log keeps its own refresh.
+ */
+function redrawAroundPlayer(r) {
+  const next = document.createElement("div");
+  next.innerHTML = itemView(r);
+  document.getElementById("item-title").replaceWith(next.querySelector("#item-title"));
+  const col = document.getElementById("media-col");
+  for (const el of [...col.children]) if (el.id !== "player") el.remove();
+  for (const el of [...next.querySelector("#media-col").children]) if (el.id !== "player") col.appendChild(el);
+  document.getElementById("item-info").replaceWith(next.querySelector("#item-info"));
+}
+
 /** A viewer can play the item: ready, or still encoding but playable (its playlists grow as it goes). */
 const canPlay = (r) => r.status === "ready" || (r.status === "transcoding" && !!r.playableAt);
 
 function itemView(r) {
   const variants = (r.readyVariants || []).map((v) => `<span class="pill">${esc(v)}</span>`).join("") || '<span class="muted">none yet</span>';
   return `
-  <h1>${esc(r.originalFilename)} ${pill(r.status)}</h1>
+  <h1 id="item-title">${esc(r.originalFilename)} ${pill(r.status)}</h1>
   <div class="item">
-    <div>
+    <div id="media-col">
       ${canPlay(r) ? `<video id="player" controls muted playsinline></video>${r.status === "ready" && r.storyboardKey ? `<div id="seekbar" class="seekbar" title="Seek previews"><div id="seek-preview" class="seek-preview" hidden></div></div>` : ""}` : ""}
       ${r.status === "ready" ? "" : `<div class="section">${r.status === "transcoding" ? `${esc(r.transcodingPhase ?? "queued")} ${bar(r.transcodingPercent)}${r.playableAt ? ` <span class="muted" id="playable-note">playable: ${secs(r.playableSeconds)} so far</span>` : ""}` : `<span class="muted">No stream: the item is ${esc(r.status)}.</span>`}</div>`}
       ${r.waveformImageKey ? `<h2 style="margin-top:16px">Waveform</h2><img class="media-img" id="waveform" alt="waveform">` : ""}
     </div>
-    <div class="section">
+    <div class="section" id="item-info">
       ${r.thumbnailKey ? `<img class="media-img" id="thumb" alt="thumbnail" style="margin-bottom:12px">` : ""}
       <dl>
         <dt>Id</dt><dd class="code">${esc(r.id)}</dd>
@@ -296,19 +311,24 @@ async function refresh() {
       if (shown !== key) {
         const same = shown && shown.startsWith(`${r.id}:${r.status}:`) && r.status === "ready";
         if (!same) {
-          // The player that started at `playable` plays on through `ready`: its element moves into the new view.
-          const keep = canPlay(r) && player && playing && playing.key === `${r.id}:${r.attemptId}` ? document.getElementById("player") : null;
-          if (!keep && player) player.destroy(), (player = null);
-          app.innerHTML = itemView(r);
-          if (keep) {
-            document.getElementById("player").replaceWith(keep);
-            if (r.status === "ready" && r.storyboardKey && playing.urls.storyboard) startStoryboard(r.id, playing.urls);
-          } else if (canPlay(r)) {
-            playback(r.id).then((p) => {
-              playing = { key: `${r.id}:${r.attemptId}`, urls: p.urls };
-              startPlayer(r.id, p.urls);
-              if (r.status === "ready" && r.storyboardKey && p.urls.storyboard) startStoryboard(r.id, p.urls);
-            }, (e) => toast(`Playback: ${e.message}`, true));
+          // The player that started at `playable` plays on through `ready`: everything around it is redrawn, never its element.
+          const key = `${r.id}:${r.attemptId}`;
+          if (canPlay(r) && playing && playing.key === key && document.getElementById("player")) {
+            redrawAroundPlayer(r);
+            if (r.status === "ready" && r.storyboardKey && playing.urls && playing.urls.storyboard) startStoryboard(r.id, playing.urls);
+          } else {
+            if (player) player.destroy(), (player = null);
+            playing = null;
+            app.innerHTML = itemView(r);
+            if (canPlay(r)) {
+              playing = { key, urls: null };
+              playback(r.id).then((p) => {
+                if (!playing || playing.key !== key) return;
+                playing.urls = p.urls;
+                startPlayer(r.id, p.urls);
+                if (r.status === "ready" && r.storyboardKey && p.urls.storyboard) startStoryboard(r.id, p.urls);
+              }, (e) => toast(`Playback: ${e.message}`, true));
+            }
           }
           // The page may have moved on by the time an image arrives: fill it only if it is still there.
           const fill = (elId) => (u) => {
@@ -341,6 +361,7 @@ function route() {
   clearInterval(timer);
   shown = null;
   if (player) player.destroy(), (player = null);
+  playing = null;
   if (!token()) return askToken();
   document.getElementById("login").close();
   refresh();

@@ -77,7 +77,7 @@ async function whenPlaying(pages: Page[], timeoutMs = 30_000) {
   return false;
 }
 
-type Growing = { errors: string[]; variants: { height: number; ok: boolean }[]; playingAt: number | null; endedAt: number | null; lastTime: number; duration: number | null };
+type Growing = { stalls: string[]; waits: number; errors: string[]; variants: { height: number; ok: boolean }[]; playingAt: number | null; endedAt: number | null; lastTime: number; duration: number | null };
 
 describe("a split video watched while it encodes", () => {
   it("is playable with its first chunk and the sound; hls.js and shaka-player start on it and play to the end across what lands after, every variant forced", async () => {
@@ -96,7 +96,7 @@ describe("a split video watched while it encodes", () => {
       expect(rung.headers.get("cache-control")).toBe("public, max-age=1");
 
       const pages = [await playerPage(), await playerPage()];
-      const opts = { stretchSeconds: 2, timeoutMs: 120_000 };
+      const opts = { stretchSeconds: 2, timeoutMs: 120_000, endSeconds: 30 };
       const runs = [
         pages[0]!.evaluate(([url, o]) => (globalThis as unknown as PageGlobals).playGrowing(url, "hls.js", o), [item.hls, opts] as const) as Promise<Growing>,
         pages[1]!.evaluate(([url, o]) => (globalThis as unknown as PageGlobals).playGrowing(url, "shaka", o), [item.hls, opts] as const) as Promise<Growing>,
@@ -109,6 +109,8 @@ describe("a split video watched while it encodes", () => {
       const ready = await waitFor(stack.url, item.token, item.id, finished, { timeoutMs: 60_000 });
       expect(ready.status).toBe("ready");
       for (const { name, r } of [{ name: "hls.js", r: hlsjs! }, { name: "shaka", r: shaka! }]) {
+        // Waiting for a chunk still encoding is allowed (stalls, "waiting" events); an error is not.
+        console.log(`${name}: ${r.waits} waits, stalls ${JSON.stringify(r.stalls)}`);
         expect(r.errors, name).toEqual([]);
         expect(r.variants.map((v) => v.height).sort(), name).toEqual([360, 480]);
         expect(r.variants.every((v) => v.ok), `${name} ${JSON.stringify(r.variants)}`).toBe(true);
@@ -117,7 +119,7 @@ describe("a split video watched while it encodes", () => {
         expect(r.playingAt!, name).toBeLessThan(releasedAt);
         expect(r.endedAt, name).not.toBeNull();
         expect(r.endedAt!, name).toBeGreaterThan(Date.parse(ready.finishedAt));
-        expect(r.lastTime, name).toBeGreaterThan(29.5);
+        expect(r.lastTime, name).toBeGreaterThan(29.7);
       }
       await Promise.all(pages.map((p) => p.close()));
     } finally {
@@ -137,7 +139,9 @@ describe("a split video watched while it encodes", () => {
       // Elements are typed loosely here: this file compiles without the DOM library.
       const video = page.locator("video#player");
       await video.waitFor();
-      await expect.poll(() => page.locator("dd.playable").count()).toBe(1);
+      await expect.poll(() => page.locator("dd.playable").count(), { timeout: 30_000 }).toBe(1);
+      // The dashboard attaches hls.js once its playback token is back.
+      await expect.poll(() => video.evaluate((v: any) => v.readyState as number), { timeout: 30_000 }).toBeGreaterThan(0);
       await video.evaluate((v: any) => ((v.dataset.mark = "started-at-playable"), v.play()));
       await expect.poll(() => video.evaluate((v: any) => v.currentTime as number), { timeout: 30_000 }).toBeGreaterThan(1);
       expect((await call(stack.url, "GET", `/api/media/${item.id}/transcoding-status`, item.token)).status).toBe("transcoding");
@@ -150,6 +154,7 @@ describe("a split video watched while it encodes", () => {
       expect(errors).toEqual([]);
     } finally {
       item.release();
+      await page.screenshot({ path: join(process.cwd(), "artifacts", "dashboard-playable.png") }).catch(() => {});
       await page.close();
     }
   });
@@ -176,7 +181,7 @@ describe("a split video watched while it encodes", () => {
         expect(r.playing, name).toBe(true);
         expect(r.gone, name).not.toBeNull();
         // hls.js: the playlist it re-reads is gone (404), after its retries; shaka: BAD_HTTP_STATUS (1001) with the 404.
-        expect(r.gone!, name).toMatch(i === 0 ? /levelLoadError/ : /^shaka 1001 404/);
+        expect(r.gone!, name).toMatch(i === 0 ? /(level|audioTrack)LoadError 404/ : /^shaka 1001 404/);
         expect(r.stopped, name).toBe(true);
         // Never past what was published.
         expect(r.lastTime, name).toBeLessThanOrEqual(12.5);
