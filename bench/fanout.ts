@@ -4,7 +4,8 @@
  * (taskset), so that N workers stand for N machines; the whole-file job (sound, preview,
  * thumbnail, loudness) and the plan and stitch steps are pinned too (said below). From the
  * measured figures: the fixed cost per chunk and a model of time-to-ready for 8 and 16 workers.
- *   npm run bench:fanout   (BENCH_SECONDS=120 for a quicker look; FANOUT_WORKERS=2 by default)
+ *   npm run bench:fanout   (BENCH_SECONDS=120 for a quicker look; FANOUT_WORKERS=2 by default;
+ *   BENCH_PARTS=stack|steps, BENCH_STACK_RUNS=one,split,short to pick runs)
  * Two parts (BENCH_PARTS=stack,steps by default):
  * - stack: through the whole local stack (the item's Durable Object dispatching chunk jobs to the
  *   RunPod stand-in, GPU worker processes pinned one per CPU set): time from trigger to ready with
@@ -20,7 +21,7 @@ import { setCommandLogger } from "../gpu-worker/src/ffmpeg/spawn.ts";
 import { runFanoutLocally } from "../gpu-worker/src/fanout/local.ts";
 import { DEFAULTS } from "../gpu-worker/src/pipeline.ts";
 import { cached, cpuInfo, ffmpeg, fresh, OUT, time } from "./lib.ts";
-import { stackTimeToReady } from "./fanout-stack.ts";
+import { stackTimeToReady, type StackRun } from "./fanout-stack.ts";
 import { join } from "node:path";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 600);
@@ -49,25 +50,31 @@ const chunkSeconds = Math.max(30, Math.ceil(SECONDS / WORKERS / 6) * 6);
 const fmt = (s: number) => `${s.toFixed(1)} s`;
 
 if (PARTS.includes("stack")) {
+  // Which stack runs (BENCH_STACK_RUNS, default all): one job on 1 worker, the split over WORKERS
+  // in their shares, and the split in the service's 30 s chunks (BENCH_PLAYABLE_CHUNK_SECONDS).
+  const RUNS = (process.env.BENCH_STACK_RUNS ?? "one,split,short").split(",");
   console.log(`  through the local stack (wrangler dev, RunPod stand-in, s3rver, PGlite unpinned beside the workers):`);
-  const single = await stackTimeToReady(input, [cpus(0)], { chunkSeconds });
-  const playable = (r: typeof single) => (r.playableSeconds === null ? "never before ready" : fmt(r.playableSeconds));
-  console.log(`    1 worker (one job):           trigger → playable ${playable(single)}, → ready ${fmt(single.seconds)}  (job started at ${fmt(single.jobStartedSeconds ?? 0)})`);
-  const many = await stackTimeToReady(input, Array.from({ length: WORKERS }, (_, i) => cpus(i)), { chunkSeconds });
-  console.log(`    ${WORKERS} workers (${many.chunks} chunks of ${chunkSeconds} s): trigger → playable ${playable(many)}, → ready ${fmt(many.seconds)}  (${many.jobs} RunPod jobs; chunk encode s ${many.encodeSeconds.map((x) => x?.toFixed(1)).join(", ")})`);
+  const all = Array.from({ length: WORKERS }, (_, i) => cpus(i));
+  const playable = (r: StackRun) => (r.playableSeconds === null ? "never before ready" : fmt(r.playableSeconds));
+  const single = RUNS.includes("one") ? await stackTimeToReady(input, [cpus(0)], { chunkSeconds }) : null;
+  if (single) console.log(`    1 worker (one job):           trigger → playable ${playable(single)}, → ready ${fmt(single.seconds)}  (job started at ${fmt(single.jobStartedSeconds ?? 0)})`);
+  const many = RUNS.includes("split") ? await stackTimeToReady(input, all, { chunkSeconds }) : null;
+  if (many) console.log(`    ${WORKERS} workers (${many.chunks} chunks of ${chunkSeconds} s): trigger → playable ${playable(many)}, → ready ${fmt(many.seconds)}  (${many.jobs} RunPod jobs; chunk encode s ${many.encodeSeconds.map((x) => x?.toFixed(1)).join(", ")})`);
   // Chunks as long as the service's default (FANOUT_CHUNK_SECONDS, 30 s): what a viewer waits for
-  // is the first chunk, not a worker's share of the video (BENCH_PLAYABLE_CHUNK_SECONDS=0 skips it).
+  // is the first chunk, not a worker's share of the video.
   const playableChunk = Number(process.env.BENCH_PLAYABLE_CHUNK_SECONDS ?? 30);
-  const short = playableChunk > 0 && playableChunk < chunkSeconds ? await stackTimeToReady(input, Array.from({ length: WORKERS }, (_, i) => cpus(i)), { chunkSeconds: playableChunk }) : null;
+  const short = RUNS.includes("short") && playableChunk > 0 && playableChunk < chunkSeconds ? await stackTimeToReady(input, all, { chunkSeconds: playableChunk }) : null;
   if (short) console.log(`    ${WORKERS} workers (${short.chunks} chunks of ${playableChunk} s): trigger → playable ${playable(short)}, → ready ${fmt(short.seconds)}  (first chunk encode ${fmt(short.encodeSeconds[0] ?? 0)})`);
   // Issue 21's target, from the job's start: 15 s plus one segment window (one job) or one chunk (split).
-  const segmentWindow = 6 / (SECONDS / single.seconds);
-  console.log(`    time-to-playable targets: one job ≤ 15 s + one segment window (${fmt(segmentWindow)}) = ${fmt(15 + segmentWindow)} after its job started`);
-  for (const r of [many, ...(short ? [short] : [])]) {
-    const chunkTime = r.encodeSeconds[0] ?? 0;
-    console.log(`      split in ${r.chunks} chunks ≤ 15 s + one chunk (the first: ${fmt(chunkTime)}) = ${fmt(15 + chunkTime)}: measured ${playable(r)}`);
+  if (single) {
+    const segmentWindow = 6 / (SECONDS / single.seconds);
+    console.log(`    time-to-playable target, one job: ≤ 15 s + one segment window (${fmt(segmentWindow)}) = ${fmt(15 + segmentWindow)} after its job started: measured ${playable(single)}`);
   }
-  console.log(`    speed-up through the stack:   ${(single.seconds / many.seconds).toFixed(2)}×   (target ≥ 1.7× for 2 one-core workers)`);
+  for (const r of [many, short].filter((x): x is StackRun => x !== null)) {
+    const chunkTime = r.encodeSeconds[0] ?? 0;
+    console.log(`    time-to-playable target, split in ${r.chunks} chunks: ≤ 15 s + one chunk (the first: ${fmt(chunkTime)}) = ${fmt(15 + chunkTime)}: measured ${playable(r)}`);
+  }
+  if (single && many) console.log(`    speed-up through the stack:   ${(single.seconds / many.seconds).toFixed(2)}×   (target ≥ 1.7× for 2 one-core workers)`);
 }
 if (!PARTS.includes("steps")) process.exit(0);
 
