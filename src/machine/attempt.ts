@@ -1,6 +1,6 @@
 import type { JobError, JobOutput } from "../contract/index.ts";
 import type { KeptError, LifecycleContext, LifecycleEvent } from "./types.ts";
-import { playableAfter, splitProgress, splitting } from "./split.ts";
+import { splitProgress, splitting } from "./split.ts";
 
 /** How many applied callback ids an item remembers to recognise duplicates. */
 const SEEN_EVENT_LIMIT = 64;
@@ -78,6 +78,15 @@ export function progressed(context: LifecycleContext, e: Extract<LifecycleEvent,
     // deadline finds the job alive and looks again later. Only a nearer ceiling brings it forward.
     deadlineAt: hardDeadlineAt !== null && context.deadlineAt !== null ? Math.min(context.deadlineAt, hardDeadlineAt) : context.deadlineAt,
   };
+}
+
+/**
+ * The attempt's playable seconds only grow; the first time there are any is when it became
+ * playable. (A split video's seconds are the least of its published chunks and its sound.)
+ */
+export function playableAfter(c: LifecycleContext, seconds: number, at: number): Pick<LifecycleContext, "playableAt" | "playableSeconds"> {
+  const next = Math.max(c.playableSeconds ?? 0, seconds);
+  return { playableSeconds: next, playableAt: c.playableAt ?? (next > 0 ? at : null) };
 }
 
 /** How an attempt ends: with an output or an error, at a time, maybe naming its job and the callback that said so. */

@@ -1,5 +1,5 @@
 import type { JobError } from "../contract/index.ts";
-import { lastSign, remember, secs } from "./attempt.ts";
+import { lastSign, playableAfter, remember, secs } from "./attempt.ts";
 import { chunkCompleted, chunkDispatched, chunkFailed, chunkProgress, chunksPublished, checkStalls, failAll, fanoutPercent, nextStallAt, playableSeconds, publishEffects, restCompleted, restProgress, soundPublished, startFanout, type FanoutState, type FanoutStep } from "./fanout.ts";
 import type { LifecycleContext, LifecycleEvent, Split } from "./types.ts";
 
@@ -101,15 +101,6 @@ export function splitProgress(c: LifecycleContext, split: Split, percent: number
   return { fanout: { ...split, state }, percent: Math.max(c.percent, fanoutPercent(state)), deadlineAt: splitDeadline(c, state, at, at), ...playableAfter(c, playableSeconds(state), at) };
 }
 
-/**
- * The attempt's playable seconds only grow; the first time there are any is when it became
- * playable. (A publish from the sound alone counts for nothing until a chunk is out, and the
- * other way round: playableSeconds is the least of the two.)
- */
-export function playableAfter(c: LifecycleContext, seconds: number, at: number): Pick<LifecycleContext, "playableAt" | "playableSeconds"> {
-  const next = Math.max(c.playableSeconds ?? 0, seconds);
-  return { playableSeconds: next, playableAt: c.playableAt ?? (next > 0 ? at : null) };
-}
 
 /** Every chunk job in flight, cancelled when the item ends (cancel, delete, a failure). */
 export const chunkJobsInFlight = (c: LifecycleContext): string[] =>

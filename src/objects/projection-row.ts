@@ -19,6 +19,7 @@ const date = (ms: number | null) => (ms === null ? null : new Date(ms));
 /** The row that mirrors an object's state. Pure: the same state always gives the same row. A deleted item has none. */
 export function projectionRow(state: Exclude<LifecycleState, "deleted">, c: LifecycleContext): ProjectionRow {
   const o = c.output;
+  const playable = playableOf(state, c);
   return {
     status: state,
     transcodingAttempts: c.retriesUsed,
@@ -47,12 +48,16 @@ export function projectionRow(state: Exclude<LifecycleState, "deleted">, c: Life
     loudnessRange: toHundredths(o?.loudness?.range),
     encoder: o?.encoder ?? null,
     chunkEncodeSeconds: splitSeconds(c),
-    // As the status view: a failed item is not playable, whatever its attempt published.
-    playableAt: state === "failed" ? null : date(c.playableAt ?? null),
-    playableSeconds: state === "failed" || c.playableAt == null ? null : (c.playableSeconds ?? 0),
+    playableAt: date(playable.at),
+    playableSeconds: playable.at === null ? null : playable.seconds,
     // What the job measured supersedes what the upload service guessed; otherwise leave it be.
     ...(o ? { durationSeconds: o.durationSeconds, width: o.width, height: o.height } : {}),
   };
+}
+
+/** Whether and how far the item plays, as the status and the row say it: a failed item does not, whatever its attempt published. */
+export function playableOf(state: LifecycleState, c: LifecycleContext): { at: number | null; seconds: number } {
+  return state === "failed" || c.playableAt == null ? { at: null, seconds: 0 } : { at: c.playableAt, seconds: c.playableSeconds ?? 0 };
 }
 
 /** A split video's encode seconds per chunk (null until that chunk is in); null for one job. */

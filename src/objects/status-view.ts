@@ -1,9 +1,10 @@
 import { MAX_RETRIES, type LifecycleContext, type LifecycleState } from "../machine/index.ts";
-import { splitSeconds } from "./projection-row.ts";
+import { playableOf, splitSeconds } from "./projection-row.ts";
 
 /** What `GET /transcoding-status` and the RPC method answer about one item. */
 export function statusView(state: LifecycleState, c: LifecycleContext, version: number) {
   const o = c.output;
+  const playable = playableOf(state, c);
   return {
     mediaId: c.mediaId,
     mediaType: c.mediaType,
@@ -47,8 +48,8 @@ export function statusView(state: LifecycleState, c: LifecycleContext, version: 
      * When the attempt became playable (a viewer's token plays it while it still encodes), and how
      * many seconds from the start are playable now; null/0 until then. A failed item is not.
      */
-    playableAt: state === "failed" || c.playableAt == null ? null : new Date(c.playableAt).toISOString(),
-    playableSeconds: state === "failed" ? 0 : (c.playableSeconds ?? 0),
+    playableAt: playable.at === null ? null : new Date(playable.at).toISOString(),
+    playableSeconds: playable.seconds,
     /** A video split across workers: its chunks, how many are in, and each one's encode seconds (null: not yet). Null for one job. */
     chunks: c.fanout
       ? { count: c.fanout.state.chunks.length, done: c.fanout.state.chunks.filter((x) => x.status === "done").length, encodeSeconds: splitSeconds(c)!, stitching: c.fanout.stitching }

@@ -1,6 +1,6 @@
-import { readdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile, writeFile } from "node:fs/promises";
 import { mediaPlaylist, playlistSegments } from "../../../src/contract/index.ts";
+import { hlsFiles } from "../pipeline.ts";
 
 /**
  * Every media playlist FFmpeg wrote under `hlsDir` as EVENT (hls-args.ts: so that it could be
@@ -9,10 +9,8 @@ import { mediaPlaylist, playlistSegments } from "../../../src/contract/index.ts"
  * (src/contract/playlists.ts). Playlists that are not FFmpeg's EVENT ones (subtitles) are left.
  */
 export async function finishPlaylists(hlsDir: string): Promise<void> {
-  const entries = await readdir(hlsDir, { recursive: true, withFileTypes: true });
-  for (const e of entries) {
-    if (!e.isFile() || !e.name.endsWith(".m3u8") || e.name === "master.m3u8") continue;
-    const path = join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
+  for (const { path } of await hlsFiles(hlsDir, "")) {
+    if (!path.endsWith(".m3u8") || path.endsWith("/master.m3u8")) continue;
     const text = await readFile(path, "utf8");
     if (!text.includes("#EXT-X-PLAYLIST-TYPE:EVENT")) continue;
     const segments = playlistSegments(text);

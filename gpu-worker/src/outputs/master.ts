@@ -1,5 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { playlistSegments } from "../../../src/contract/index.ts";
 import { avcCodecs, type Rung } from "../plan.ts";
 
 export interface PlaylistStats {
@@ -12,18 +13,9 @@ export interface PlaylistStats {
 
 /** Measures a media playlist's real bitrates from its segment files. */
 export async function playlistStats(playlistPath: string): Promise<PlaylistStats> {
-  const text = await readFile(playlistPath, "utf8");
   const dir = dirname(playlistPath);
-  const segments: PlaylistStats["segments"] = [];
-  let duration = 0;
-  for (const line of text.split("\n")) {
-    const m = /^#EXTINF:([\d.]+)/.exec(line);
-    if (m) duration = Number(m[1]);
-    else if (line && !line.startsWith("#")) {
-      segments.push({ uri: line.trim(), duration, bytes: (await stat(join(dir, line.trim()))).size });
-    }
-  }
-  return statsOf(segments);
+  const listed = playlistSegments(await readFile(playlistPath, "utf8"));
+  return statsOf(await Promise.all(listed.map(async (s) => ({ ...s, bytes: (await stat(join(dir, s.uri))).size }))));
 }
 
 /** Bitrates from segments whose sizes are known (a split video's stitch has the chunks' word for them, not the files). */

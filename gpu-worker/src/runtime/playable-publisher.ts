@@ -1,10 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { mediaPlaylist, playlistSegments } from "../../../src/contract/index.ts";
-
 import type { PlayableShape } from "../pipeline/types.ts";
-
-export type { PlayableShape };
 
 export interface PublisherDeps {
   /** Puts a small text object (a playlist) under its key. */
@@ -29,7 +26,7 @@ export class PlayablePublisher {
   private readonly sent = new Map<string, string>();
   private masterUp = false;
   /** Seconds published in every expected playlist so far. */
-  seconds = 0;
+  private seconds = 0;
 
   constructor(
     private readonly hlsDir: string,
@@ -50,7 +47,7 @@ export class PlayablePublisher {
       let least = shape.playlists.length === 0 ? shape.lengthSeconds : Infinity;
       for (const uri of shape.playlists) least = Math.min(least, await this.publishOne(uri));
       if (!(least > 0)) return;
-      if (!this.masterUp && shape.master !== null) {
+      if (!this.masterUp) {
         await this.deps.put(`${this.hlsRoot}/master.m3u8`, shape.master);
         this.masterUp = true;
       }

@@ -83,7 +83,7 @@ export async function runFirstOfSplit(run: SplitRun, fp: FanoutPlan): Promise<Do
   if (!told.delivered) throw new PipelineError("INTERNAL", `The control plane did not take the plan (HTTP ${told.status ?? "none"})`, true);
   run.log("split.planned", { chunks: fp.chunks.chunks.length, length: fp.length });
   // Its sound is published as it is encoded: with the chunks' rungs (published by the item's object) the item becomes playable.
-  const rest = await whilePublishing({ ...run, job: run.job }, () => runRest(run.job, fp));
+  const rest = await whilePublishing(run, () => runRest(run.job, fp));
   // Its HLS renditions (sound, preview, subtitles) are its own to upload: the stitch writes only the rungs' playlists and the master.
   const { hlsRoot } = outputKeys(run.input);
   const files = [...rest.files, ...(await hlsFiles(join(run.job.outDir, hlsRoot), hlsRoot))];
