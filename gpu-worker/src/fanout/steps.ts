@@ -1,7 +1,7 @@
 import { finishPlaylists } from "../outputs/finish-playlists.ts";
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { chunkTask, fanoutTask, isChunkSegmentKey, outputKeys, type ChunkTask, type FanoutTask } from "../../../src/contract/index.ts";
+import { chunkTask, fanoutTask, isChunkSegmentKey, mediaPlaylist, outputKeys, type ChunkTask, type FanoutTask } from "../../../src/contract/index.ts";
 import { chooseEncoder, encodeWithFallback } from "../encoders/detect.ts";
 import type { VideoEncoder } from "../encoders/types.ts";
 import { PipelineError } from "../errors.ts";
@@ -173,8 +173,9 @@ export async function runRest(job: PipelineJob, fp: FanoutPlan): Promise<RestRes
       );
     }
     const archived = fp.mezzanine === "whole" ? await archive(ctx) : false;
-    // Its sound and preview, done: VOD (the rungs' playlists are the stitch's).
-    await finishPlaylists(ctx.hlsDir);
+    // Its preview, done: VOD. Its sound stays EVENT until the stitch ends every playlist of the
+    // master at once: a player that saw one playlist of the item end (shaka) would end the item there.
+    await finishPlaylists(join(ctx.hlsDir, "preview"));
     const audioStats = Object.fromEntries(await Promise.all(fp.info.audioTracks.map(async (_, i) => [audioPlaylistUri(i), await playlistStats(join(ctx.hlsDir, audioPlaylistUri(i)))] as const)));
     return { parts, audioStats, archived, files: ctx.files, timings: ctx.timings };
   } catch (error) {
@@ -204,6 +205,11 @@ export async function stitchFanout(job: PipelineJob, fp: FanoutPlan, rest: RestR
       ? { ...rest.audioStats, ...Object.fromEntries(fp.plan.rungs.map((r) => [`${r.name}/index.m3u8`, statsOf(chunks.flatMap((c) => (c.segments[r.name] ?? []).map((s) => ({ ...s, bytes: s.bytes ?? 0 }))))])) }
       : {};
     await writeVideoMaster(hlsDir, fp.plan, fp.info.audioTracks, rest.parts.subtitleRenditions ?? [], known);
+    // The sound's playlists end with the rungs' (the whole-file job left them EVENT): from the segments it measured.
+    for (const [uri, stats] of Object.entries(rest.audioStats ?? {})) {
+      await mkdir(dirname(join(hlsDir, uri)), { recursive: true });
+      await writeFile(join(hlsDir, uri), mediaPlaylist(stats.segments, "VOD"));
+    }
     const mezzanineFiles = fp.mezzanine === "parts" ? await joinMezzanine(job, fp, at(keys.mezzanine), opts) : [];
     await rm(join(job.outDir, ".chunks", job.attemptId), { recursive: true, force: true });
     // The encoder the item reports: the chunks', or libx264 if any chunk fell back to it.
