@@ -260,6 +260,8 @@ window.playGrowing = async function (url, which, opts) {
     result.ended = video.ended;
     result.lastTime = video.currentTime;
     result.duration = video.duration;
+    const b = video.buffered;
+    result.state = { paused: video.paused, readyState: video.readyState, buffered: [...Array(b.length)].map((_, i) => [b.start(i), b.end(i)]), live: open.player ? open.player.isLive() : open.hls ? !!(open.hls.levels[open.hls.currentLevel] || {}).details?.live : null };
   } catch (e) {
     errors.push(which + " threw " + (e && (e.code ? "code " + e.code + " " + JSON.stringify(e.data) : e.message)));
   } finally {
