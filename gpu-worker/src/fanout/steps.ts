@@ -174,9 +174,13 @@ export async function runRest(job: PipelineJob, fp: FanoutPlan): Promise<RestRes
     }
     const archived = fp.mezzanine === "whole" ? await archive(ctx) : false;
     // Its preview, done: VOD. Its sound stays EVENT until the stitch ends every playlist of the
-    // master at once: a player that saw one playlist of the item end (shaka) would end the item there.
+    // master at once. FFmpeg ends an EVENT playlist with EXT-X-ENDLIST when its encode is done;
+    // uploaded so, it ended the item for shaka-player: while it switches variants its only active
+    // playlist is the sound's, and once every active playlist has ENDLIST it turns the
+    // presentation into VOD of what it has (seen: ended at 12 s of 30). So it is written again, open.
     await finishPlaylists(join(ctx.hlsDir, "preview"));
     const audioStats = Object.fromEntries(await Promise.all(fp.info.audioTracks.map(async (_, i) => [audioPlaylistUri(i), await playlistStats(join(ctx.hlsDir, audioPlaylistUri(i)))] as const)));
+    for (const [uri, stats] of Object.entries(audioStats)) await writeFile(join(ctx.hlsDir, uri), mediaPlaylist(stats.segments, "EVENT"));
     return { parts, audioStats, archived, files: ctx.files, timings: ctx.timings };
   } catch (error) {
     throw classify("The whole-file job", error, job.signal);

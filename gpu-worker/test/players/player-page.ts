@@ -43,6 +43,23 @@ async function loadShaka(player, video, url, errors, start) {
   await player.load(url, start);
 }
 
+/**
+ * What shaka asked for and when, and what the element did: the playlists it re-reads are how it
+ * follows a growing item, so a run that ends early or never hears of a 404 can be read back.
+ */
+function traceShaka(player, video, trace) {
+  const t0 = Date.now();
+  const at = () => ((Date.now() - t0) / 1000).toFixed(2) + "s v" + video.currentTime.toFixed(2);
+  player.getNetworkingEngine().registerRequestFilter((type, req) => {
+    if (type === shaka.net.NetworkingEngine.RequestType.MANIFEST) trace.push(at() + " get " + req.uris[0].split("/").slice(-2).join("/").split("?")[0]);
+  });
+  player.getNetworkingEngine().registerResponseFilter((type, res) => {
+    if (type === shaka.net.NetworkingEngine.RequestType.MANIFEST) trace.push(at() + " got " + res.uri.split("/").slice(-2).join("/").split("?")[0] + " " + (res.status || "") + (res.fromCache ? " cache" : "") + " " + (/ENDLIST/.test(new TextDecoder().decode(res.data)) ? "end" : "open"));
+  });
+  for (const name of ["error", "buffering", "manifestupdated", "loaded"]) player.addEventListener(name, (e) => trace.push(at() + " " + name + (e.detail ? " " + (e.detail.code || "") : "") + (name === "buffering" ? " " + e.buffering : "")));
+  for (const name of ["pause", "ended", "waiting", "durationchange"]) video.addEventListener(name, () => trace.push(at() + " video " + name + " d" + video.duration));
+}
+
 /** A muted video element in the page. */
 function newVideo() {
   const video = document.createElement("video");
@@ -65,6 +82,7 @@ async function openVariants(which, url, video, errors, result, checks, open, sta
   }
   shaka.polyfill.installAll();
   const player = (open.player = new shaka.Player());
+  if (result.trace) traceShaka(player, video, result.trace);
   await loadShaka(player, video, url, errors, start);
   const heights = [...new Set(player.getVariantTracks().map((t) => t.height))];
   return heights.map((h) => ({
@@ -230,7 +248,7 @@ window.playGrowing = async function (url, which, opts) {
   const video = newVideo();
   const errors = [];
   const checks = [];
-  const result = { errors, appendRaces: [], variants: [], playingAt: null, endedAt: null, lastTime: 0, duration: null, waits: 0, growing: true, stalls: [] };
+  const result = { errors, appendRaces: [], variants: [], playingAt: null, endedAt: null, lastTime: 0, duration: null, waits: 0, growing: true, stalls: [], trace: [] };
   const until = (check, timeoutMs) => new Promise((resolve) => {
     const started = Date.now();
     const tick = () => {
@@ -277,7 +295,7 @@ window.playGrowing = async function (url, which, opts) {
  */
 window.playUntilGone = async function (url, which, timeoutMs) {
   const video = newVideo();
-  const result = { playing: false, gone: null, lastTime: 0, stopped: false };
+  const result = { playing: false, gone: null, lastTime: 0, stopped: false, trace: [] };
   let hls, player;
   let loaded;
   const gone = new Promise((resolve) => {
@@ -290,6 +308,7 @@ window.playUntilGone = async function (url, which, timeoutMs) {
     } else {
       shaka.polyfill.installAll();
       player = new shaka.Player();
+      traceShaka(player, video, result.trace);
       player.addEventListener("error", (e) => resolve("shaka " + e.detail.code + " " + (e.detail.data || []).slice(1, 2).join(" ")));
       loaded = player.attach(video).then(() => player.load(url, 0)).catch((e) => resolve("shaka load " + (e && e.code)));
     }
