@@ -68,10 +68,11 @@ export const fileRange = (path: string) => async (start: number, end: number) =>
 };
 
 /** Registers a file, uploads it in parts (resumable multipart), and completes. Returns the id. */
-export async function upload(base: string, token: string, path: string, mediaType = mediaTypeOf(path), opts: PartsOptions = {}): Promise<string> {
+export async function upload(base: string, token: string, path: string, mediaType = mediaTypeOf(path), opts: PartsOptions & { register?: Record<string, unknown> } = {}): Promise<string> {
   const contentType = TYPES[extname(path).toLowerCase()] ?? (mediaType === "audio" ? "audio/mp4" : "video/mp4");
   const { size } = await stat(path);
-  const reg = await call(base, "POST", "/api/media", token, { mediaType, filename: basename(path), size, contentType });
+  // `register`: the registration's options (normalizeAudio, …) beside what the file says.
+  const reg = await call(base, "POST", "/api/media", token, { mediaType, filename: basename(path), size, contentType, ...opts.register });
   const done = await uploadAll(apiOf(base, token), reg.id, fileRange(path), opts);
   if (done.status !== 200) throw new Error(`upload-complete: ${done.status} ${JSON.stringify(done.body)}`);
   return reg.id;

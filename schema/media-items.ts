@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   check,
   index,
   integer,
@@ -38,6 +39,10 @@ export const mediaItems = pgTable(
     originalFilename: varchar("original_filename", { length: 255 }).notNull(),
     originalSize: bigint("original_size", { mode: "number" }).notNull(),
     contentType: varchar("content_type", { length: 100 }).notNull(),
+    /** Registration's choice: bring every track to −16 LUFS (true), or keep the upload's level. Loudness is measured either way. */
+    normalizeAudio: boolean("normalize_audio").notNull().default(true),
+    /** Registration's choice of the poster frame (seconds from the start); null: 10 % of the video. `thumbnail_seconds` is the frame shown. */
+    requestedThumbnailSeconds: real("requested_thumbnail_seconds"),
     durationSeconds: real("duration_seconds"),
     width: integer("width"),
     height: integer("height"),

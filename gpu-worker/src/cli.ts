@@ -24,6 +24,7 @@ const { values, positionals } = parseArgs({
     type: { type: "string" },
     encoder: { type: "string", default: "auto" },
     "no-archive": { type: "boolean", default: false },
+    "keep-loudness": { type: "boolean", default: false },
     verbose: { type: "boolean", short: "v", default: false },
     chunks: { type: "string" },
     "chunk-seconds": { type: "string" },
@@ -32,7 +33,7 @@ const { values, positionals } = parseArgs({
 });
 const [input, outDir] = positionals;
 if (!input || !outDir || !["auto", "nvenc", "x264"].includes(values.encoder!)) {
-  console.error("usage: npm run transcode -- <input-file> <output-dir> [--type video|audio] [--encoder auto|nvenc|x264] [--no-archive]");
+  console.error("usage: npm run transcode -- <input-file> <output-dir> [--type video|audio] [--encoder auto|nvenc|x264] [--no-archive] [--keep-loudness] [--chunks N | --chunk-seconds S] [--workers N]");
   process.exit(2);
 }
 const positive = (s: string | undefined) => (s === undefined ? undefined : Number(s));
@@ -77,6 +78,8 @@ const job = {
   ...DEFAULTS,
   encoder: values.encoder as EncoderChoice,
   archive: !values["no-archive"],
+  // normalizeAudio: false — the sound keeps its own level (loudness still measured and reported).
+  normalizeAudio: !values["keep-loudness"],
   signal: controller.signal,
   onProgress: (e: { phase: string; percent: number }) => bar(e.phase, e.percent),
   log: (l: string) => console.error(l),

@@ -61,11 +61,19 @@ export async function measureLoudness(input: string, base: string[], opts: { sig
 }
 
 /**
+ * The level a job's sound is brought to, or null when the item asked to keep its own
+ * (`normalizeAudio: false`, a music platform's choice); loudness is measured and reported either way.
+ */
+export function normalisationTarget(job: { normalizeAudio?: boolean; loudnessTarget: LoudnessTarget }): LoudnessTarget | null {
+  return job.normalizeAudio === false ? null : job.loudnessTarget;
+}
+
+/**
  * Second-pass normalisation to the target. Linear (one constant gain) when the gain keeps the
  * true peak under the ceiling; otherwise loudnorm with the measured values, which limits peaks.
  */
-export function normalisationFilter(measured: Loudness | null, target: LoudnessTarget): { filter: string | null; mode: "none" | "linear" | "dynamic" } {
-  if (!measured || measured.integrated <= SILENCE_LUFS) return { filter: null, mode: "none" };
+export function normalisationFilter(measured: Loudness | null, target: LoudnessTarget | null): { filter: string | null; mode: "none" | "linear" | "dynamic" } {
+  if (!target || !measured || measured.integrated <= SILENCE_LUFS) return { filter: null, mode: "none" };
   const gain = target.integrated - measured.integrated;
   if (measured.truePeak + gain <= target.truePeak) {
     return { filter: `volume=${gain.toFixed(2)}dB`, mode: "linear" };

@@ -16,7 +16,19 @@ const UNINDEXED = new Set(["mpegts", "mpeg", "h264", "hevc", "m4v", "mpegvideo"]
 export const seekable = (demuxer: string) => !UNINDEXED.has(demuxer);
 
 /**
- * The thumbnail at 10 % of the video, or the first frame after it that is not black, and the
+ * Where the thumbnail is looked for: the poster frame the item asked for, no later than the last
+ * frame (a time past the end, asked before the length was known, gives the last frame),
+ * else 10 % of the video.
+ */
+export function thumbnailMark(job: { thumbnailSeconds?: number }, length: number, fps: number): number {
+  if (job.thumbnailSeconds === undefined) return length * 0.1;
+  // 1.5 frames before the end: inside the last frame, whatever rounding the length had (a seek
+  // to just past the last frame's start finds no frame at all).
+  return Math.max(0, Math.min(job.thumbnailSeconds, length - 1.5 / Math.max(1, fps)));
+}
+
+/**
+ * The thumbnail at its mark (10 % of the video, or the frame the item asked for), or the first frame after it that is not black, and the
  * time it shows. Tries the cheap way first; each fallback is paid only by the files that need it:
  * 1. fast seek, skipping black frames (indexed containers only);
  * 2. decoding from the start, skipping black (where a seek lands wrong or before any decodable frame);

@@ -237,11 +237,11 @@ function itemView(r) {
         <dt>Duration</dt><dd>${secs(r.durationSeconds)}</dd>
         <dt>Size</dt><dd>${r.width ? `${r.width}×${r.height}` : "—"}</dd>
         <dt>Variants</dt><dd class="tags">${variants}</dd>
-        <dt>Loudness</dt><dd>${r.loudnessIntegrated === null ? "—" : `${lufs(r.loudnessIntegrated)} LUFS · ${lufs(r.loudnessPeak)} dBTP · ${lufs(r.loudnessRange)} LU`}</dd>
+        <dt>Loudness</dt><dd class="loudness">${r.loudnessIntegrated === null ? "—" : `${lufs(r.loudnessIntegrated)} LUFS · ${lufs(r.loudnessPeak)} dBTP · ${lufs(r.loudnessRange)} LU`} <span class="muted">${r.normalizeAudio === false ? "(the upload's, kept)" : "(the upload's; outputs at −16 LUFS)"}</span></dd>
         <dt>Encoder</dt><dd>${esc(r.encoder ?? "—")}</dd>
         ${r.playableAt ? `<dt>Playable</dt><dd class="playable">${ago(r.playableAt)} · ${secs(r.playableSeconds)}</dd>` : ""}
         ${r.chunkEncodeSeconds ? `<dt>Chunks</dt><dd class="chunks">${r.chunkEncodeSeconds.length} chunks · encode s ${esc(r.chunkEncodeSeconds.map((s) => (s === null ? "…" : s.toFixed(1))).join(", "))}</dd>` : ""}
-        ${r.thumbnailSeconds === null ? "" : `<dt>Thumbnail at</dt><dd>${secs(r.thumbnailSeconds)}</dd>`}
+        ${r.thumbnailSeconds === null ? "" : `<dt>Thumbnail at</dt><dd class="thumbnail-at">${secs(r.thumbnailSeconds)} <span class="muted">${r.requestedThumbnailSeconds == null ? "(10 % of the video)" : `(asked for ${secs(r.requestedThumbnailSeconds)})`}</span></dd>`}
         ${(r.subtitles || []).length ? `<dt>Subtitles</dt><dd class="tags">${r.subtitles.map((s) => `<span class="pill" title="${esc(s.codec)}">${esc(s.name)}${s.status === "skipped" ? " (skipped)" : ""}</span>`).join("")}</dd>` : ""}
         <dt>Attempts</dt><dd>${r.transcodingAttempts} (retries left ${Math.max(0, 1 - r.transcodingAttempts)})</dd>
         <dt>Job</dt><dd class="code">${esc(r.runpodJobId ?? "—")}</dd>

@@ -66,7 +66,11 @@
         await call("GET", `/api/media/${id}/upload`).catch(() => call("POST", `/api/media/${id}/upload`));
       } else {
         const mediaType = file.type.startsWith("audio/") ? "audio" : "video";
-        const reg = await call("POST", "/api/media", { mediaType, filename: file.name, size: file.size, contentType: file.type || `${mediaType}/mp4` });
+        // The registration's choices, from the panel above the drop zone.
+        const normalizeAudio = !document.getElementById("keep-loudness").checked;
+        const poster = document.getElementById("poster-seconds").value;
+        const choices = { normalizeAudio, ...(poster === "" ? {} : { thumbnailSeconds: Number(poster) }) };
+        const reg = await call("POST", "/api/media", { mediaType, filename: file.name, size: file.size, contentType: file.type || `${mediaType}/mp4`, ...choices });
         id = reg.id;
         remember(fp, { id, name: file.name, at: Date.now() });
       }

@@ -38,6 +38,10 @@ export const jobInput = z.object({
   loudnessTarget: z
     .object({ integrated: z.number().min(-40).max(-5), truePeak: z.number().min(-9).max(0) })
     .default(() => ({ ...JOB_DEFAULTS.loudnessTarget })),
+  /** False: every track keeps its own level instead of being brought to `loudnessTarget` (still measured and reported). */
+  normalizeAudio: z.boolean().default(true),
+  /** The poster frame chosen at registration, seconds from the start (clamped to the last frame); absent: 10 % of the video. */
+  thumbnailSeconds: z.number().min(0).max(24 * 3600).optional(),
   /**
    * The item's first job only: a video at least this long is split across workers
    * (gpu-worker/src/fanout/). Absent: the job encodes the whole video itself.

@@ -19,6 +19,10 @@ export interface LifecycleContext {
   mediaType: MediaType;
   inputKey: string;
   durationSeconds: number | null;
+  /** Registration's choice: false keeps the upload's loudness (each job is told). Absent in records stored before it existed: true. */
+  normalizeAudio?: boolean;
+  /** Registration's poster frame, seconds from the start; null or absent: 10 % of the video. */
+  requestedThumbnailSeconds?: number | null;
   /** Retries spent: 0 or 1. A failure does not count; a retry does. */
   retriesUsed: number;
   attemptId: string | null;
@@ -70,7 +74,7 @@ export type ChunkReport =
   | { kind: "failed"; error: JobError; jobId: string | null };
 
 /** What a new item's machine starts from: the upload service's facts and the retries already spent. */
-export type LifecycleInput = Pick<LifecycleContext, "mediaId" | "creatorId" | "mediaType" | "inputKey" | "durationSeconds" | "retriesUsed">;
+export type LifecycleInput = Pick<LifecycleContext, "mediaId" | "creatorId" | "mediaType" | "inputKey" | "durationSeconds" | "retriesUsed" | "normalizeAudio" | "requestedThumbnailSeconds">;
 
 /** RunPod's view of a job at reconciliation time, gathered by the object before the event. */
 export interface RunpodView {

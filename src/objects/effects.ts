@@ -65,6 +65,8 @@ async function run(deps: EffectDeps, rec: LifecycleRecord, attemptId: string, ex
     mediaType: c.mediaType,
     attemptId,
     inputKey: c.inputKey,
+    normalizeAudio: c.normalizeAudio ?? true,
+    ...(c.requestedThumbnailSeconds == null ? {} : { thumbnailSeconds: c.requestedThumbnailSeconds }),
     webhookUrl: deps.config.webhookUrl,
     ...extra,
   });

@@ -26,6 +26,8 @@ export function recordFromRow(row: MediaItemRow): LifecycleRecord {
     inputKey: row.r2Key,
     durationSeconds: row.durationSeconds,
     retriesUsed: row.transcodingAttempts,
+    normalizeAudio: row.normalizeAudio,
+    requestedThumbnailSeconds: row.requestedThumbnailSeconds,
   });
   const context: LifecycleContext = { ...initial.context, attemptId: row.attemptId, jobId: row.runpodJobId };
   let value: LifecycleState = row.status;

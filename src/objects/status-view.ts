@@ -11,6 +11,10 @@ export function statusView(state: LifecycleState, c: LifecycleContext, version: 
     status: state,
     phase: state === "transcoding" ? c.phase : null,
     percent: state === "ready" ? 100 : c.percent,
+    /** Registration's choice: false keeps the upload's loudness (still measured: `loudness`). */
+    normalizeAudio: c.normalizeAudio ?? true,
+    /** Registration's poster frame (null: 10 %); `output.thumbnailSeconds` is the frame shown. */
+    requestedThumbnailSeconds: c.requestedThumbnailSeconds ?? null,
     retriesUsed: c.retriesUsed,
     retriesLeft: Math.max(0, MAX_RETRIES - c.retriesUsed),
     attemptId: c.attemptId,

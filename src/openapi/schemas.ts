@@ -19,6 +19,8 @@ export const mediaStatus = z
     status: z.enum(["uploading", "uploaded", "transcoding", "ready", "failed", "deleted"]),
     phase: z.string().nullable(),
     percent: z.number().min(0).max(100),
+    normalizeAudio: z.boolean().describe("Registration's choice: false keeps the upload's loudness (still measured: `loudness`)."),
+    requestedThumbnailSeconds: z.number().nullable().describe("Registration's poster frame, seconds from the start (null: 10 % of the video); `output.thumbnailSeconds` is the frame shown."),
     retriesUsed: z.number().int(),
     retriesLeft: z.number().int(),
     attemptId: z.uuid().nullable(),

@@ -14,6 +14,8 @@ import { listQuery, mediaPage } from "../http/media-page.ts";
 import { playbackGrant, playbackTokenBody } from "../http/playback-grant.ts";
 
 const MAX_ORIGINAL_BYTES = 20 * 1024 ** 3;
+/** The longest an item may be (the worker refuses longer): a time past it names no frame. */
+const MAX_SECONDS = 24 * 3600;
 /** Part URLs are asked for in batches of at most this many. */
 const MAX_PARTS_PER_REQUEST = 100;
 export const partsBody = z.object({ partNumbers: z.array(z.number().int().min(1).max(10_000)).min(1).max(MAX_PARTS_PER_REQUEST) }).meta({ example: { partNumbers: [1, 2, 3, 4] } });
@@ -32,6 +34,16 @@ export const registerBody = z
       .max(100)
       .regex(/^(video|audio)\/[\w.+-]+$/, "must be a video/* or audio/* type")
       .meta({ description: "A video/* type for mediaType video; an audio/* type (or video/mp4, an M4A's common label) for audio" }),
+    normalizeAudio: z
+      .boolean()
+      .default(true)
+      .meta({ description: "Bring every audio track to −16 LUFS integrated, −1.5 dBTP (default), or keep the upload's own level (a music platform's choice). Loudness is measured and reported either way." }),
+    thumbnailSeconds: z
+      .number()
+      .min(0)
+      .max(MAX_SECONDS)
+      .optional()
+      .meta({ description: "The poster frame, seconds from the start (Mux's thumbnail_time). Left out: 10 % of the video. Past the end: the last frame. A black frame there gives the first frame after it that is not black (within 10 s)." }),
   })
   .refine((b) => b.contentType.startsWith(`${b.mediaType}/`) || (b.mediaType === "audio" && b.contentType === "video/mp4"), {
     message: "contentType does not match mediaType",
@@ -80,6 +92,8 @@ export const mediaRoutes = new Hono<AppEnv>()
           originalFilename: body.filename,
           originalSize: body.size,
           contentType: body.contentType,
+          normalizeAudio: body.normalizeAudio,
+          requestedThumbnailSeconds: body.thumbnailSeconds ?? null,
         }),
       );
     } catch (error) {

@@ -6,10 +6,12 @@ import { adminToken, ARTIFACTS, env, finished, fixture, openDashboard, platformH
 const browser = useChromium();
 
 describe("the dashboard's uploader and webhook log in Chromium", () => {
-  it("a file dropped on the page is uploaded in parts and transcoded", async () => {
+  it("a file dropped on the page is uploaded in parts and transcoded, with the poster frame and loudness chosen on the page", async () => {
     const admin = await adminToken();
     const { page, errors } = await openDashboard(browser(), admin);
     await page.locator("#drop").waitFor();
+    await page.locator("#poster-seconds").fill("4");
+    await page.locator("#keep-loudness").check();
     // A real drop event, carrying the fixture as a File (as a desktop drag would).
     const bytes = readFileSync(fixture("small.mp4")).toString("base64");
     const dataTransfer = await page.evaluateHandle((b64: string) => {
@@ -23,7 +25,12 @@ describe("the dashboard's uploader and webhook log in Chromium", () => {
     await expect.poll(() => row.getAttribute("data-state"), { timeout: 30_000 }).toBe("uploaded · transcoding");
     expect(await row.getAttribute("data-percent")).toBe("100");
     const id = (await row.getAttribute("data-id"))!;
-    expect(await waitFor(env.url, admin, id, finished)).toMatchObject({ status: "ready" });
+    const done = await waitFor(env.url, admin, id, finished);
+    expect(done).toMatchObject({ status: "ready", normalizeAudio: false, requestedThumbnailSeconds: 4 });
+    expect(done.output.thumbnailSeconds).toBeCloseTo(4, 1);
+    await page.goto(`${env.url}/admin/#/media/${id}`);
+    await expect.poll(() => page.locator("dd.thumbnail-at").textContent(), { timeout: 10_000 }).toContain("asked for 4.0 s");
+    expect(await page.locator("dd.loudness").textContent()).toContain("the upload's, kept");
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -7,7 +7,7 @@ import { analyseAudio } from "../audio-analysis.ts";
 import { audioChunkArgs, audioHlsArgs, audioPackageArgs, chunksFor, WAVEFORM_IMAGE, WAVEFORM_SAMPLE_RATE, type AudioChunk } from "../audio-args.ts";
 import { runTool } from "../ffmpeg/spawn.ts";
 import { together } from "../ffmpeg/together.ts";
-import { normalisationFilter } from "../loudness.ts";
+import { normalisationFilter, normalisationTarget } from "../loudness.ts";
 import { audioMaster, playlistStats } from "../outputs/master.ts";
 import { playableAudioMaster } from "../outputs/playable-master.ts";
 import { samplesPerPixel, WaveformBuilder } from "../outputs/waveform.ts";
@@ -42,7 +42,7 @@ export async function runAudio(ctx: StepContext): Promise<MediaParts> {
     }),
   );
   progress.report("encoding", 0.3);
-  const normalise = normalisationFilter(loudness, job.loudnessTarget);
+  const normalise = normalisationFilter(loudness, normalisationTarget(job));
   const report = (f: number) => progress.report("encoding", 0.3 + 0.7 * f);
   if (chunks.length === 1) {
     // One process writes the playlist as it goes: playable from its first segment. (A long file

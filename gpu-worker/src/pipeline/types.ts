@@ -13,6 +13,10 @@ export interface PipelineJob extends KeyScope {
   segmentSeconds: number;
   previewSeconds: number;
   loudnessTarget: LoudnessTarget;
+  /** False: the sound keeps its own level (measured and reported all the same). Absent: normalised. */
+  normalizeAudio?: boolean;
+  /** The poster frame the item asked for (seconds); absent: 10 % of the video. */
+  thumbnailSeconds?: number;
   encoder: EncoderChoice;
   /** Whether an archive bucket is configured: no archive, no mezzanine. */
   archive: boolean;

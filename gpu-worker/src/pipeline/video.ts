@@ -6,7 +6,7 @@ import { PipelineError } from "../errors.ts";
 import { runTool } from "../ffmpeg/spawn.ts";
 import { detectInterlace } from "../interlace.ts";
 import { alternateDir, ladderArgs, soundArgs } from "../ladder-args.ts";
-import { measureLoudness, normalisationFilter, type Loudness } from "../loudness.ts";
+import { measureLoudness, normalisationFilter, normalisationTarget, type Loudness } from "../loudness.ts";
 import { bcp47, playlistStats, renditionNames, videoMaster, type PlaylistStats } from "../outputs/master.ts";
 import { subtitleArgs, subtitleDir, subtitlePlaylist, withTimestampMap } from "../outputs/subtitles.ts";
 import { planVideo, type VideoPlan } from "../plan.ts";
@@ -15,7 +15,7 @@ import { videoStartArgs } from "../probe/args.ts";
 import { progressParser } from "../progress.ts";
 import { playableVideoMaster } from "../outputs/playable-master.ts";
 import { planStoryboard, storyboardSheetArgs, storyboardVtt, type StoryboardPlan } from "../storyboard.ts";
-import { makeThumbnail } from "../thumbnail.ts";
+import { makeThumbnail, thumbnailMark } from "../thumbnail.ts";
 import type { JobOutput } from "../../../src/contract/index.ts";
 import { nonEmpty, step } from "./step.ts";
 import type { MediaParts, OutputFile, StepContext } from "./types.ts";
@@ -38,13 +38,13 @@ export async function runVideo(ctx: StepContext, rest?: FanoutRest): Promise<Med
   const loudness = (measured[0] as Loudness | null | undefined) ?? null;
   const alternates = info.audioTracks.slice(1).map((t, i) => ({
     stream: t.stream,
-    filter: normalisationFilter(measured[i + 1] as Loudness | null, job.loudnessTarget).filter,
+    filter: normalisationFilter(measured[i + 1] as Loudness | null, normalisationTarget(job)).filter,
   }));
   for (let i = 0; i < alternates.length; i++) await mkdir(join(hlsDir, alternateDir(i)), { recursive: true });
   const plan = rest ? rest.plan : planVideo(info, job.renditions, { interlaced });
   progress.report("probing", 1);
   const audio = info.audio
-    ? { filter: normalisationFilter(loudness, job.loudnessTarget).filter, stream: info.audio.stream, fitSeconds: length, alternates }
+    ? { filter: normalisationFilter(loudness, normalisationTarget(job)).filter, stream: info.audio.stream, fitSeconds: length, alternates }
     : null;
   // Tiles go to a scratch folder beside the outputs (never uploaded), the sheet to its key.
   const storyboard = { plan: planStoryboard(length, plan.rungs[0]!.width, plan.rungs[0]!.height), tilesDir: join(job.outDir, ".storyboard", job.attemptId) };
@@ -78,7 +78,7 @@ export async function runVideo(ctx: StepContext, rest?: FanoutRest): Promise<Med
 
   await mkdir(dirname(at(keys.thumbnail)), { recursive: true });
   const thumbnail = await step(timings, "thumbnail", () =>
-    makeThumbnail({ input: job.input, output: at(keys.thumbnail), atSeconds: length * 0.1, plan, base: source, demuxer: info.demuxer, opts }),
+    makeThumbnail({ input: job.input, output: at(keys.thumbnail), atSeconds: thumbnailMark(job, length, plan.fps), plan, base: source, demuxer: info.demuxer, opts }),
   );
   progress.report("packaging", 0.3);
 

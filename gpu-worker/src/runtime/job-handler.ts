@@ -92,6 +92,8 @@ export async function handleJob(
     segmentSeconds: input.segmentSeconds,
     previewSeconds: input.previewSeconds,
     loudnessTarget: input.loudnessTarget,
+    normalizeAudio: input.normalizeAudio,
+    thumbnailSeconds: input.thumbnailSeconds,
     encoder: deps.encoder,
     archive: deps.archive !== null,
     maxDurationSeconds: deps.maxDurationSeconds ?? DEFAULTS.maxDurationSeconds,

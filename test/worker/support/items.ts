@@ -9,11 +9,11 @@ import type { FakeRunpod } from "./runpod.ts";
 export const SMALL_MP4 = new TextEncoder().encode("\u0000\u0000\u0000\u0018ftypiso");
 
 /** Registers an item, uploads its bytes in one part to s3rver (the multipart API), and completes. */
-export async function uploadedItem(creatorId: string, mediaType: "video" | "audio" = "video", opts: { skipUpload?: boolean } = {}) {
+export async function uploadedItem(creatorId: string, mediaType: "video" | "audio" = "video", opts: { skipUpload?: boolean; register?: Record<string, unknown> } = {}) {
   const token = await tokenFor(creatorId);
   const reg = await api("POST", "/api/media", {
     token,
-    body: { mediaType, filename: mediaType === "video" ? "clip one.mp4" : "voice.m4a", size: 11, contentType: `${mediaType}/mp4` },
+    body: { mediaType, filename: mediaType === "video" ? "clip one.mp4" : "voice.m4a", size: 11, contentType: `${mediaType}/mp4`, ...opts.register },
   });
   if (reg.status !== 201) throw new Error(`register: ${reg.status} ${JSON.stringify(reg.body)}`);
   const id: string = reg.body.id;
