@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import type { Download, DownloadsRequest } from "../src/contract/downloads.ts";
 import {
   bigint,
   boolean,
@@ -43,6 +44,8 @@ export const mediaItems = pgTable(
     normalizeAudio: boolean("normalize_audio").notNull().default(true),
     /** Registration's choice of the poster frame (seconds from the start); null: 10 % of the video. `thumbnail_seconds` is the frame shown. */
     requestedThumbnailSeconds: real("requested_thumbnail_seconds"),
+    /** Registration's MP4/M4A downloads (contract/downloads.ts); null: none. */
+    downloadsRequested: jsonb("downloads_requested").$type<DownloadsRequest>(),
     durationSeconds: real("duration_seconds"),
     width: integer("width"),
     height: integer("height"),
@@ -68,6 +71,8 @@ export const mediaItems = pgTable(
     transcodingPriority: transcodingPriorityEnum("transcoding_priority").notNull().default("standard"),
     readyVariants: jsonb("ready_variants").$type<string[]>().notNull().default(sql`'[]'::jsonb`),
     /** The upload's subtitle tracks and what became of each (converted to WebVTT, or skipped). */
+    /** The downloads made from the ready attempt's segments: name, key, bytes, picture size. */
+    downloads: jsonb("downloads").$type<Download[]>().notNull().default(sql`'[]'::jsonb`),
     subtitles: jsonb("subtitles").$type<{ language: string | null; name: string; codec: string; status: "converted" | "skipped" }[]>().notNull().default(sql`'[]'::jsonb`),
     /** EBU R128 figures ×100, rounded: LUFS, dBTP, LU. */
     loudnessIntegrated: integer("loudness_integrated"),

@@ -25,6 +25,8 @@ const { values, positionals } = parseArgs({
     encoder: { type: "string", default: "auto" },
     "no-archive": { type: "boolean", default: false },
     "keep-loudness": { type: "boolean", default: false },
+    mp4: { type: "string", default: "none" },
+    m4a: { type: "boolean", default: false },
     verbose: { type: "boolean", short: "v", default: false },
     chunks: { type: "string" },
     "chunk-seconds": { type: "string" },
@@ -32,8 +34,8 @@ const { values, positionals } = parseArgs({
   },
 });
 const [input, outDir] = positionals;
-if (!input || !outDir || !["auto", "nvenc", "x264"].includes(values.encoder!)) {
-  console.error("usage: npm run transcode -- <input-file> <output-dir> [--type video|audio] [--encoder auto|nvenc|x264] [--no-archive] [--keep-loudness] [--chunks N | --chunk-seconds S] [--workers N]");
+if (!input || !outDir || !["auto", "nvenc", "x264"].includes(values.encoder!) || !["none", "highest", "all"].includes(values.mp4!)) {
+  console.error("usage: npm run transcode -- <input-file> <output-dir> [--type video|audio] [--encoder auto|nvenc|x264] [--no-archive] [--keep-loudness] [--mp4 none|highest|all] [--m4a] [--chunks N | --chunk-seconds S] [--workers N]");
   process.exit(2);
 }
 const positive = (s: string | undefined) => (s === undefined ? undefined : Number(s));
@@ -80,6 +82,8 @@ const job = {
   archive: !values["no-archive"],
   // normalizeAudio: false — the sound keeps its own level (loudness still measured and reported).
   normalizeAudio: !values["keep-loudness"],
+  // MP4/M4A downloads, remuxed from the finished segments (README "Downloads").
+  downloads: { mp4: values.mp4 as "none" | "highest" | "all", audio: values.m4a! },
   signal: controller.signal,
   onProgress: (e: { phase: string; percent: number }) => bar(e.phase, e.percent),
   log: (l: string) => console.error(l),

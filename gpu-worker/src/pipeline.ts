@@ -1,6 +1,7 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { JOB_DEFAULTS, outputKeys, type JobOutput, type KeyScope, type MediaType } from "../../src/contract/index.ts";
+import { JOB_DEFAULTS, outputKeys, type Download, type JobOutput, type KeyScope, type MediaType } from "../../src/contract/index.ts";
+import { makeDownloads } from "./outputs/downloads.ts";
 import { sourceInputFlags } from "./containers.ts";
 import { PipelineError } from "./errors.ts";
 import { baseInputFlags, runTool } from "./ffmpeg/spawn.ts";
@@ -40,10 +41,14 @@ async function run(job: PipelineJob, known?: MediaInfo): Promise<PipelineResult>
 export async function finishJob(ctx: StepContext, parts: MediaParts): Promise<PipelineResult> {
   const { job, keys, hlsDir, progress } = ctx;
   const archived = job.archive ? await archive(ctx) : false;
-  progress.report("packaging", 1);
   await finishPlaylists(hlsDir);
-  ctx.files.push(...(await hlsFiles(hlsDir, keys.hlsRoot)));
-  return { output: jobResult(job.mediaType, keys, parts, archived), files: ctx.files, info: ctx.info, timings: ctx.timings };
+  // Downloads come from the finished playlists' segments: a remux, no second encode.
+  const made = await step(ctx.timings, "downloads", () =>
+    makeDownloads({ request: job.downloads, hlsDir, rungs: parts.rungs ?? [], hasAudio: !!ctx.info.audio, scope: job, at: ctx.at, base: ctx.base, opts: ctx.opts }),
+  );
+  progress.report("packaging", 1);
+  ctx.files.push(...made.files, ...(await hlsFiles(hlsDir, keys.hlsRoot)));
+  return { output: jobResult(job.mediaType, keys, parts, archived, made.downloads), files: ctx.files, info: ctx.info, timings: ctx.timings };
 }
 
 /** Probe (unless told what a probe found), refuse what the item cannot be, make the folders, and the context every step shares. */
@@ -87,7 +92,7 @@ export async function openJob(job: PipelineJob, known?: MediaInfo): Promise<Step
  * The one place a job's result is assembled: which keys an item has follows from its media type
  * and whether a mezzanine was archived; the rest is what its half measured.
  */
-export function jobResult(mediaType: MediaType, keys: ReturnType<typeof outputKeys>, parts: MediaParts, archived: boolean): JobOutput {
+export function jobResult(mediaType: MediaType, keys: ReturnType<typeof outputKeys>, parts: MediaParts, archived: boolean, downloads: Download[] = []): JobOutput {
   const video = mediaType === "video";
   return {
     mediaType,
@@ -107,6 +112,7 @@ export function jobResult(mediaType: MediaType, keys: ReturnType<typeof outputKe
     encoder: parts.encoder,
     thumbnailSeconds: parts.thumbnailSeconds,
     subtitles: parts.subtitles,
+    downloads,
   };
 }
 

@@ -239,6 +239,7 @@ function itemView(r) {
         <dt>Variants</dt><dd class="tags">${variants}</dd>
         <dt>Loudness</dt><dd class="loudness">${r.loudnessIntegrated === null ? "—" : `${lufs(r.loudnessIntegrated)} LUFS · ${lufs(r.loudnessPeak)} dBTP · ${lufs(r.loudnessRange)} LU`} <span class="muted">${r.normalizeAudio === false ? "(the upload's, kept)" : "(the upload's; outputs at −16 LUFS)"}</span></dd>
         <dt>Encoder</dt><dd>${esc(r.encoder ?? "—")}</dd>
+        ${(r.downloads || []).length ? `<dt>Downloads</dt><dd class="downloads">${r.downloads.map((d) => `<a data-download="${esc(d.name)}" download>${esc(d.name)}</a> <span class="muted">${bytes(d.bytes)}</span>`).join(" · ")}</dd>` : ""}
         ${r.playableAt ? `<dt>Playable</dt><dd class="playable">${ago(r.playableAt)} · ${secs(r.playableSeconds)}</dd>` : ""}
         ${r.chunkEncodeSeconds ? `<dt>Chunks</dt><dd class="chunks">${r.chunkEncodeSeconds.length} chunks · encode s ${esc(r.chunkEncodeSeconds.map((s) => (s === null ? "…" : s.toFixed(1))).join(", "))}</dd>` : ""}
         ${r.thumbnailSeconds === null ? "" : `<dt>Thumbnail at</dt><dd class="thumbnail-at">${secs(r.thumbnailSeconds)} <span class="muted">${r.requestedThumbnailSeconds == null ? "(10 % of the video)" : `(asked for ${secs(r.requestedThumbnailSeconds)})`}</span></dd>`}
@@ -283,6 +284,11 @@ async function playback(id) {
   return api("POST", `/api/media/${id}/playback-token`, { expiresInSeconds: 3600, viewerId: "admin-dashboard" });
 }
 
+/** The download links, from the viewer's token the player got (the same URL a platform would hand out). */
+function fillDownloads(urls) {
+  for (const a of document.querySelectorAll("a[data-download]")) a.href = urls.hls.replace(/master\.m3u8$/, `download/${a.dataset.download}`);
+}
+
 async function startPlayer(id, urls) {
   const video = document.getElementById("player");
   if (!video) return;
@@ -316,6 +322,7 @@ async function refresh() {
           if (canPlay(r) && playing && playing.key === key && document.getElementById("player")) {
             redrawAroundPlayer(r);
             if (r.status === "ready" && r.storyboardKey && playing.urls && playing.urls.storyboard) startStoryboard(r.id, playing.urls);
+            if (playing.urls) fillDownloads(playing.urls);
           } else {
             if (player) player.destroy(), (player = null);
             playing = null;
@@ -326,6 +333,7 @@ async function refresh() {
                 if (!playing || playing.key !== key) return;
                 playing.urls = p.urls;
                 startPlayer(r.id, p.urls);
+                fillDownloads(p.urls);
                 if (r.status === "ready" && r.storyboardKey && p.urls.storyboard) startStoryboard(r.id, p.urls);
               }, (e) => toast(`Playback: ${e.message}`, true));
             }

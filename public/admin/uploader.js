@@ -69,7 +69,8 @@
         // The registration's choices, from the panel above the drop zone.
         const normalizeAudio = !document.getElementById("keep-loudness").checked;
         const poster = document.getElementById("poster-seconds").value;
-        const choices = { normalizeAudio, ...(poster === "" ? {} : { thumbnailSeconds: Number(poster) }) };
+        const downloads = { mp4: document.getElementById("mp4-downloads").value, audio: document.getElementById("m4a-download").checked };
+        const choices = { normalizeAudio, downloads, ...(poster === "" ? {} : { thumbnailSeconds: Number(poster) }) };
         const reg = await call("POST", "/api/media", { mediaType, filename: file.name, size: file.size, contentType: file.type || `${mediaType}/mp4`, ...choices });
         id = reg.id;
         remember(fp, { id, name: file.name, at: Date.now() });

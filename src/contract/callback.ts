@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { download } from "./downloads.ts";
 import { fanoutTask } from "./fanout.ts";
 import { mediaType } from "./job.ts";
 import { renditionName } from "./renditions.ts";
@@ -67,6 +68,8 @@ export const jobOutput = z.object({
   thumbnailSeconds: z.number().nonnegative().nullable().default(null),
   /** The upload's subtitle tracks: text ones became WebVTT renditions, bitmap ones were skipped. */
   subtitles: z.array(subtitleTrack).max(64).default(() => []),
+  /** MP4/M4A downloads the item asked for, remuxed from its HLS segments (contract/downloads.ts). */
+  downloads: z.array(download).max(8).default(() => []),
 });
 export type JobOutput = z.infer<typeof jobOutput>;
 

@@ -7,3 +7,4 @@ export * from "./backoff.ts";
 export * from "./sniff.ts";
 export * from "./fanout.ts";
 export * from "./playlists.ts";
+export * from "./downloads.ts";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { downloadsRequest } from "./downloads.ts";
 import { fanoutPolicy, jobTask } from "./fanout.ts";
 import { RENDITION_NAMES, renditionName, type RenditionName } from "./renditions.ts";
 
@@ -40,6 +41,8 @@ export const jobInput = z.object({
     .default(() => ({ ...JOB_DEFAULTS.loudnessTarget })),
   /** False: every track keeps its own level instead of being brought to `loudnessTarget` (still measured and reported). */
   normalizeAudio: z.boolean().default(true),
+  /** MP4/M4A downloads to make from the encoded segments (absent: none). */
+  downloads: downloadsRequest.optional(),
   /** The poster frame chosen at registration, seconds from the start (clamped to the last frame); absent: 10 % of the video. */
   thumbnailSeconds: z.number().min(0).max(24 * 3600).optional(),
   /**

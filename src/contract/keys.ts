@@ -1,3 +1,5 @@
+import { downloadKey, type DownloadName } from "./downloads.ts";
+
 /** Storage keys of design.md §1, in one place so that both halves build the same paths. */
 export interface KeyScope {
   creatorId: string;
@@ -32,7 +34,7 @@ export function outputKeys({ creatorId, mediaId, attemptId }: KeyScope) {
  */
 export function itemPrefixes(creatorId: string, mediaId: string): { media: string[]; archive: string[] } {
   return {
-    media: [`${creatorId}/originals/${mediaId}/`, `${creatorId}/hls/${mediaId}/`, `${creatorId}/fanout/${mediaId}/`, `${creatorId}/thumbnails/media/${mediaId}/`, `${creatorId}/waveforms/${mediaId}/`],
+    media: [`${creatorId}/originals/${mediaId}/`, `${creatorId}/hls/${mediaId}/`, `${creatorId}/downloads/${mediaId}/`, `${creatorId}/fanout/${mediaId}/`, `${creatorId}/thumbnails/media/${mediaId}/`, `${creatorId}/waveforms/${mediaId}/`],
     archive: [`mezzanine/${creatorId}/${mediaId}/`],
   };
 }
@@ -51,6 +53,7 @@ export function foreignOutputKeys(
     mezzanineKey: string | null;
     storyboardKey?: string | null;
     storyboardVttKey?: string | null;
+    downloads?: { name: DownloadName; key: string }[];
   },
   scope: KeyScope,
 ): string[] {
@@ -65,8 +68,12 @@ export function foreignOutputKeys(
     storyboardKey: k.storyboard,
     storyboardVttKey: k.storyboardVtt,
   } as const;
-  return (Object.keys(expected) as (keyof typeof expected)[]).filter((field) => {
+  const fields = (Object.keys(expected) as (keyof typeof expected)[]).filter((field) => {
     const value = output[field] ?? null;
     return field === "hlsMasterKey" ? value !== expected[field] : value !== null && value !== expected[field];
   });
+  // Each download is its own name in the attempt's downloads folder, once.
+  const names = new Set<string>();
+  const downloads = (output.downloads ?? []).some((d) => d.key !== downloadKey(scope, d.name) || names.size === names.add(d.name).size);
+  return downloads ? [...fields, "downloads"] : fields;
 }

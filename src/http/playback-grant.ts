@@ -30,6 +30,8 @@ export async function playbackGrant(env: Env, actor: Actor, mediaId: string, bod
       thumbnail: playUrl(base, "thumbnailKey"),
       storyboard: status.mediaType === "video" ? playUrl(base, "storyboardVttKey") : null,
       waveform: status.mediaType === "audio" ? playUrl(base, "waveformKey") : null,
+      /** Each download by name (a ready item's; none before): saved as an attachment, with byte ranges. */
+      downloads: Object.fromEntries(status.downloads.map((d) => [d.name, `${base}/download/${d.name}`])),
     },
   };
 }

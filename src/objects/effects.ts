@@ -1,4 +1,4 @@
-import { chunkPrefixSegments, jobInput, mediaPlaylist, outputKeys, type JobInputDraft } from "../contract/index.ts";
+import { chunkPrefixSegments, jobInput, wantsDownloads, mediaPlaylist, outputKeys, type JobInputDraft } from "../contract/index.ts";
 import type { ObjectStore } from "../clients/object-store.ts";
 import { stuckJobBudgetMs, type Config } from "../config.ts";
 import { DispatchError, type Dispatcher } from "../clients/runpod.ts";
@@ -67,6 +67,7 @@ async function run(deps: EffectDeps, rec: LifecycleRecord, attemptId: string, ex
     inputKey: c.inputKey,
     normalizeAudio: c.normalizeAudio ?? true,
     ...(c.requestedThumbnailSeconds == null ? {} : { thumbnailSeconds: c.requestedThumbnailSeconds }),
+    ...(wantsDownloads(c.downloadsRequested) ? { downloads: c.downloadsRequested! } : {}),
     webhookUrl: deps.config.webhookUrl,
     ...extra,
   });

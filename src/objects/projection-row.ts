@@ -8,7 +8,10 @@ import type { MediaItemRow, NewMediaItemRow } from "../../schema/index.ts";
  */
 
 /** The columns the projection writes: everything but what the upload service owns. */
-export type ProjectionRow = Omit<NewMediaItemRow, "id" | "creatorId" | "mediaType" | "r2Key" | "originalFilename" | "originalSize" | "contentType">;
+export type ProjectionRow = Omit<
+  NewMediaItemRow,
+  "id" | "creatorId" | "mediaType" | "r2Key" | "originalFilename" | "originalSize" | "contentType" | "normalizeAudio" | "requestedThumbnailSeconds" | "downloadsRequested"
+>;
 
 /** Loudness is stored ×100 as integers (LUFS, dBTP, LU), exact to a hundredth. */
 const LOUDNESS_SCALE = 100;
@@ -43,6 +46,7 @@ export function projectionRow(state: Exclude<LifecycleState, "deleted">, c: Life
     mezzanineStatus: o?.mezzanineKey ? "ready" : null,
     readyVariants: o?.readyVariants ?? [],
     subtitles: o?.subtitles ?? [],
+    downloads: o?.downloads ?? [],
     loudnessIntegrated: toHundredths(o?.loudness?.integrated),
     loudnessPeak: toHundredths(o?.loudness?.truePeak),
     loudnessRange: toHundredths(o?.loudness?.range),
@@ -82,6 +86,7 @@ export function outputFromRow(row: MediaItemRow): JobOutput | null {
     height: row.height,
     readyVariants: row.readyVariants,
     subtitles: row.subtitles,
+    downloads: row.downloads,
     loudness:
       row.loudnessIntegrated === null
         ? null

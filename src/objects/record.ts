@@ -28,6 +28,7 @@ export function recordFromRow(row: MediaItemRow): LifecycleRecord {
     retriesUsed: row.transcodingAttempts,
     normalizeAudio: row.normalizeAudio,
     requestedThumbnailSeconds: row.requestedThumbnailSeconds,
+    downloadsRequested: row.downloadsRequested,
   });
   const context: LifecycleContext = { ...initial.context, attemptId: row.attemptId, jobId: row.runpodJobId };
   let value: LifecycleState = row.status;

@@ -39,6 +39,9 @@ export function statusView(state: LifecycleState, c: LifecycleContext, version: 
         }
       : null,
     readyVariants: o?.readyVariants ?? [],
+    /** Registration's downloads (null: none) and the files made, each served at /play/{token}/download/{name}. */
+    downloadsRequested: c.downloadsRequested ?? null,
+    downloads: (o?.downloads ?? []).map((d) => ({ name: d.name, bytes: d.bytes, width: d.width, height: d.height })),
     loudness: o?.loudness ?? null,
     startedAt: c.startedAt === null ? null : new Date(c.startedAt).toISOString(),
     finishedAt: c.finishedAt === null ? null : new Date(c.finishedAt).toISOString(),

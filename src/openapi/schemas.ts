@@ -20,6 +20,10 @@ export const mediaStatus = z
     phase: z.string().nullable(),
     percent: z.number().min(0).max(100),
     normalizeAudio: z.boolean().describe("Registration's choice: false keeps the upload's loudness (still measured: `loudness`)."),
+    downloadsRequested: z.object({ mp4: z.enum(["none", "highest", "all"]), audio: z.boolean() }).nullable().describe("Registration's downloads; null: none."),
+    downloads: z
+      .array(z.object({ name: z.string().describe("1080p.mp4 … 360p.mp4, audio.m4a"), bytes: z.number().int(), width: z.number().int().nullable(), height: z.number().int().nullable() }))
+      .describe("The downloads made (with ready): each at /play/{token}/download/{name}, with Content-Disposition and byte ranges."),
     requestedThumbnailSeconds: z.number().nullable().describe("Registration's poster frame, seconds from the start (null: 10 % of the video); `output.thumbnailSeconds` is the frame shown."),
     retriesUsed: z.number().int(),
     retriesLeft: z.number().int(),
@@ -111,7 +115,14 @@ export const playbackToken = z
     status: mediaStatus.shape.status,
     token: z.string(),
     expiresAt: iso,
-    urls: z.object({ hls: z.url(), preview: z.url().nullable(), thumbnail: z.url(), storyboard: z.url().nullable(), waveform: z.url().nullable() }),
+    urls: z.object({
+      hls: z.url(),
+      preview: z.url().nullable(),
+      thumbnail: z.url(),
+      storyboard: z.url().nullable(),
+      waveform: z.url().nullable(),
+      downloads: z.record(z.string(), z.string()).describe("A ready item's downloads by name (1080p.mp4 … audio.m4a): each URL saves the file, with byte ranges"),
+    }),
   })
   .meta({ id: "PlaybackToken" });
 

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { mediaType, originalKey } from "../contract/index.ts";
+import { downloadsRequest, mediaType, originalKey, wantsDownloads } from "../contract/index.ts";
 import { withDb } from "../db/client.ts";
 import { authenticate } from "../http/auth.ts";
 import { AppError } from "../http/errors.ts";
@@ -38,6 +38,9 @@ export const registerBody = z
       .boolean()
       .default(true)
       .meta({ description: "Bring every audio track to −16 LUFS integrated, −1.5 dBTP (default), or keep the upload's own level (a music platform's choice). Loudness is measured and reported either way." }),
+    downloads: downloadsRequest
+      .optional()
+      .meta({ description: "MP4/M4A downloads to make once ready, remuxed from the HLS segments (no second encode): `mp4` none, highest or all rungs; `audio` an M4A of the main sound" }),
     thumbnailSeconds: z
       .number()
       .min(0)
@@ -94,6 +97,7 @@ export const mediaRoutes = new Hono<AppEnv>()
           contentType: body.contentType,
           normalizeAudio: body.normalizeAudio,
           requestedThumbnailSeconds: body.thumbnailSeconds ?? null,
+          downloadsRequested: wantsDownloads(body.downloads) ? body.downloads! : null,
         }),
       );
     } catch (error) {

@@ -1,4 +1,5 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
+import type { Config } from "../config.ts";
 import { S3ObjectStore } from "../clients/object-store.ts";
 import { AppError } from "../http/errors.ts";
 import { passBytesHeaders, storedOrThrow } from "../http/stored-file.ts";
@@ -31,6 +32,28 @@ const PLAYLIST_MAX_AGE_SECONDS = 10;
 const GROWING_PLAYLIST_MAX_AGE_SECONDS = 1;
 
 /**
+ * An MP4/M4A download of a ready item (`/play/:token/download/1080p.mp4`): saved as
+ * `<original name>-<name>`, byte ranges passed through (a browser's `<video>` seeks in it; a
+ * download manager resumes), cached like the segments (the attempt is in the key).
+ */
+async function download(c: Context<AppEnv>, config: Config, files: PlaybackFiles, name: string): Promise<Response> {
+  const key = Object.hasOwn(files.downloads, name) ? files.downloads[name] : undefined;
+  if (!key) throw new AppError(404, "NOT_FOUND", files.growing ? "Downloads come with ready" : "This item has no such download");
+  const upstream = await storedOrThrow(await new S3ObjectStore(config.s3).get(key, c.req.header("range")));
+  const saved = `${files.basename}-${name}`;
+  const headers = new Headers({
+    "content-type": name.endsWith(".m4a") ? "audio/mp4" : "video/mp4",
+    "access-control-allow-origin": "*",
+    // ASCII for every client, the UTF-8 name for those that read RFC 6266's filename*.
+    "content-disposition": `attachment; filename="${saved.replace(/[^\x20-\x7e]|["\\]/g, "_")}"; filename*=UTF-8''${encodeURIComponent(saved)}`,
+    "accept-ranges": "bytes",
+    "cache-control": IMMUTABLE,
+  });
+  passBytesHeaders(upstream, headers, ["content-length", "content-range", "etag", "last-modified"]);
+  return new Response(upstream.body, { status: upstream.status, headers });
+}
+
+/**
  * Viewers' playback: `/play/:token/master.m3u8` and everything under it, the preview, and the
  * item's stills, served from the media bucket for a ready item's current attempt, or a playable
  * one's growing HLS folder. The token is
@@ -45,6 +68,7 @@ export const playRoutes = new Hono<AppEnv>().get("/:token/*", async (c) => {
   const rest = filePath(c.req.path.slice(prefix.length));
   const files = (await mediaObject(c.env, grant.mediaId).playback(grant.mediaId)) as PlaybackFiles | null;
   if (!files) throw new AppError(404, "NOT_FOUND", "No such media item, or it is not playable");
+  if (rest.startsWith("download/")) return download(c, config, files, rest.slice("download/".length));
   const named = namedFiles(files.keys, "play");
   const key = named.has(rest) ? named.get(rest) : `${files.hlsRoot}/${rest}`;
   if (!key) throw new AppError(404, "NOT_FOUND", "This item has no such file");

@@ -6,12 +6,13 @@ import { adminToken, ARTIFACTS, env, finished, fixture, openDashboard, platformH
 const browser = useChromium();
 
 describe("the dashboard's uploader and webhook log in Chromium", () => {
-  it("a file dropped on the page is uploaded in parts and transcoded, with the poster frame and loudness chosen on the page", async () => {
+  it("a file dropped on the page is uploaded in parts and transcoded, with the poster frame, loudness and MP4 download chosen on the page; the item page links the download", async () => {
     const admin = await adminToken();
     const { page, errors } = await openDashboard(browser(), admin);
     await page.locator("#drop").waitFor();
     await page.locator("#poster-seconds").fill("4");
     await page.locator("#keep-loudness").check();
+    await page.locator("#mp4-downloads").selectOption("highest");
     // A real drop event, carrying the fixture as a File (as a desktop drag would).
     const bytes = readFileSync(fixture("small.mp4")).toString("base64");
     const dataTransfer = await page.evaluateHandle((b64: string) => {
@@ -31,6 +32,14 @@ describe("the dashboard's uploader and webhook log in Chromium", () => {
     await page.goto(`${env.url}/admin/#/media/${id}`);
     await expect.poll(() => page.locator("dd.thumbnail-at").textContent(), { timeout: 10_000 }).toContain("asked for 4.0 s");
     expect(await page.locator("dd.loudness").textContent()).toContain("the upload's, kept");
+    // Its download, linked with the viewer's token the page's player got.
+    expect(done.downloads.map((d: { name: string }) => d.name)).toEqual(["360p.mp4"]);
+    const link = page.locator('a[data-download="360p.mp4"]');
+    await expect.poll(() => link.getAttribute("href"), { timeout: 10_000 }).toMatch(/\/play\/[^/]+\/download\/360p\.mp4$/);
+    const saved = await fetch((await link.getAttribute("href"))!);
+    expect(saved.status).toBe(200);
+    expect(saved.headers.get("content-disposition")).toContain('filename="dropped-360p.mp4"');
+    expect((await saved.arrayBuffer()).byteLength).toBe(done.downloads[0].bytes);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -57,8 +57,8 @@ const jobsOf = (mediaId: string) =>
 const file = (id: string, path: string) => `${stack.url}/api/admin/media/${id}/files/hls/${path}`;
 const text = async (url: string) => (await fetch(url, { headers: { authorization: `Bearer ${admin}` } })).text();
 
-async function start(me: { token: string }) {
-  const id = await upload(stack.url, me.token, fixture("wide-30s.mp4"));
+async function start(me: { token: string }, register?: Record<string, unknown>) {
+  const id = await upload(stack.url, me.token, fixture("wide-30s.mp4"), "video", register ? { register } : {});
   await call(stack.url, "POST", `/api/media/${id}/transcode`, me.token);
   return id;
 }
@@ -66,7 +66,7 @@ async function start(me: { token: string }) {
 describe("a long video split across two workers on the local stack", () => {
   it("is encoded in chunk jobs and stitched: one continuous stream, the chunks in the status and the row, the working files gone", async () => {
     const me = await creator();
-    const id = await start(me);
+    const id = await start(me, { downloads: { mp4: "highest", audio: true } });
     const ready = await waitFor(stack.url, me.token, id, finished, { timeoutMs: 240_000, intervalMs: 500 });
     expect(ready.error).toBeNull();
     expect(ready).toMatchObject({ status: "ready", retriesUsed: 0, readyVariants: ["480p", "360p"] });
@@ -94,6 +94,14 @@ describe("a long video split across two workers on the local stack", () => {
     const probe = JSON.parse((await exec("ffprobe", ["-v", "error", "-headers", headers, "-show_entries", "format=duration", "-of", "json", file(id, "master.m3u8")])).stdout);
     expect(Number(probe.format.duration)).toBeCloseTo(30, 0);
     await exec("ffmpeg", ["-v", "error", "-headers", headers, "-i", file(id, "master.m3u8"), "-map", "0", "-f", "null", "-"]);
+    // Its downloads, made by the stitch from segments the chunk jobs uploaded: whole, 30 s, decodable.
+    expect(ready.downloads.map((d: { name: string }) => d.name)).toEqual(["480p.mp4", "audio.m4a"]);
+    const { token } = await call(stack.url, "POST", `/api/media/${id}/playback-token`, me.token, {});
+    const mp4 = `${stack.url}/play/${token}/download/480p.mp4`;
+    const mp4Probe = JSON.parse((await exec("ffprobe", ["-v", "error", "-show_entries", "format=duration:stream=codec_type", "-of", "json", mp4])).stdout);
+    expect(Number(mp4Probe.format.duration)).toBeCloseTo(30, 0);
+    expect(mp4Probe.streams.map((s: { codec_type: string }) => s.codec_type).sort()).toEqual(["audio", "video"]);
+    await exec("ffmpeg", ["-v", "error", "-i", mp4, "-map", "0", "-f", "null", "-"]);
     // The dashboard's row: each chunk's encode seconds.
     const row = await call(stack.url, "GET", `/api/admin/media/${id}`, admin);
     expect(row.chunkEncodeSeconds).toEqual(ready.chunks.encodeSeconds);

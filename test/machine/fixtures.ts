@@ -32,6 +32,7 @@ export function output(overrides: Partial<JobOutput> = {}): JobOutput {
     subtitles: [],
     storyboardKey: keys.storyboard,
     storyboardVttKey: keys.storyboardVtt,
+    downloads: [],
     ...overrides,
   };
 }

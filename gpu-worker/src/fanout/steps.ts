@@ -1,4 +1,5 @@
 import { finishPlaylists } from "../outputs/finish-playlists.ts";
+import { makeDownloads } from "../outputs/downloads.ts";
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { chunkTask, fanoutTask, isChunkSegmentKey, mediaPlaylist, outputKeys, type ChunkTask, type FanoutTask } from "../../../src/contract/index.ts";
@@ -188,7 +189,13 @@ export async function runRest(job: PipelineJob, fp: FanoutPlan): Promise<RestRes
 }
 
 /** The rungs from the chunks, the storyboard from their tiles, the master, and the job's result. */
-export async function stitchFanout(job: PipelineJob, fp: FanoutPlan, rest: RestResult, chunks: ChunkResult[], o: { segmentsInPlace?: boolean } = {}): Promise<PipelineResult> {
+export async function stitchFanout(
+  job: PipelineJob,
+  fp: FanoutPlan,
+  rest: RestResult,
+  chunks: ChunkResult[],
+  o: { segmentsInPlace?: boolean; fetchSegment?: (key: string, path: string) => Promise<void> } = {},
+): Promise<PipelineResult> {
   try {
     const keys = outputKeys(job);
     const at = (key: string) => join(job.outDir, key);
@@ -215,12 +222,18 @@ export async function stitchFanout(job: PipelineJob, fp: FanoutPlan, rest: RestR
       await writeFile(join(hlsDir, uri), mediaPlaylist(stats.segments, "VOD"));
     }
     const mezzanineFiles = fp.mezzanine === "parts" ? await joinMezzanine(job, fp, at(keys.mezzanine), opts) : [];
+    // Downloads from the stitched playlists; segments the chunk jobs uploaded are fetched for it, then dropped.
+    const fetch = o.fetchSegment;
+    const made = await makeDownloads({
+      request: job.downloads, hlsDir, rungs: rest.parts.rungs ?? [], hasAudio: !!fp.info.audio, scope: job, at, base: baseInputFlags(), opts,
+      ...(o.segmentsInPlace && fetch ? { fetch: (path: string) => fetch(`${keys.hlsRoot}/${path.slice(hlsDir.length + 1)}`, path) } : {}),
+    });
     await rm(join(job.outDir, ".chunks", job.attemptId), { recursive: true, force: true });
     // The encoder the item reports: the chunks', or libx264 if any chunk fell back to it.
     const encoder = chunks.some((c) => c.encoder === "libx264") ? "libx264" : (chunks[0]?.encoder ?? rest.parts.encoder);
     const parts = { ...rest.parts, encoder };
-    const files = [...rest.files, ...storyboardFiles, ...mezzanineFiles, ...(await hlsFiles(hlsDir, keys.hlsRoot))];
-    return { output: jobResult("video", keys, parts, rest.archived || mezzanineFiles.length > 0), files, info: fp.info, timings: rest.timings };
+    const files = [...rest.files, ...storyboardFiles, ...mezzanineFiles, ...made.files, ...(await hlsFiles(hlsDir, keys.hlsRoot))];
+    return { output: jobResult("video", keys, parts, rest.archived || mezzanineFiles.length > 0, made.downloads), files, info: fp.info, timings: rest.timings };
   } catch (error) {
     throw classify("The stitch", error, job.signal);
   }

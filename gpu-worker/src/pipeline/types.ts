@@ -1,4 +1,4 @@
-import type { JobOutput, KeyScope, MediaType, outputKeys, RenditionName } from "../../../src/contract/index.ts";
+import type { DownloadsRequest, JobOutput, KeyScope, MediaType, outputKeys, RenditionName } from "../../../src/contract/index.ts";
 import type { EncoderChoice } from "../encoders/detect.ts";
 import type { LoudnessTarget } from "../loudness.ts";
 import type { MediaInfo } from "../probe.ts";
@@ -15,6 +15,8 @@ export interface PipelineJob extends KeyScope {
   loudnessTarget: LoudnessTarget;
   /** False: the sound keeps its own level (measured and reported all the same). Absent: normalised. */
   normalizeAudio?: boolean;
+  /** MP4/M4A downloads to remux from the finished segments (absent: none). */
+  downloads?: DownloadsRequest;
   /** The poster frame the item asked for (seconds); absent: 10 % of the video. */
   thumbnailSeconds?: number;
   encoder: EncoderChoice;
@@ -89,6 +91,8 @@ export interface MediaParts {
   encoder: JobOutput["encoder"];
   thumbnailSeconds: number | null;
   subtitles: JobOutput["subtitles"];
+  /** The ladder's rungs as encoded (video), tallest first: what an MP4 download of each shows. */
+  rungs?: { name: string; width: number; height: number }[];
   /** The subtitle renditions the master lists (written later, by the stitch, in a fan-out). */
   subtitleRenditions?: { uri: string; language: string | null; title: string | null }[];
 }

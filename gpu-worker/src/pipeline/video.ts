@@ -93,6 +93,7 @@ export async function runVideo(ctx: StepContext, rest?: FanoutRest): Promise<Med
     width: plan.rungs[0]!.width,
     height: plan.rungs[0]!.height,
     readyVariants: plan.rungs.map((r) => r.name),
+    rungs: plan.rungs.map((r) => ({ name: r.name, width: r.width, height: r.height })),
     loudness,
     encoder: encoder.name,
     thumbnailSeconds: thumbnail.atSeconds,

@@ -94,6 +94,7 @@ export async function handleJob(
     loudnessTarget: input.loudnessTarget,
     normalizeAudio: input.normalizeAudio,
     thumbnailSeconds: input.thumbnailSeconds,
+    downloads: input.downloads,
     encoder: deps.encoder,
     archive: deps.archive !== null,
     maxDurationSeconds: deps.maxDurationSeconds ?? DEFAULTS.maxDurationSeconds,

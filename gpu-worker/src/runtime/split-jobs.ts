@@ -160,7 +160,11 @@ export async function runStitchJob(run: SplitRun, task: StitchTask): Promise<Don
     await run.media.download(keys.mezzanineAudio, join(mezzanineDir(run.job), "audio.m4a"), run.signal);
     fetched.push(keys.mezzanineAudio);
   }
-  const stitched = await stitchFanout(run.job, fp, rest, chunks, { segmentsInPlace: true });
+  const stitched = await stitchFanout(run.job, fp, rest, chunks, {
+    segmentsInPlace: true,
+    // Downloads remux segments the chunk jobs (and the whole-file job) uploaded: fetched back for it.
+    fetchSegment: async (key, path) => void (await run.media.download(key, path, run.signal)),
+  });
   run.tracker.report("uploading", 0);
   await upload(run, stitched.files);
   await run.sender.completed(stitched.output);

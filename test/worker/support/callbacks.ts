@@ -23,6 +23,7 @@ export function videoOutput(input: JobInput, overrides: Partial<JobOutput> = {})
     encoder: "libx264",
     thumbnailSeconds: 2.002,
     subtitles: [{ language: "en", name: "English", codec: "subrip", status: "converted" }],
+    downloads: [],
     ...overrides,
   };
 }
