@@ -46,6 +46,11 @@ export const mediaItems = pgTable(
     requestedThumbnailSeconds: real("requested_thumbnail_seconds"),
     /** Registration's MP4/M4A downloads (contract/downloads.ts); null: none. */
     downloadsRequested: jsonb("downloads_requested").$type<DownloadsRequest>(),
+    /** A clip: the item whose original it is cut from, that original's key, and the range (seconds). Null: an upload. */
+    clipSourceMediaId: uuid("clip_source_media_id"),
+    clipSourceKey: key("clip_source_key"),
+    clipStartSeconds: real("clip_start_seconds"),
+    clipEndSeconds: real("clip_end_seconds"),
     durationSeconds: real("duration_seconds"),
     width: integer("width"),
     height: integer("height"),

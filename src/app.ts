@@ -5,6 +5,7 @@ import { notFound, onError } from "./http/errors.ts";
 import type { AppEnv } from "./http/types.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { mediaRoutes } from "./routes/media.ts";
+import { clipRoutes } from "./routes/clips.ts";
 import { playRoutes } from "./routes/play.ts";
 import { callbackRoutes } from "./routes/callbacks.ts";
 import { docsPage } from "./http/docs-page.ts";
@@ -28,6 +29,7 @@ export function createApp() {
   // The reference page (Scalar): one pinned build of its script, by SRI hash, under a strict CSP.
   app.get("/api/docs", docsPage);
   app.route("/api/media", mediaRoutes);
+  app.route("/api/media", clipRoutes);
   app.route("/api/transcoding/webhook", callbackRoutes);
   app.route("/api/admin", adminRoutes);
   // Players on the platform's pages fetch across origins: its refusals too (a 404 once an item

@@ -9,6 +9,7 @@ import type { ListQuery } from "./db/list-media.ts";
 import { parseBody, parseQuery } from "./http/validate.ts";
 import { listQuery, mediaPage } from "./http/media-page.ts";
 import { playbackGrant, playbackTokenBody } from "./http/playback-grant.ts";
+import { clipBody, createClip } from "./routes/clips.ts";
 
 const uuid = z.uuid();
 
@@ -75,6 +76,13 @@ export class TranscoderRpc extends WorkerEntrypoint<Env> {
       if (!uuid.safeParse(mediaId).success) throw new AppError(400, "INVALID_ID", "mediaId must be a uuid");
       const grant = await playbackGrant(this.env, { kind: "service" }, mediaId, parseBody(opts, playbackTokenBody), "");
       return { ...grant, path: grant.urls.hls };
+    });
+  }
+  /** A clip of a ready item (as POST /api/media/:id/clips): a new item, transcoding; its status. */
+  createClip(mediaId: string, userId: string, range: { startSeconds: number; endSeconds: number }, role: "creator" | "admin" = "creator") {
+    return rpc(async () => {
+      ids(mediaId, userId);
+      return createClip(this.env, { kind: "user", userId, role }, mediaId, parseBody(range, clipBody));
     });
   }
   /** Cancelling is an administrator's act; `adminId` is recorded as the actor. */

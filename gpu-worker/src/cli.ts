@@ -8,13 +8,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
-import { extname, join, resolve } from "node:path";
+import { dirname, extname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { classify } from "./pipeline/step.ts";
 import { setCommandLogger } from "./ffmpeg/spawn.ts";
 import { DEFAULTS, removeOutputs, runPipeline } from "./pipeline.ts";
 import type { EncoderChoice } from "./encoders/detect.ts";
 import { runFanoutLocally } from "./fanout/local.ts";
+import { cutClip } from "./clip.ts";
 
 const AUDIO_EXTENSIONS = new Set([".mp3", ".m4a", ".aac", ".wav", ".flac", ".ogg", ".opus"]);
 
@@ -26,6 +27,7 @@ const { values, positionals } = parseArgs({
     "no-archive": { type: "boolean", default: false },
     "keep-loudness": { type: "boolean", default: false },
     mp4: { type: "string", default: "none" },
+    clip: { type: "string" },
     m4a: { type: "boolean", default: false },
     verbose: { type: "boolean", short: "v", default: false },
     chunks: { type: "string" },
@@ -35,7 +37,7 @@ const { values, positionals } = parseArgs({
 });
 const [input, outDir] = positionals;
 if (!input || !outDir || !["auto", "nvenc", "x264"].includes(values.encoder!) || !["none", "highest", "all"].includes(values.mp4!)) {
-  console.error("usage: npm run transcode -- <input-file> <output-dir> [--type video|audio] [--encoder auto|nvenc|x264] [--no-archive] [--keep-loudness] [--mp4 none|highest|all] [--m4a] [--chunks N | --chunk-seconds S] [--workers N]");
+  console.error("usage: npm run transcode -- <input-file> <output-dir> [--type video|audio] [--encoder auto|nvenc|x264] [--no-archive] [--keep-loudness] [--mp4 none|highest|all] [--m4a] [--clip START-END] [--chunks N | --chunk-seconds S] [--workers N]");
   process.exit(2);
 }
 const positive = (s: string | undefined) => (s === undefined ? undefined : Number(s));
@@ -48,6 +50,12 @@ for (const n of [split.chunks, split.chunkSeconds, workers]) {
   }
 }
 const fanout = split.chunks !== undefined || split.chunkSeconds !== undefined;
+// --clip 10-20: the item is a clip of the input (POST /api/media/:id/clips): cut first, then transcoded.
+const clipRange = values.clip === undefined ? null : /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(values.clip);
+if (values.clip !== undefined && (!clipRange || Number(clipRange[2]) - Number(clipRange[1]) < 1)) {
+  console.error("--clip takes START-END in seconds, at least 1 s apart (e.g. 10-20)");
+  process.exit(2);
+}
 const mediaType = (values.type ?? (AUDIO_EXTENSIONS.has(extname(input).toLowerCase()) ? "audio" : "video")) as "video" | "audio";
 if (mediaType !== "video" && mediaType !== "audio") {
   console.error("--type must be video or audio");
@@ -90,6 +98,13 @@ const job = {
 };
 await mkdir(job.outDir, { recursive: true });
 const started = Date.now();
+if (clipRange) {
+  const cut = join(job.outDir, ".clip", "original.mkv");
+  await mkdir(dirname(cut), { recursive: true });
+  await cutClip({ source: job.input, output: cut, startSeconds: Number(clipRange[1]), endSeconds: Number(clipRange[2]), maxDurationSeconds: DEFAULTS.maxDurationSeconds, opts: { signal: controller.signal } });
+  console.error(`cut ${values.clip} s in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  job.input = cut;
+}
 try {
   const result = fanout
     ? await runFanoutLocally(job, { split, workers, signal: controller.signal, onStep: (step, s) => values.verbose && console.error(`${step} done in ${s.toFixed(1)} s`) })

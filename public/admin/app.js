@@ -75,6 +75,14 @@ async function act(kind, id, button) {
       toast("Redelivery queued (same webhook-id)");
       return void refresh();
     }
+    if (kind === "clip") {
+      // A new item cut from this one: off to its page, where it transcodes like any upload.
+      const range = { startSeconds: Number(document.getElementById("clip-start").value), endSeconds: Number(document.getElementById("clip-end").value) };
+      const clip = await api("POST", `/api/media/${id}/clips`, range);
+      toast(`Clip ${range.startSeconds}–${range.endSeconds} s: ${clip.status}`);
+      location.hash = `#/media/${clip.mediaId}`;
+      return;
+    }
     const path = kind === "retry" ? `/api/media/${id}/retry-transcoding` : `/api/media/${id}/cancel-transcoding`;
     const s = await api("POST", path);
     toast(kind === "retry" ? `Retry started (attempt ${s.retriesUsed + 1})` : "Job cancelled");
@@ -238,6 +246,7 @@ function itemView(r) {
         <dt>Size</dt><dd>${r.width ? `${r.width}×${r.height}` : "—"}</dd>
         <dt>Variants</dt><dd class="tags">${variants}</dd>
         <dt>Loudness</dt><dd class="loudness">${r.loudnessIntegrated === null ? "—" : `${lufs(r.loudnessIntegrated)} LUFS · ${lufs(r.loudnessPeak)} dBTP · ${lufs(r.loudnessRange)} LU`} <span class="muted">${r.normalizeAudio === false ? "(the upload's, kept)" : "(the upload's; outputs at −16 LUFS)"}</span></dd>
+        ${r.clipSourceMediaId ? `<dt>Clip of</dt><dd class="clip-of"><a href="#/media/${esc(r.clipSourceMediaId)}">${esc(r.clipSourceMediaId.slice(0, 8))}…</a> ${secs(r.clipStartSeconds)}–${secs(r.clipEndSeconds)}</dd>` : ""}
         <dt>Encoder</dt><dd>${esc(r.encoder ?? "—")}</dd>
         ${(r.downloads || []).length ? `<dt>Downloads</dt><dd class="downloads">${r.downloads.map((d) => `<a data-download="${esc(d.name)}" download>${esc(d.name)}</a> <span class="muted">${bytes(d.bytes)}</span>`).join(" · ")}</dd>` : ""}
         ${r.playableAt ? `<dt>Playable</dt><dd class="playable">${ago(r.playableAt)} · ${secs(r.playableSeconds)}</dd>` : ""}
@@ -255,6 +264,7 @@ function itemView(r) {
         ${r.status === "failed" && r.transcodingAttempts < 1 ? `<button data-act="retry" data-id="${r.id}">Retry</button>` : ""}
         ${r.status === "transcoding" ? `<button class="danger" data-act="cancel" data-id="${r.id}">Cancel</button>` : ""}
       </p>
+      ${r.status === "ready" && r.durationSeconds ? `<p class="clip-form">Clip from <input type="number" id="clip-start" min="0" step="0.1" value="0" size="6"> to <input type="number" id="clip-end" min="1" step="0.1" value="${Math.min(10, Math.floor(r.durationSeconds * 10) / 10)}" size="6"> s <button data-act="clip" data-id="${r.id}">Make a clip</button></p>` : ""}
     </div>
   </div>
   <h2>Webhooks to the platform</h2>
@@ -308,11 +318,27 @@ async function startPlayer(id, urls) {
 
 // ---- routing and refresh ---------------------------------------------------------------------
 let shown = null;
-async function refresh() {
-  const m = /^#\/media\/([0-9a-f-]{36})/.exec(location.hash);
+/**
+ * One refresh at a time (a second asked for meanwhile runs once the first is done), and an answer
+ * for a page the viewer has left is dropped: a timer's overview landing after a click to an item
+ * redrew the page under the viewer, resetting what they were typing.
+ */
+let refreshing = null;
+let refreshAgain = false;
+function refresh() {
+  if (refreshing) return void (refreshAgain = true);
+  refreshing = refreshOnce().finally(() => {
+    refreshing = null;
+    if (refreshAgain) (refreshAgain = false), refresh();
+  });
+}
+async function refreshOnce() {
+  const hash = location.hash;
+  const m = /^#\/media\/([0-9a-f-]{36})/.exec(hash);
   try {
     if (m) {
       const r = await api("GET", `/api/admin/media/${m[1]}`);
+      if (location.hash !== hash) return;
       const key = `${r.id}:${r.status}:${r.transcodingPercent}:${r.transcodingAttempts}:${r.playableSeconds}`;
       if (shown !== key) {
         const same = shown && shown.startsWith(`${r.id}:${r.status}:`) && r.status === "ready";
@@ -351,6 +377,7 @@ async function refresh() {
       await refreshWebhooks(r.id);
     } else {
       const data = await api("GET", "/api/admin/overview");
+      if (location.hash !== hash) return;
       // Redraw only when something changed, so a button is never swapped out under a click.
       const key = JSON.stringify({ ...data, generatedAt: null });
       if (shown !== key) app.innerHTML = overviewView(data);

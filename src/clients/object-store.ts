@@ -150,8 +150,22 @@ export class S3ObjectStore implements ObjectStore {
     await this.call(`${this.url(key)}?uploadId=${encodeURIComponent(uploadId)}`, "DELETE", { allow: [404] });
   }
 
+  /**
+   * A GET of the object (a range of it): the bucket's answer, whatever its status. A request that
+   * got no answer at all (the connection dropped) is tried once more, then thrown as an
+   * ObjectStoreError (the file routes answer 502): it is a read, and a viewer's player would
+   * otherwise see a 500 for a storage hiccup.
+   */
   async get(key: string, range?: string | null): Promise<Response> {
-    return this.client.fetch(this.url(key), { headers: range ? { range } : {}, signal: AbortSignal.timeout(30_000) });
+    const once = () => this.client.fetch(this.url(key), { headers: range ? { range } : {}, signal: AbortSignal.timeout(30_000) });
+    try {
+      return await once();
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+      return once().catch((error: Error) => {
+        throw new ObjectStoreError(`GET ${key} got no answer: ${error.message}`);
+      });
+    }
   }
 
   async deletePrefix(prefix: string): Promise<number> {

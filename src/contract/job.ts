@@ -24,6 +24,21 @@ export function isOriginalOf(key: string, creatorId: string, mediaId: string): b
   return name.length > 0 && name !== "." && name !== ".." && !/[/\\\u0000-\u001f\u007f]/.test(name);
 }
 
+/**
+ * A clip (POST /api/media/:id/clips): the item's original is cut, frame-accurately, from another
+ * item's original, the source, of the same creator. The job makes the cut and stores it as this
+ * item's original (then transcodes it as any upload); once it is there, later attempts use it.
+ */
+export const clipSource = z.object({
+  sourceMediaId: z.uuid(),
+  sourceKey: z.string().min(1).max(500),
+  startSeconds: z.number().min(0).max(7 * 86_400),
+  endSeconds: z.number().min(0).max(7 * 86_400),
+});
+export type ClipSource = z.infer<typeof clipSource>;
+/** The shortest clip: a segment's worth would do, but one second is what a platform would offer. */
+export const MIN_CLIP_SECONDS = 1;
+
 /** The job the control plane sends through RunPod's `/run` to the GPU worker (design.md §2). */
 export const jobInput = z.object({
   contractVersion: z.literal(1),
@@ -43,6 +58,8 @@ export const jobInput = z.object({
   normalizeAudio: z.boolean().default(true),
   /** MP4/M4A downloads to make from the encoded segments (absent: none). */
   downloads: downloadsRequest.optional(),
+  /** A clip's source and range (absent: the item's original was uploaded). */
+  clip: clipSource.optional(),
   /** The poster frame chosen at registration, seconds from the start (clamped to the last frame); absent: 10 % of the video. */
   thumbnailSeconds: z.number().min(0).max(24 * 3600).optional(),
   /**
@@ -57,7 +74,13 @@ export const jobInput = z.object({
   .refine((j) => isOriginalOf(j.inputKey, j.creatorId, j.mediaId), {
     message: "inputKey must be one file under {creatorId}/originals/{mediaId}/",
     path: ["inputKey"],
-  });
+  })
+  // A clip reads one more file: its source's original, of the same creator, never this item's own folder or another creator's.
+  .refine((j) => !j.clip || (j.clip.sourceMediaId !== j.mediaId && isOriginalOf(j.clip.sourceKey, j.creatorId, j.clip.sourceMediaId)), {
+    message: "clip.sourceKey must be one file under {creatorId}/originals/{clip.sourceMediaId}/",
+    path: ["clip", "sourceKey"],
+  })
+  .refine((j) => !j.clip || j.clip.endSeconds - j.clip.startSeconds >= MIN_CLIP_SECONDS, { message: `a clip is at least ${MIN_CLIP_SECONDS} s long`, path: ["clip", "endSeconds"] });
 export type JobInput = z.infer<typeof jobInput>;
 /** What the control plane may omit when building a job: the knobs have defaults. */
 export type JobInputDraft = z.input<typeof jobInput>;

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ObjectStoreError } from "../clients/object-store.ts";
 import { DatabaseRejected, DatabaseUnavailable } from "../db/client.ts";
 import { log } from "../log.ts";
 
@@ -31,6 +32,11 @@ export function onError(err: Error, c: Context) {
     log("warn", "database unavailable", { requestId: c.get("requestId"), path: c.req.path, error: err });
     c.header("retry-after", "5");
     return c.json(errorBody(c, "UNAVAILABLE", "The database is unavailable; nothing was changed, try again shortly"), 503);
+  }
+  // Object storage that did not answer (after the read's own second try): the bucket's fault, not ours.
+  if (err instanceof ObjectStoreError) {
+    log("warn", "object storage unavailable", { requestId: c.get("requestId"), path: c.req.path, error: err });
+    return c.json(errorBody(c, "STORAGE_ERROR", "Object storage did not answer; try again"), 502);
   }
   if (err instanceof DatabaseRejected) {
     log("error", "database refused a statement", { requestId: c.get("requestId"), path: c.req.path, sqlState: err.sqlState, error: err });

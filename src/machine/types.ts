@@ -1,4 +1,4 @@
-import type { DownloadsRequest, FanoutTask, JobError, JobOutput, JobResult, MediaType, Phase } from "../contract/index.ts";
+import type { ClipSource, DownloadsRequest, FanoutTask, JobError, JobOutput, JobResult, MediaType, Phase } from "../contract/index.ts";
 import type { FanoutPolicy, FanoutState } from "./fanout.ts";
 
 export type LifecycleState = "uploading" | "uploaded" | "transcoding" | "ready" | "failed" | "deleted";
@@ -21,6 +21,8 @@ export interface LifecycleContext {
   durationSeconds: number | null;
   /** Registration's choice: false keeps the upload's loudness (each job is told). Absent in records stored before it existed: true. */
   normalizeAudio?: boolean;
+  /** A clip's source and range (the job cuts its original from the source's); null or absent: an upload. */
+  clip?: ClipSource | null;
   /** Registration's MP4/M4A downloads; null or absent: none. */
   downloadsRequested?: DownloadsRequest | null;
   /** Registration's poster frame, seconds from the start; null or absent: 10 % of the video. */
@@ -76,7 +78,7 @@ export type ChunkReport =
   | { kind: "failed"; error: JobError; jobId: string | null };
 
 /** What a new item's machine starts from: the upload service's facts and the retries already spent. */
-export type LifecycleInput = Pick<LifecycleContext, "mediaId" | "creatorId" | "mediaType" | "inputKey" | "durationSeconds" | "retriesUsed" | "normalizeAudio" | "requestedThumbnailSeconds" | "downloadsRequested">;
+export type LifecycleInput = Pick<LifecycleContext, "mediaId" | "creatorId" | "mediaType" | "inputKey" | "durationSeconds" | "retriesUsed" | "normalizeAudio" | "requestedThumbnailSeconds" | "downloadsRequested" | "clip">;
 
 /** RunPod's view of a job at reconciliation time, gathered by the object before the event. */
 export interface RunpodView {

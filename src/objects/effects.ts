@@ -68,6 +68,7 @@ async function run(deps: EffectDeps, rec: LifecycleRecord, attemptId: string, ex
     normalizeAudio: c.normalizeAudio ?? true,
     ...(c.requestedThumbnailSeconds == null ? {} : { thumbnailSeconds: c.requestedThumbnailSeconds }),
     ...(wantsDownloads(c.downloadsRequested) ? { downloads: c.downloadsRequested! } : {}),
+    ...(c.clip ? { clip: c.clip } : {}),
     webhookUrl: deps.config.webhookUrl,
     ...extra,
   });

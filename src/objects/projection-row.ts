@@ -10,7 +10,7 @@ import type { MediaItemRow, NewMediaItemRow } from "../../schema/index.ts";
 /** The columns the projection writes: everything but what the upload service owns. */
 export type ProjectionRow = Omit<
   NewMediaItemRow,
-  "id" | "creatorId" | "mediaType" | "r2Key" | "originalFilename" | "originalSize" | "contentType" | "normalizeAudio" | "requestedThumbnailSeconds" | "downloadsRequested"
+  "id" | "creatorId" | "mediaType" | "r2Key" | "originalFilename" | "originalSize" | "contentType" | "normalizeAudio" | "requestedThumbnailSeconds" | "downloadsRequested" | "clipSourceMediaId" | "clipSourceKey" | "clipStartSeconds" | "clipEndSeconds"
 >;
 
 /** Loudness is stored ×100 as integers (LUFS, dBTP, LU), exact to a hundredth. */

@@ -29,6 +29,10 @@ export function recordFromRow(row: MediaItemRow): LifecycleRecord {
     normalizeAudio: row.normalizeAudio,
     requestedThumbnailSeconds: row.requestedThumbnailSeconds,
     downloadsRequested: row.downloadsRequested,
+    clip:
+      row.clipSourceMediaId && row.clipSourceKey && row.clipStartSeconds !== null && row.clipEndSeconds !== null
+        ? { sourceMediaId: row.clipSourceMediaId, sourceKey: row.clipSourceKey, startSeconds: row.clipStartSeconds, endSeconds: row.clipEndSeconds }
+        : null,
   });
   const context: LifecycleContext = { ...initial.context, attemptId: row.attemptId, jobId: row.runpodJobId };
   let value: LifecycleState = row.status;

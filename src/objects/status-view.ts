@@ -39,6 +39,8 @@ export function statusView(state: LifecycleState, c: LifecycleContext, version: 
         }
       : null,
     readyVariants: o?.readyVariants ?? [],
+    /** A clip: the item it was cut from and the range (seconds); null for an upload. */
+    clip: c.clip ? { sourceMediaId: c.clip.sourceMediaId, startSeconds: c.clip.startSeconds, endSeconds: c.clip.endSeconds } : null,
     /** Registration's downloads (null: none) and the files made, each served at /play/{token}/download/{name}. */
     downloadsRequested: c.downloadsRequested ?? null,
     downloads: (o?.downloads ?? []).map((d) => ({ name: d.name, bytes: d.bytes, width: d.width, height: d.height })),

@@ -81,7 +81,9 @@ export function wire(ctx: DurableObjectState, env: Env, armAlarm: () => Promise<
   });
   const facts: EventFacts = {
     config,
-    inputExists: (rec) => timed("s3.head", idsOf(rec), () => media.exists(rec.context.inputKey), (exists) => ({ exists })),
+    // A clip's original is made by its first job, from its source's: either one will do.
+    inputExists: (rec) =>
+      timed("s3.head", idsOf(rec), async () => (await media.exists(rec.context.inputKey)) || (!!rec.context.clip && (await media.exists(rec.context.clip.sourceKey))), (exists) => ({ exists })),
     finishUpload: (rec) => uploads.finish(rec),
     // The stub's answer is the counter's own Admission, serialised over RPC.
     admit: (rec, attemptId) => timed("creator.admit", idsOf(rec), async () => (await deps.creator(rec).admitJob(attemptId)) as Admission, (a) => ({ ok: a.ok })),

@@ -5,6 +5,7 @@ import { redeliverBody } from "../routes/admin.ts";
 import { listQuery } from "../http/media-page.ts";
 import { playbackTokenBody } from "../http/playback-grant.ts";
 import { partsBody, registerBody } from "../routes/media.ts";
+import { clipBody } from "../routes/clips.ts";
 import { callbackAnswer, deliveryLog, errorEnvelope, mediaPage, mediaStatus, partUrls, playbackToken, registered, uploadInfo } from "./schemas.ts";
 
 /**
@@ -36,6 +37,7 @@ export const ROUTES: RouteConfig[] = [
   { method: "post", path: "/api/media/{id}/transcode", tags: ["media"], summary: "Start transcoding", security: bearer, request: { params: id }, responses: { 202: json(mediaStatus, "Transcoding"), ...errors(400, 401, 404, 409, 422, 429, 502, 503) } },
   { method: "post", path: "/api/media/{id}/retry-transcoding", tags: ["media"], summary: "The one retry of a failed item", security: bearer, request: { params: id }, responses: { 202: json(mediaStatus, "Transcoding again"), ...errors(400, 401, 404, 422, 429, 502, 503) } },
   { method: "post", path: "/api/media/{id}/cancel-transcoding", tags: ["media"], summary: "Cancel a job in flight (administrators)", security: bearer, request: { params: id }, responses: { 200: json(mediaStatus, "Cancelled"), ...errors(400, 401, 403, 404, 409, 503) } },
+  { method: "post", path: "/api/media/{id}/clips", tags: ["media"], summary: "Cut a clip of a ready item: a new item (the source's creator's), its original the frame-accurate cut, transcoded like any upload", security: bearer, request: { params: id, ...body(clipBody) }, responses: { 201: json(mediaStatus, "The clip, transcoding (or uploaded, if the creator's job limits refused its trigger)"), ...errors(400, 401, 403, 404, 409, 413, 422, 429, 503) } },
   { method: "get", path: "/api/media/{id}/transcoding-status", tags: ["media"], summary: "The item's status", security: bearer, request: { params: id }, responses: { 200: json(mediaStatus, "Status"), ...errors(400, 401, 404, 503) } },
   { method: "post", path: "/api/media/{id}/playback-token", tags: ["playback"], summary: "A short-lived signed playback token for viewers", security: bearer, request: { params: id, body: { required: false, content: { "application/json": { schema: playbackTokenBody } } } }, responses: { 201: json(playbackToken, "Token and URLs"), ...errors(400, 401, 404, 413, 503) } },
   { method: "get", path: "/play/{token}/{path}", tags: ["playback"], summary: "The item's HLS tree, preview, stills and downloads for a viewer's token", request: { params: z.object({ token: z.string(), path: z.string().meta({ description: "master.m3u8, a rung's playlist or segment, preview/…, thumbnail.jpg, storyboard.vtt|jpg, waveform.json|png, download/{name} (1080p.mp4 … 360p.mp4, audio.m4a: saved as an attachment, byte ranges)" }) }) }, responses: { 200: { description: "The file (playlists rewritten to carry the token)" }, 206: { description: "A byte range" }, ...errors(400, 403, 404, 416, 502, 503) } },

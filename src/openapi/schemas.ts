@@ -20,6 +20,10 @@ export const mediaStatus = z
     phase: z.string().nullable(),
     percent: z.number().min(0).max(100),
     normalizeAudio: z.boolean().describe("Registration's choice: false keeps the upload's loudness (still measured: `loudness`)."),
+    clip: z
+      .object({ sourceMediaId: z.uuid(), startSeconds: z.number(), endSeconds: z.number() })
+      .nullable()
+      .describe("A clip (POST /api/media/{id}/clips): the item it was cut from and the range; null for an upload."),
     downloadsRequested: z.object({ mp4: z.enum(["none", "highest", "all"]), audio: z.boolean() }).nullable().describe("Registration's downloads; null: none."),
     downloads: z
       .array(z.object({ name: z.string().describe("1080p.mp4 … 360p.mp4, audio.m4a"), bytes: z.number().int(), width: z.number().int().nullable(), height: z.number().int().nullable() }))

@@ -7,7 +7,7 @@ const runpod = useFakeRunpod();
 
 const service = () => new TranscoderRpc({ waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext, env);
 
-describe("RPC entrypoint: list, delete, playback token", () => {
+describe("RPC entrypoint: list, delete, playback token, clip", () => {
   it("answers what the HTTP routes answer", async () => {
     const creatorId = uuid();
     const a = await uploadedItem(creatorId);
@@ -34,5 +34,13 @@ describe("RPC entrypoint: list, delete, playback token", () => {
     expect(((await master.json()) as any).error.message).toBe("The file is not in storage");
     await expect(svc.createPlaybackToken(uuid())).rejects.toThrow(/^NOT_FOUND/);
     await expect(svc.createPlaybackToken(item.id, { viewerId: "a b" })).rejects.toThrow(/^INVALID_BODY/);
+
+    // A clip, as POST /api/media/:id/clips makes one: a new item of the same creator, transcoding.
+    const clip = await svc.createClip(item.id, item.creatorId, { startSeconds: 1, endSeconds: 6 });
+    expect(clip).toMatchObject({ status: "transcoding", clip: { sourceMediaId: item.id, startSeconds: 1, endSeconds: 6 } });
+    expect((await api("GET", `/api/media/${clip.mediaId}/transcoding-status`, { token: item.token })).body.clip).toEqual(clip.clip);
+    await expect(svc.createClip(item.id, uuid(), { startSeconds: 1, endSeconds: 6 })).rejects.toThrow(/^NOT_FOUND/);
+    await expect(svc.createClip(item.id, item.creatorId, { startSeconds: 1, endSeconds: 99 })).rejects.toThrow(/^OUT_OF_RANGE/);
+    await expect(svc.createClip(item.id, item.creatorId, { startSeconds: 3, endSeconds: 2 })).rejects.toThrow(/^INVALID_BODY/);
   });
 });

@@ -1,9 +1,10 @@
 import { mkdir, rm } from "node:fs/promises";
 import { extname, join } from "node:path";
-import { jobInput, type JobInput, type JobResult, type Phase } from "../../../src/contract/index.ts";
+import { jobInput, type ClipSource, type JobInput, type JobResult, type Phase } from "../../../src/contract/index.ts";
+import { cutClip } from "../clip.ts";
 import type { EncoderChoice } from "../encoders/detect.ts";
 import { PipelineError } from "../errors.ts";
-import { classify } from "../pipeline/step.ts";
+import { classify, stepTimeoutMs } from "../pipeline/step.ts";
 import { DEFAULTS, runPipeline } from "../pipeline.ts";
 import { ProgressTracker } from "../progress.ts";
 import { CallbackSender, type CallbackOptions } from "./callback-sender.ts";
@@ -122,10 +123,17 @@ export async function handleJob(
     try {
       const span = task?.kind === "chunk" ? task.chunks.chunks[task.index] : undefined;
       const ranges = task?.kind === "chunk" && task.sourceSize && span?.bytes ? { size: task.sourceSize, ranges: span.bytes } : null;
-      const bytes = ranges ? await fetchRanges(deps, input.inputKey, original, ranges, opts.signal) : await deps.media.download(input.inputKey, original, opts.signal);
-      log("job.downloaded", { bytes, ms: Date.now() - t, ...(ranges ? { of: ranges.size, ranges: ranges.ranges.length } : {}) });
+      // A clip's first job makes its original from the source's (later attempts find it there).
+      const cut = task?.kind !== "chunk" && input.clip && !(await deps.media.head(input.inputKey)) ? input.clip : null;
+      const bytes = cut
+        ? await makeClipOriginal(deps, input, cut, scratch, original, opts.signal)
+        : ranges
+          ? await fetchRanges(deps, input.inputKey, original, ranges, opts.signal)
+          : await deps.media.download(input.inputKey, original, opts.signal);
+      log("job.downloaded", { bytes, ms: Date.now() - t, ...(ranges ? { of: ranges.size, ranges: ranges.ranges.length } : {}), ...(cut ? { clipOf: cut.sourceMediaId } : {}) });
     } catch (error) {
-      if (opts.signal?.aborted) throw error;
+      // A clip's cut says what was wrong with its source (unreadable, too long…) itself.
+      if (opts.signal?.aborted || error instanceof PipelineError) throw error;
       if (error instanceof StoreError && (error.status === 404 || error.status === 403)) {
         throw new PipelineError("INPUT_NOT_FOUND", `The original (${input.inputKey}) is not in the media bucket`, false, { cause: error });
       }
@@ -170,6 +178,29 @@ export async function handleJob(
   }
 }
 
+
+/**
+ * A clip's original: its source's original fetched, the range cut from it (clip.ts), and the cut
+ * stored at the clip's own key, so that a retry or a chunk job reads it like any upload.
+ */
+async function makeClipOriginal(deps: HandlerDeps, input: JobInput, clip: ClipSource, scratch: string, original: string, signal?: AbortSignal): Promise<number> {
+  const source = join(scratch, `source${extname(clip.sourceKey).slice(0, 10)}`);
+  try {
+    await deps.media.download(clip.sourceKey, source, signal);
+  } catch (error) {
+    if (error instanceof StoreError && (error.status === 404 || error.status === 403)) {
+      throw new PipelineError("INPUT_NOT_FOUND", "The clip's source original is no longer in the media bucket", false, { cause: error });
+    }
+    throw error;
+  }
+  await cutClip({
+    source, output: original, startSeconds: clip.startSeconds, endSeconds: clip.endSeconds,
+    maxDurationSeconds: deps.maxDurationSeconds ?? DEFAULTS.maxDurationSeconds, maxPixels: deps.maxPixels, opts: { signal, timeoutMs: stepTimeoutMs(clip.endSeconds - clip.startSeconds) },
+  });
+  await rm(source, { force: true });
+  const bytes = await deps.media.upload(input.inputKey, original, signal);
+  return bytes;
+}
 
 /**
  * A chunk's part of an MP4/MOV original (fanout/byte-ranges.ts): a local file of the original's
