@@ -10,6 +10,7 @@ import { parseBody, parseQuery } from "./http/validate.ts";
 import { listQuery, mediaPage } from "./http/media-page.ts";
 import { playbackGrant, playbackTokenBody } from "./http/playback-grant.ts";
 import { clipBody, createClip } from "./routes/clips.ts";
+import { downloadsBody, thumbnailBody } from "./routes/media.ts";
 
 const uuid = z.uuid();
 
@@ -83,6 +84,21 @@ export class TranscoderRpc extends WorkerEntrypoint<Env> {
     return rpc(async () => {
       ids(mediaId, userId);
       return createClip(this.env, { kind: "user", userId, role }, mediaId, parseBody(range, clipBody));
+    });
+  }
+  /** A new poster frame for a ready item (as POST /api/media/:id/thumbnail): a touch-up; media.updated when done. */
+  setThumbnail(mediaId: string, userId: string, seconds: number, role: "creator" | "admin" = "creator") {
+    return rpc(async () => {
+      ids(mediaId, userId);
+      const body = parseBody({ seconds }, thumbnailBody);
+      return statusOrThrow(await sendCommand(this.env, mediaId, { type: "TOUCH_UP", actor: { kind: "user", userId, role }, request: { thumbnailSeconds: body.seconds } }));
+    });
+  }
+  /** Downloads for a ready item (as POST /api/media/:id/downloads): a touch-up; media.updated when done. */
+  requestDownloads(mediaId: string, userId: string, downloads: { mp4?: "none" | "highest" | "all"; audio?: boolean }, role: "creator" | "admin" = "creator") {
+    return rpc(async () => {
+      ids(mediaId, userId);
+      return statusOrThrow(await sendCommand(this.env, mediaId, { type: "TOUCH_UP", actor: { kind: "user", userId, role }, request: { downloads: parseBody(downloads, downloadsBody) } }));
     });
   }
   /** Cancelling is an administrator's act; `adminId` is recorded as the actor. */

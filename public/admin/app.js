@@ -75,6 +75,15 @@ async function act(kind, id, button) {
       toast("Redelivery queued (same webhook-id)");
       return void refresh();
     }
+    if (kind === "poster" || kind === "downloads") {
+      // A touch-up of the ready item: a small job; the page shows it running, then its result.
+      const body = kind === "poster"
+        ? { seconds: Number(document.getElementById("poster-at").value) }
+        : { mp4: document.getElementById("touch-mp4").value, audio: document.getElementById("touch-m4a").checked };
+      await api("POST", `/api/media/${id}/${kind === "poster" ? "thumbnail" : "downloads"}`, body);
+      toast(kind === "poster" ? `New poster frame at ${body.seconds} s asked for` : "Downloads asked for");
+      return void refresh();
+    }
     if (kind === "clip") {
       // A new item cut from this one: off to its page, where it transcodes like any upload.
       const range = { startSeconds: Number(document.getElementById("clip-start").value), endSeconds: Number(document.getElementById("clip-end").value) };
@@ -224,6 +233,17 @@ function redrawAroundPlayer(r) {
   document.getElementById("item-info").replaceWith(next.querySelector("#item-info"));
 }
 
+/** A ready item's touch-ups: a new poster frame (video), downloads; the one running or the last that failed. */
+function touchUpForm(r) {
+  const t = r.touchUp;
+  const state = !t ? "" : t.status === "running" ? `<span class="pill transcoding touch-up">touch-up running</span>` : `<span class="pill failed touch-up" title="${esc(t.error?.message ?? "")}">touch-up failed: ${esc(t.error?.code ?? "")}</span>`;
+  const busy = t && t.status === "running" ? " disabled" : "";
+  return `<p class="touch-up-form">${state}
+    ${r.mediaType === "video" ? `Poster at <input type="number" id="poster-at" min="0" step="0.1" value="${r.thumbnailSeconds ?? 0}" size="6"> s <button data-act="poster" data-id="${r.id}"${busy}>Set poster</button>` : ""}
+    Downloads <select id="touch-mp4"><option value="none">no MP4</option><option value="highest">highest MP4</option><option value="all">every MP4</option></select>
+    <label><input type="checkbox" id="touch-m4a"> M4A</label> <button data-act="downloads" data-id="${r.id}"${busy}>Make downloads</button></p>`;
+}
+
 /** A viewer can play the item: ready, or still encoding but playable (its playlists grow as it goes). */
 const canPlay = (r) => r.status === "ready" || (r.status === "transcoding" && !!r.playableAt);
 
@@ -264,6 +284,7 @@ function itemView(r) {
         ${r.status === "failed" && r.transcodingAttempts < 1 ? `<button data-act="retry" data-id="${r.id}">Retry</button>` : ""}
         ${r.status === "transcoding" ? `<button class="danger" data-act="cancel" data-id="${r.id}">Cancel</button>` : ""}
       </p>
+      ${r.status === "ready" ? touchUpForm(r) : ""}
       ${r.status === "ready" && r.durationSeconds ? `<p class="clip-form">Clip from <input type="number" id="clip-start" min="0" step="0.1" value="0" size="6"> to <input type="number" id="clip-end" min="1" step="0.1" value="${Math.min(10, Math.floor(r.durationSeconds * 10) / 10)}" size="6"> s <button data-act="clip" data-id="${r.id}">Make a clip</button></p>` : ""}
     </div>
   </div>
@@ -339,9 +360,18 @@ async function refreshOnce() {
     if (m) {
       const r = await api("GET", `/api/admin/media/${m[1]}`);
       if (location.hash !== hash) return;
-      const key = `${r.id}:${r.status}:${r.transcodingPercent}:${r.transcodingAttempts}:${r.playableSeconds}`;
+      // A touch-up (running, failed, its result: a new thumbnail, downloads) changes a ready item's page too.
+      const touched = `${r.touchUp ? `${r.touchUp.id}:${r.touchUp.status}` : ""}:${r.thumbnailKey}:${(r.downloads || []).length}`;
+      const key = `${r.id}:${r.status}:${r.transcodingPercent}:${r.transcodingAttempts}:${r.playableSeconds}:${touched}`;
       if (shown !== key) {
         const same = shown && shown.startsWith(`${r.id}:${r.status}:`) && r.status === "ready";
+        if (same && playing && document.getElementById("player")) {
+          // Everything but the player: the touch-up's state, the new thumbnail, the download links.
+          redrawAroundPlayer(r);
+          if (playing.urls) fillDownloads(playing.urls);
+          if (r.storyboardKey && playing.urls && playing.urls.storyboard) startStoryboard(r.id, playing.urls);
+          if (r.thumbnailKey) authedBlobUrl(`/api/admin/media/${r.id}/files/thumbnail`).then((u) => { const img = document.getElementById("thumb"); if (u && img) img.src = u; });
+        }
         if (!same) {
           // The player that started at `playable` plays on through `ready`: everything around it is redrawn, never its element.
           const key = `${r.id}:${r.attemptId}`;

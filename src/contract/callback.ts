@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { download } from "./downloads.ts";
+import { touchUpOutput } from "./touch-up.ts";
 import { fanoutTask } from "./fanout.ts";
 import { mediaType } from "./job.ts";
 import { renditionName } from "./renditions.ts";
@@ -83,6 +84,8 @@ const envelope = {
 
 /** Which chunk job of a split video sends a callback: the chunk and the try (absent: the item's first job, or its stitch). */
 const chunkRef = z.object({ index: z.number().int().min(0).max(9_999), try: z.number().int().min(1).max(100) });
+/** Which touch-up job sends a callback (absent: one of the attempt's encode jobs). */
+const touchUpRef = z.object({ id: z.uuid() });
 
 /** Body of a signed callback from the GPU worker (design.md §3). */
 export const callbackPayload = z.discriminatedUnion("status", [
@@ -90,6 +93,7 @@ export const callbackPayload = z.discriminatedUnion("status", [
     ...envelope,
     status: z.literal("progress"),
     chunk: chunkRef.optional(),
+    touchUp: touchUpRef.optional(),
     phase,
     percent: z.number().min(0).max(100),
     /** The probed duration, sent with every progress once known: the control plane derives the job's hard ceiling from it. */
@@ -102,7 +106,9 @@ export const callbackPayload = z.discriminatedUnion("status", [
     playableSeconds: z.number().nonnegative().max(7 * 86_400).optional(),
   }),
   z.object({ ...envelope, status: z.literal("completed"), output: jobOutput }),
-  z.object({ ...envelope, status: z.literal("failed"), error: jobError, chunk: chunkRef.optional() }),
+  z.object({ ...envelope, status: z.literal("failed"), error: jobError, chunk: chunkRef.optional(), touchUp: touchUpRef.optional() }),
+  /** A touch-up of a ready item is done: what it made (its keys are checked like any output's). */
+  z.object({ ...envelope, status: z.literal("touched-up"), touchUp: touchUpRef, output: touchUpOutput }),
   /** The first job split the video: the plan every chunk job is handed. It goes on with the whole-file work. */
   z.object({ ...envelope, status: z.literal("planned"), task: fanoutTask, durationSeconds: z.number().nonnegative().max(7 * 86_400) }),
   /** A chunk's try is encoded and uploaded (its manifest beside the plan). */
@@ -121,5 +127,7 @@ export const jobResult = z.discriminatedUnion("status", [
   z.object({ status: z.literal("failed"), attemptId: z.uuid(), error: jobError }),
   /** A split video's first job or a chunk job: its part is done; the item is finished by the stitch. */
   z.object({ status: z.literal("part-completed"), attemptId: z.uuid() }),
+  /** A touch-up of a ready item. */
+  z.object({ status: z.literal("touched-up"), attemptId: z.uuid(), touchUpId: z.uuid(), output: touchUpOutput }),
 ]);
 export type JobResult = z.infer<typeof jobResult>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { touchUpTask } from "./touch-up.ts";
 import { renditionName } from "./renditions.ts";
 import { outputKeys, type KeyScope } from "./keys.ts";
 
@@ -108,7 +109,7 @@ export const stitchTask = z.object({
 });
 export type StitchTask = z.infer<typeof stitchTask>;
 
-export const jobTask = z.union([chunkTask, stitchTask]);
+export const jobTask = z.union([chunkTask, stitchTask, touchUpTask]);
 export type JobTask = z.infer<typeof jobTask>;
 
 /** When the item's first job splits a video, and how (FANOUT_MIN_SECONDS, FANOUT_MAX_WORKERS, FANOUT_CHUNK_SECONDS). */

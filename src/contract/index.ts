@@ -8,3 +8,4 @@ export * from "./sniff.ts";
 export * from "./fanout.ts";
 export * from "./playlists.ts";
 export * from "./downloads.ts";
+export * from "./touch-up.ts";

@@ -2,6 +2,7 @@ import { assign, setup } from "xstate";
 import { foreignOutputKeys, type JobOutput } from "../contract/index.ts";
 import { CANCELLED_JOB_LIMIT, finished, progressed, refunded, remember, started, type Finish, type Start } from "./attempt.ts";
 import type { FanoutStep } from "./fanout.ts";
+import { touchUpJob, touchUpStep, type TouchUpEffect, type TouchUpResult } from "./touch-up.ts";
 import { effectMarkers, outcomeMarkers } from "./outcome.ts";
 import { afterSplit, chunkJobsInFlight, progressFloor, splitStep, splitting, type SplitEvent } from "./split.ts";
 import { afterVerdict, timeoutVerdict, unconfirmedError, type TimeoutVerdict } from "./timeout.ts";
@@ -132,7 +133,34 @@ function startChain<const T extends readonly unknown[]>(...own: T) {
   ] as const;
 }
 
-const VERB: Record<Exclude<LifecycleEvent["type"], "DELETED" | "DELETE">, string> = {
+/**
+ * A touch-up step (./touch-up.ts) as transitions. Asked for by a stranger: not found. Refused,
+ * ignored (with its effects, e.g. cancelling an unwanted job) or applied, as the step says.
+ */
+const touchUpOf = (state: LifecycleState) => ({ context, event }: Args<E<"TOUCH_UP">>) => touchUpStep(context, state, event.step);
+function touchUpChain(state: LifecycleState) {
+  const step = touchUpOf(state);
+  const effects = { type: "touchUpEffects", params: (a: Args<E<"TOUCH_UP">>) => ({ attemptId: a.context.attemptId ?? "", effects: "effects" in step(a) ? (step(a) as { effects: TouchUpEffect[] }).effects : [] }) } as const;
+  return [
+    { guard: ({ context, event }: Args<E<"TOUCH_UP">>) => !!event.actor && !mayAct(event.actor, context.creatorId), actions: refuse("NOT_FOUND", "No such media item") },
+    {
+      guard: (a: Args<E<"TOUCH_UP">>) => step(a).outcome === "refused",
+      actions: { type: "refuse", params: (a: Args<E<"TOUCH_UP">>) => { const r = step(a) as Extract<TouchUpResult, { outcome: "refused" }>; return { code: r.code, message: r.message }; } },
+    },
+    { guard: (a: Args<E<"TOUCH_UP">>) => step(a).outcome === "ignored", actions: [effects, { type: "ignore", params: (a: Args<E<"TOUCH_UP">>) => ({ reason: (step(a) as { reason: string }).reason }) }] },
+    { actions: [effects, { type: "applyTouchUp", params: (a: Args<E<"TOUCH_UP">>) => (step(a) as Extract<TouchUpResult, { outcome: "applied" }>).context }] },
+  ] as const;
+}
+/** A touch-up job still running as a ready item goes away. */
+const cancelTouchUp = {
+  type: "touchUpEffects",
+  params: ({ context }: Args<unknown>) => {
+    const jobId = touchUpJob(context);
+    return { attemptId: context.attemptId ?? "", effects: jobId ? [{ type: "cancel" as const, jobId }] : [] };
+  },
+} as const;
+
+const VERB: Record<Exclude<LifecycleEvent["type"], "DELETED" | "DELETE" | "TOUCH_UP">, string> = {
   UPLOAD_COMPLETE: "complete the upload of",
   TRIGGER: "start transcoding",
   RETRY: "retry",
@@ -172,8 +200,9 @@ function otherwise(state: LifecycleState) {
     DISPATCHED: lateDispatch,
     DISPATCH_FAILED: lateDispatch,
     DISPATCH_UNCONFIRMED: lateDispatch,
-    DELETED: { target: "#mediaLifecycle.deleted" },
-    DELETE: [notOwner, { target: "#mediaLifecycle.deleted" }],
+    DELETED: { target: "#mediaLifecycle.deleted", actions: cancelTouchUp },
+    DELETE: [notOwner, { target: "#mediaLifecycle.deleted", actions: cancelTouchUp }],
+    TOUCH_UP: touchUpChain(state),
   } as const;
 }
 
@@ -196,6 +225,10 @@ const deletedAnswers = {
   PROGRESS: [orphanProgress, ...staleCallback, { actions: ignore("the item was deleted") }],
   CHUNK: orphanChunk,
   DELETED: { actions: ignore("already deleted") },
+  TOUCH_UP: [
+    { guard: ({ event }: Args<E<"TOUCH_UP">>) => event.step.kind === "request", actions: refuse("NOT_FOUND", "No such media item") },
+    { actions: ignore("the item was deleted") },
+  ],
 };
 
 /** The machine's types, for `setup` (XState reads only their type; the value is never looked at). */
@@ -219,6 +252,7 @@ export const lifecycleMachine = setup({
     rememberCancelled: assign(({ context }, { jobId }: { jobId: string | null }) => (jobId ? { cancelledJobIds: remember(context.cancelledJobIds, jobId, CANCELLED_JOB_LIMIT) } : {})),
     applyVerdict: assign(({ context }, { at, verdict }: { at: number; verdict: TimeoutVerdict }) => afterVerdict(context, at, verdict)),
     finishAttempt: assign(({ context }, f: Finish) => finished(context, f)),
+    applyTouchUp: assign((_, change: Partial<LifecycleContext>) => change),
     applySplit: assign(({ context }, { event, step }: { event: SplitEvent; step: ReturnType<typeof splitStep> }) => afterSplit(context, event, step)),
   },
 }).createMachine({

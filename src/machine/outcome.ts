@@ -1,4 +1,5 @@
 import type { FanoutEffect } from "./fanout.ts";
+import type { TouchUpEffect } from "./touch-up.ts";
 import type { Refusal } from "./types.ts";
 
 /**
@@ -15,6 +16,8 @@ export const effectMarkers = {
   fanoutEffects: (_: unknown, _params: { attemptId: string; effects: FanoutEffect[] }) => {},
   /** Every chunk and the whole-file work are in: the job that writes the playlists and assembles the parts. */
   dispatchStitch: (_: unknown, _params: { attemptId: string }) => {},
+  /** A ready item's touch-up job to dispatch, or one to cancel (./touch-up.ts). */
+  touchUpEffects: (_: unknown, _params: { attemptId: string; effects: TouchUpEffect[] }) => {},
 };
 export const outcomeMarkers = {
   refuse: (_: unknown, _params: Refusal) => {},
@@ -33,7 +36,7 @@ export interface MachineAction {
 
 /** An effect marker with something to do (a split's list of chunk effects may be empty: then it is none). */
 const isEffect = (a: MachineAction): a is Effect =>
-  Object.hasOwn(effectMarkers, a.type) && !(a.type === "fanoutEffects" && (a.params as { effects: unknown[] }).effects.length === 0);
+  Object.hasOwn(effectMarkers, a.type) && !((a.type === "fanoutEffects" || a.type === "touchUpEffects") && (a.params as { effects: unknown[] }).effects.length === 0);
 const isRefusal = (a: MachineAction): a is { type: "refuse"; params: Refusal } => a.type === "refuse";
 const isIgnore = (a: MachineAction): a is { type: "ignore"; params: { reason: string } } => a.type === "ignore";
 

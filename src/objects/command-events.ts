@@ -37,6 +37,9 @@ export function draftFor(rec: LifecycleRecord, command: Command, facts: EventFac
     case "CANCEL":
     case "DELETE":
       return { draft: { type: command.type, actor: command.actor, at } };
+    case "TOUCH_UP":
+      // One stall window for the whole small job: it is not reconciled through RunPod, only given up on.
+      return { draft: { type: "TOUCH_UP", actor: command.actor, step: { kind: "request", id: crypto.randomUUID(), request: command.request, at, deadlineAt: at + facts.config.stuckJob.stallSeconds * 1000 } } };
     case "UPLOAD_COMPLETE": {
       const draft: LifecycleEvent = { type: "UPLOAD_COMPLETE", actor: command.actor, objectExists: true, rejected: null };
       return { draft, gather: async () => ({ ...draft, ...(await facts.finishUpload(rec)) }) };
@@ -78,6 +81,7 @@ export async function timeoutEvent(rec: LifecycleRecord, facts: EventFacts): Pro
 function callbackEvent(p: CallbackPayload, at: number, config: Config): LifecycleEvent {
   switch (p.status) {
     case "progress": {
+      if (p.touchUp) return { type: "TOUCH_UP", step: { kind: "progress", id: p.touchUp.id, eventId: p.eventId } };
       if (p.chunk) return { type: "CHUNK", attemptId: p.attemptId, eventId: p.eventId, index: p.chunk.index, try: p.chunk.try, report: { kind: "progress", percent: p.percent, jobId: p.jobId }, at };
       // The worker reports the probed duration with its progress: the job's hard ceiling counts
       // from here, so time spent in RunPod's queue is not taken from the encode.
@@ -87,12 +91,15 @@ function callbackEvent(p: CallbackPayload, at: number, config: Config): Lifecycl
     case "completed":
       return { type: "COMPLETED", attemptId: p.attemptId, eventId: p.eventId, jobId: p.jobId, output: p.output, at };
     case "failed":
+      if (p.touchUp) return { type: "TOUCH_UP", step: { kind: "failed", id: p.touchUp.id, eventId: p.eventId, jobId: p.jobId, error: p.error, at } };
       if (p.chunk) return { type: "CHUNK", attemptId: p.attemptId, eventId: p.eventId, index: p.chunk.index, try: p.chunk.try, report: { kind: "failed", error: p.error, jobId: p.jobId }, at };
       return { type: "FAILED", attemptId: p.attemptId, eventId: p.eventId, jobId: p.jobId, error: p.error, at };
     case "chunk-completed":
       return { type: "CHUNK", attemptId: p.attemptId, eventId: p.eventId, index: p.chunk.index, try: p.chunk.try, report: { kind: "completed", encodeSeconds: p.encodeSeconds, jobId: p.jobId }, at };
     case "rest-completed":
       return { type: "REST_COMPLETED", attemptId: p.attemptId, eventId: p.eventId, jobId: p.jobId, at };
+    case "touched-up":
+      return { type: "TOUCH_UP", step: { kind: "done", id: p.touchUp.id, eventId: p.eventId, jobId: p.jobId, output: p.output, at } };
     case "planned": {
       const { maxWorkers, chunkRetries } = config.fanout;
       return {

@@ -1,4 +1,4 @@
-import type { CallbackPayload } from "../contract/index.ts";
+import type { CallbackPayload, TouchUpRequest } from "../contract/index.ts";
 import type { Actor, RefusalCode } from "../machine/index.ts";
 import type { StatusView } from "./status-view.ts";
 import type { UploadView } from "./upload-session.ts";
@@ -6,7 +6,9 @@ import type { UploadView } from "./upload-session.ts";
 /** What the Worker asks of an item's object. */
 export type Command =
   | { type: "UPLOAD_COMPLETE" | "TRIGGER" | "RETRY" | "CANCEL" | "DELETE"; actor: Actor }
-  | { type: "CALLBACK"; payload: CallbackPayload };
+  | { type: "CALLBACK"; payload: CallbackPayload }
+  /** A ready item's touch-up: a new poster frame, or downloads (src/machine/touch-up.ts). */
+  | { type: "TOUCH_UP"; actor: Actor; request: TouchUpRequest };
 
 export type CommandResult =
   | { outcome: "applied"; status: StatusView }

@@ -1,4 +1,4 @@
-import { chunkPrefixSegments, jobInput, wantsDownloads, mediaPlaylist, outputKeys, type JobInputDraft } from "../contract/index.ts";
+import { chunkPrefixSegments, jobInput, wantsDownloads, mediaPlaylist, outputKeys, type JobInputDraft, type RenditionName } from "../contract/index.ts";
 import type { ObjectStore } from "../clients/object-store.ts";
 import { stuckJobBudgetMs, type Config } from "../config.ts";
 import { DispatchError, type Dispatcher } from "../clients/runpod.ts";
@@ -38,6 +38,8 @@ export function effectTable(deps: EffectDeps): EffectTable {
         )
       ).filter((e): e is LifecycleEvent => !!e),
     dispatchStitch: (rec, { attemptId }) => dispatchStitch(deps, rec, attemptId),
+    touchUpEffects: async (rec, { attemptId, effects }) =>
+      (await Promise.all(effects.map((e) => (e.type === "cancel" ? cancelJob(deps, rec, e.jobId) : dispatchTouchUp(deps, rec, attemptId, e.id))))).filter((e): e is LifecycleEvent => !!e),
     // Not on the answer's path: the creator's counter learns of it just after.
     releaseJobSlot: async (rec, { attemptId, refund }) => deps.background(releaseSlot(deps, rec, attemptId, refund)),
   };
@@ -121,6 +123,20 @@ async function publish(deps: EffectDeps, rec: LifecycleRecord, attemptId: string
     return { type: "PUBLISHED", attemptId, chunks, at: Date.now() };
   } catch {
     return;
+  }
+}
+
+/** A ready item's touch-up job (./touch-up.ts): under the ready attempt, told what to make and of which rungs. */
+async function dispatchTouchUp(deps: EffectDeps, rec: LifecycleRecord, attemptId: string, id: string): Promise<LifecycleEvent> {
+  const t = rec.context.touchUp;
+  const rungs = (rec.context.output?.readyVariants ?? []).filter((v): v is RenditionName => v !== "audio");
+  try {
+    if (!t || t.id !== id) throw new Error("no such touch-up");
+    const task = { kind: "touch-up" as const, id, rungs, ...(t.request.thumbnailSeconds === undefined ? {} : { thumbnailSeconds: t.request.thumbnailSeconds }), ...(t.request.downloads ? { downloads: t.request.downloads } : {}) };
+    const { jobId } = await run(deps, rec, attemptId, { task }, { touchUp: id });
+    return { type: "TOUCH_UP", step: { kind: "dispatched", id, jobId } };
+  } catch (error) {
+    return { type: "TOUCH_UP", step: { kind: "failed", id, eventId: null, jobId: null, error: { code: "DISPATCH_FAILED", message: `Could not dispatch the touch-up: ${(error as Error).message}`, retriable: true }, at: Date.now() } };
   }
 }
 

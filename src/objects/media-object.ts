@@ -10,7 +10,7 @@ import { playbackOf, type PlaybackFiles } from "./playback-files.ts";
 import { idsOf, type LifecycleRecord } from "./record.ts";
 import { statusView } from "./status-view.ts";
 import type { UploadAsk } from "./uploads.ts";
-import { AlarmClock, jobCheckDue, wakeAt } from "./wake-ups.ts";
+import { AlarmClock, jobCheckDue, touchUpCheckDue, wakeAt } from "./wake-ups.ts";
 import { deliveryLog, redeliver, type DeliveryLogRow } from "./webhook-outbox.ts";
 import { wire, type Wiring } from "./wiring.ts";
 
@@ -88,6 +88,9 @@ export class MediaObject extends DurableObject<Env> {
     await this.serial(async () => {
       const stored = await this.w.store.read();
       if (stored.lifecycle && jobCheckDue(stored, Date.now())) await this.apply(stored.lifecycle, await timeoutEvent(stored.lifecycle, this.w.facts));
+      // A ready item's touch-up past its window is given up on (its job cancelled).
+      const rec = (await this.w.store.read()).lifecycle;
+      if (rec && touchUpCheckDue(rec.context, Date.now())) await this.apply(rec, { type: "TOUCH_UP", step: { kind: "timeout", at: Date.now() } });
       await this.w.uploads.expire(Date.now());
     });
     await this.deliver(this.w.outboxes);

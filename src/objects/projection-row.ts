@@ -10,7 +10,7 @@ import type { MediaItemRow, NewMediaItemRow } from "../../schema/index.ts";
 /** The columns the projection writes: everything but what the upload service owns. */
 export type ProjectionRow = Omit<
   NewMediaItemRow,
-  "id" | "creatorId" | "mediaType" | "r2Key" | "originalFilename" | "originalSize" | "contentType" | "normalizeAudio" | "requestedThumbnailSeconds" | "downloadsRequested" | "clipSourceMediaId" | "clipSourceKey" | "clipStartSeconds" | "clipEndSeconds"
+  "id" | "creatorId" | "mediaType" | "r2Key" | "originalFilename" | "originalSize" | "contentType" | "normalizeAudio" | "clipSourceMediaId" | "clipSourceKey" | "clipStartSeconds" | "clipEndSeconds"
 >;
 
 /** Loudness is stored ×100 as integers (LUFS, dBTP, LU), exact to a hundredth. */
@@ -47,6 +47,9 @@ export function projectionRow(state: Exclude<LifecycleState, "deleted">, c: Life
     readyVariants: o?.readyVariants ?? [],
     subtitles: o?.subtitles ?? [],
     downloads: o?.downloads ?? [],
+    // Registration's choices, as a touch-up may since have changed them.
+    requestedThumbnailSeconds: c.requestedThumbnailSeconds ?? null,
+    downloadsRequested: c.downloadsRequested ?? null,
     loudnessIntegrated: toHundredths(o?.loudness?.integrated),
     loudnessPeak: toHundredths(o?.loudness?.truePeak),
     loudnessRange: toHundredths(o?.loudness?.range),

@@ -39,6 +39,10 @@ export function statusView(state: LifecycleState, c: LifecycleContext, version: 
         }
       : null,
     readyVariants: o?.readyVariants ?? [],
+    /** A ready item's touch-up (a new poster frame, downloads): running, or the last one that failed and why; null: none. */
+    touchUp: c.touchUp
+      ? { id: c.touchUp.id, status: c.touchUp.status, request: c.touchUp.request, requestedAt: new Date(c.touchUp.requestedAt).toISOString(), error: c.touchUp.error ? { code: c.touchUp.error.code, message: c.touchUp.error.message } : null }
+      : null,
     /** A clip: the item it was cut from and the range (seconds); null for an upload. */
     clip: c.clip ? { sourceMediaId: c.clip.sourceMediaId, startSeconds: c.clip.startSeconds, endSeconds: c.clip.endSeconds } : null,
     /** Registration's downloads (null: none) and the files made, each served at /play/{token}/download/{name}. */

@@ -1,3 +1,5 @@
+import { touchUpDeadline } from "../machine/touch-up.ts";
+import type { LifecycleContext } from "../machine/index.ts";
 import { outboxDueAt, type OutboxUser } from "./outbox.ts";
 import type { Stored } from "./stored.ts";
 import { UPLOAD_KEY } from "./upload-session.ts";
@@ -11,6 +13,7 @@ export function wakeAt(stored: Readonly<Partial<Stored>>, users: readonly Outbox
   const times = [
     rec?.value === "transcoding" ? rec.context.deadlineAt : null,
     rec?.value === "uploading" ? (stored[UPLOAD_KEY]?.expiresAt ?? null) : null,
+    rec ? touchUpDeadline(rec.context) : null,
     ...users.map((u) => outboxDueAt(stored[u.key])),
   ].filter((t): t is number => typeof t === "number");
   return times.length ? Math.min(...times) : null;
@@ -20,6 +23,12 @@ export function wakeAt(stored: Readonly<Partial<Stored>>, users: readonly Outbox
 export const jobCheckDue = (stored: Readonly<Partial<Stored>>, now: number) => {
   const rec = stored.lifecycle;
   return rec?.value === "transcoding" && rec.context.deadlineAt !== null && now >= rec.context.deadlineAt;
+};
+
+/** Whether a touch-up's window has passed. */
+export const touchUpCheckDue = (c: LifecycleContext, now: number) => {
+  const at = touchUpDeadline(c);
+  return at !== null && now >= at;
 };
 
 /** The object's one alarm as last set or read, so that an unchanged time costs no storage write. */

@@ -13,7 +13,7 @@ import { statusView, type StatusView } from "./status-view.ts";
  */
 export const WEBHOOKS_KEY = "outbox:webhooks";
 
-export type PlatformEventType = "media.uploaded" | "media.transcoding" | "media.progress" | "media.playable" | "media.ready" | "media.failed" | "media.deleted";
+export type PlatformEventType = "media.uploaded" | "media.transcoding" | "media.progress" | "media.playable" | "media.ready" | "media.updated" | "media.failed" | "media.deleted";
 
 /** The body a subscriber receives (the Standard Webhooks shape: type, timestamp, data). */
 export interface PlatformEvent {
@@ -48,6 +48,8 @@ export function platformEventsFor(prev: LifecycleRecord, next: LifecycleRecord, 
   const playable: PlatformEventType[] = becamePlayable && (next.value === "transcoding" || next.value === "ready") ? ["media.playable"] : [];
   if (next.value !== prev.value) return [...playable, ...(ENTERED[next.value] ? [ENTERED[next.value]!] : [])];
   if (playable.length) return playable;
+  // A ready item's touch-up changed its outputs (a new poster frame, downloads): the platform re-reads them.
+  if (event.type === "TOUCH_UP" && next.value === "ready" && prev.context.output !== next.context.output) return ["media.updated"];
   if (event.type !== "PROGRESS" || next.value !== "transcoding") return [];
   return lastProgressAt !== null && at - lastProgressAt < PROGRESS_WEBHOOK_MS ? [] : ["media.progress"];
 }

@@ -20,6 +20,16 @@ export const mediaStatus = z
     phase: z.string().nullable(),
     percent: z.number().min(0).max(100),
     normalizeAudio: z.boolean().describe("Registration's choice: false keeps the upload's loudness (still measured: `loudness`)."),
+    touchUp: z
+      .object({
+        id: z.uuid(),
+        status: z.enum(["running", "failed"]),
+        request: z.object({ thumbnailSeconds: z.number().optional(), downloads: z.object({ mp4: z.enum(["none", "highest", "all"]), audio: z.boolean() }).optional() }),
+        requestedAt: iso,
+        error: z.object({ code: z.string(), message: z.string() }).nullable(),
+      })
+      .nullable()
+      .describe("A ready item's touch-up (POST /api/media/{id}/thumbnail or /downloads): running, or the last one that failed; null once done (the outputs show it, and media.updated told the platform)."),
     clip: z
       .object({ sourceMediaId: z.uuid(), startSeconds: z.number(), endSeconds: z.number() })
       .nullable()

@@ -11,7 +11,7 @@ import { creatorUsage, inFlight, item, overview, recentFailures, recentItems } f
 import type { Config } from "../config.ts";
 import { FileKeyCache, type FileKeys } from "../admin/file-keys.ts";
 import { outputKeys } from "../contract/index.ts";
-import { mediaObject } from "../objects/stubs.ts";
+import { mediaObject, readStatus } from "../objects/stubs.ts";
 import type { DeliveryLogRow } from "../objects/webhook-outbox.ts";
 import { isJson, parseJson } from "../http/validate.ts";
 import { z } from "zod";
@@ -52,7 +52,10 @@ export const adminRoutes = new Hono<AppEnv>()
     const row = await read(c.get("config"), (db) => item(db, id));
     if (!row) throw new AppError(404, "NOT_FOUND", "No such media item");
     c.header("cache-control", "no-store");
-    return c.json(row);
+    // A ready item's touch-up lives in its object only (the row shows its result): asked for, best effort.
+    const status = row.status === "ready" ? await readStatus(c.env, id, c.get("actor")).catch(() => null) : null;
+    const touchUp = status && (status.outcome === "applied" || status.outcome === "ignored") ? status.status.touchUp : null;
+    return c.json({ ...row, touchUp });
   })
   // The item's webhook deliveries to the platform: what was sent, each try's answer, what is queued.
   .get("/media/:id/webhooks", async (c) => {

@@ -54,6 +54,13 @@ export const registerBody = z
   })
   .meta({ example: { mediaType: "video", filename: "holiday.mp4", size: 734003200, contentType: "video/mp4" } });
 
+export const thumbnailBody = z
+  .object({ seconds: z.number().min(0).max(MAX_SECONDS).meta({ description: "The new poster frame, seconds from the start (past the end: the last frame; black: the first frame after it that is not)" }) })
+  .meta({ example: { seconds: 42.5 } });
+export const downloadsBody = downloadsRequest
+  .refine((d) => d.mp4 !== "none" || d.audio, { message: "ask for an MP4 or the M4A" })
+  .meta({ example: { mp4: "highest", audio: true } });
+
 /** Keys are paths: keep the name readable but free of separators and odd bytes. */
 export function safeFilename(name: string): string {
   const cleaned = name.normalize("NFKC").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "");
@@ -154,6 +161,17 @@ export const mediaRoutes = new Hono<AppEnv>()
     const id = parseMediaId(c.req.param("id"));
     const body = c.req.header("content-length") === "0" || !c.req.header("content-type") ? playbackTokenBody.parse({}) : await parseJson(c.req.raw, playbackTokenBody);
     return c.json(await playbackGrant(c.env, c.get("actor"), id, body, new URL(c.req.url).origin), 201);
+  })
+  // Touch-ups of a ready item (src/machine/touch-up.ts): a small job, the item stays ready; media.updated when done.
+  .post("/:id/thumbnail", authenticate({ roles: ["creator", "admin"], service: true }), async (c) => {
+    const id = parseMediaId(c.req.param("id"));
+    const body = await parseJson(c.req.raw, thumbnailBody);
+    return c.json(statusOrThrow(await sendCommand(c.env, id, { type: "TOUCH_UP", actor: c.get("actor"), request: { thumbnailSeconds: body.seconds } })), 202);
+  })
+  .post("/:id/downloads", authenticate({ roles: ["creator", "admin"], service: true }), async (c) => {
+    const id = parseMediaId(c.req.param("id"));
+    const body = await parseJson(c.req.raw, downloadsBody);
+    return c.json(statusOrThrow(await sendCommand(c.env, id, { type: "TOUCH_UP", actor: c.get("actor"), request: { downloads: body } })), 202);
   })
   .get("/:id/transcoding-status", authenticate({ roles: ["creator", "admin"], service: true }), async (c) => {
     const id = parseMediaId(c.req.param("id"));

@@ -106,6 +106,8 @@ export function sampleEvent(type: LifecycleEvent["type"], actor: Actor = owner):
       return { type, attemptId, eventId: randomUUID(), jobId: "job-1", at: AT + 30_000 };
     case "PUBLISHED":
       return { type, attemptId, chunks: 1, at: AT + 31_000 };
+    case "TOUCH_UP":
+      return { type, actor, step: { kind: "request", id: randomUUID(), request: { thumbnailSeconds: 3 }, at: AT + 50_000, deadlineAt: AT + 650_000 } };
   }
 }
 

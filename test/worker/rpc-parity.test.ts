@@ -7,7 +7,7 @@ const runpod = useFakeRunpod();
 
 const service = () => new TranscoderRpc({ waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext, env);
 
-describe("RPC entrypoint: list, delete, playback token, clip", () => {
+describe("RPC entrypoint: list, delete, playback token, clip, touch-ups", () => {
   it("answers what the HTTP routes answer", async () => {
     const creatorId = uuid();
     const a = await uploadedItem(creatorId);
@@ -42,5 +42,11 @@ describe("RPC entrypoint: list, delete, playback token, clip", () => {
     await expect(svc.createClip(item.id, uuid(), { startSeconds: 1, endSeconds: 6 })).rejects.toThrow(/^NOT_FOUND/);
     await expect(svc.createClip(item.id, item.creatorId, { startSeconds: 1, endSeconds: 99 })).rejects.toThrow(/^OUT_OF_RANGE/);
     await expect(svc.createClip(item.id, item.creatorId, { startSeconds: 3, endSeconds: 2 })).rejects.toThrow(/^INVALID_BODY/);
+
+    // Touch-ups, as POST /thumbnail and /downloads ask for them.
+    expect(await svc.setThumbnail(item.id, item.creatorId, 3)).toMatchObject({ status: "ready", touchUp: { status: "running", request: { thumbnailSeconds: 3 } } });
+    await expect(svc.requestDownloads(item.id, item.creatorId, { mp4: "all" })).rejects.toThrow(/^INVALID_STATE/);
+    await expect(svc.setThumbnail(item.id, uuid(), 3)).rejects.toThrow(/^NOT_FOUND/);
+    await expect(svc.requestDownloads(item.id, item.creatorId, { mp4: "none", audio: false })).rejects.toThrow(/^INVALID_BODY/);
   });
 });

@@ -43,6 +43,14 @@ export function downloadArgs(cmd: { input: string; picture: boolean; output: str
   ];
 }
 
+/** The width and height of a file's picture, as ffprobe reads them. */
+async function pictureSize(path: string, opts: RunOptions): Promise<{ width: number; height: number }> {
+  const { stdout } = await runTool("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", path], opts);
+  const [width, height] = stdout.trim().split(",").map(Number);
+  if (!width || !height) throw new Error(`ffprobe found no picture in ${path}`);
+  return { width, height };
+}
+
 /**
  * The downloads an item asked for, from the finished (VOD) playlists in `hlsDir`: each rung's MP4
  * with the main sound, and the sound's M4A. `fetch` brings a segment that is not on this disk (a
@@ -52,7 +60,8 @@ export function downloadArgs(cmd: { input: string; picture: boolean; output: str
 export async function makeDownloads(a: {
   request: DownloadsRequest | undefined;
   hlsDir: string;
-  rungs: { name: string; width: number; height: number }[];
+  /** The rungs, tallest first; a size not given (a touch-up knows only the names) is read from the file made. */
+  rungs: { name: string; width?: number; height?: number }[];
   hasAudio: boolean;
   scope: KeyScope;
   at: (key: string) => string;
@@ -95,7 +104,8 @@ export async function makeDownloads(a: {
       }
       await nonEmpty(output, name);
       files.push({ bucket: "media", key, path: output });
-      downloads.push({ name: name as DownloadName, key, bytes: (await stat(output)).size, width: rung?.width ?? null, height: rung?.height ?? null });
+      const size = rung ? (rung.width && rung.height ? { width: rung.width, height: rung.height } : await pictureSize(output, a.opts)) : { width: null, height: null };
+      downloads.push({ name: name as DownloadName, key, bytes: (await stat(output)).size, ...size });
     }
   } finally {
     await Promise.all(fetched.map((p) => rm(p, { force: true })));

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { SIGNATURE_HEADER, signPayload, type FanoutTask, type JobError, type JobOutput, type Phase } from "../../../src/contract/index.ts";
+import { SIGNATURE_HEADER, signPayload, type FanoutTask, type JobError, type JobOutput, type Phase, type TouchUpOutput } from "../../../src/contract/index.ts";
 import { backoffMs, sleep } from "./retry.ts";
 
 export interface CallbackTarget {
@@ -10,6 +10,8 @@ export interface CallbackTarget {
   jobId: string | null;
   /** A chunk job of a split video: every progress and failure names its chunk and try. */
   chunk?: { index: number; try: number };
+  /** A touch-up job of a ready item: every progress and failure names it. */
+  touchUp?: { id: string };
 }
 
 export interface CallbackOptions {
@@ -175,8 +177,13 @@ export class CallbackSender {
     return this.terminal({ status: "rest-completed" });
   }
 
+  /** A ready item's touch-up is done and uploaded: what it made. */
+  touchedUp(output: TouchUpOutput): Promise<Delivery> {
+    return this.terminal({ status: "touched-up", touchUp: this.target.touchUp, output });
+  }
+
   private chunkRef() {
-    return this.target.chunk ? { chunk: this.target.chunk } : {};
+    return this.target.chunk ? { chunk: this.target.chunk } : this.target.touchUp ? { touchUp: this.target.touchUp } : {};
   }
 
   private async terminal(fields: Record<string, unknown>, close = true): Promise<Delivery> {

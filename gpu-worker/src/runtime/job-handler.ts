@@ -15,6 +15,7 @@ import { planSplit, runChunkJob, runFirstOfSplit, runStitchJob, type SplitRun } 
 import type { PipelineJob } from "../pipeline/types.ts";
 import { StoreError, type S3Store } from "./s3-store.ts";
 import { whilePublishing } from "./publishing.ts";
+import { runTouchUpJob } from "./touch-up-job.ts";
 
 export interface HandlerDeps {
   media: S3Store;
@@ -70,6 +71,7 @@ export async function handleJob(
       attemptId: input.attemptId,
       jobId: job.id,
       ...(task?.kind === "chunk" ? { chunk: { index: task.index, try: task.try } } : {}),
+      ...(task?.kind === "touch-up" ? { touchUp: { id: task.id } } : {}),
     },
     { ...deps.callbacks, log: (e, f) => log(e, f), onProgressSent: opts.onProgress },
   );
@@ -118,6 +120,8 @@ export async function handleJob(
     await mkdir(outDir, { recursive: true });
     // The stitch works from what the other jobs left beside the plan: no original to fetch.
     if (task?.kind === "stitch") return finish(await runStitchJob(split, task));
+    // A ready item's touch-up fetches what it needs itself (the original, or the ready segments).
+    if (task?.kind === "touch-up") return finish(await runTouchUpJob(split, task));
     tracker.report("downloading", 0);
     let t = Date.now();
     try {
