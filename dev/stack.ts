@@ -39,6 +39,11 @@ export interface StackOptions {
   fanout?: { minSeconds?: number; chunkSeconds?: number };
   /** The Worker's LOG_LEVEL (info by default); at warn, wrangler's request log is off as well. */
   logLevel?: "info" | "warn";
+  /**
+   * INGEST_ALLOW_HOSTS for both halves: hosts (`host` or `host:port`) an ingest from a URL may
+   * reach although the address rules would refuse them (tests serve files on loopback).
+   */
+  ingestAllowHosts?: string[];
   /** Multipart part size the Worker hands out (16 MiB unless told; tests use small parts). */
   uploadPartSizeBytes?: number;
   log?: (line: string) => void;
@@ -170,6 +175,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       // A benchmark brings its own subscriber (it measures delivery latency there).
       PLATFORM_WEBHOOK_URLS: process.env.PLATFORM_WEBHOOK_URLS || webhooks.config(),
       ...(opts.uploadPartSizeBytes ? { UPLOAD_PART_SIZE_BYTES: String(opts.uploadPartSizeBytes) } : {}),
+      ...(opts.ingestAllowHosts?.length ? { INGEST_ALLOW_HOSTS: opts.ingestAllowHosts.join(",") } : {}),
       // As many chunk jobs at once as there are workers to take them: one worker, no split.
       FANOUT_MAX_WORKERS: String(workerCount),
       ...(opts.fanout?.minSeconds !== undefined ? { FANOUT_MIN_SECONDS: String(opts.fanout.minSeconds) } : {}),
@@ -226,6 +232,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
           ENCODER: "x264", // no GPU here: the CPU encoder, exactly as a GPU without NVENC would fall back
           // One scratch per worker, as each RunPod worker has its own disk.
           SCRATCH_DIR: join(dataDir, slot ? `scratch-${slot}` : "scratch"),
+          ...(opts.ingestAllowHosts?.length ? { INGEST_ALLOW_HOSTS: opts.ingestAllowHosts.join(",") } : {}),
           ...(opts.stuckJobFloorSeconds ? { PROGRESS_HEARTBEAT_SECONDS: String(Math.max(1, Math.floor(opts.stuckJobFloorSeconds / 5))) } : {}),
         },
         stdio: ["ignore", "pipe", "pipe"],

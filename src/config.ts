@@ -54,6 +54,7 @@ export interface Config {
   /** Retries of a delivery: exponential from baseMs to maxMs, for giveUpAfterMs (24 h by default); each try waits timeoutMs. */
   platformWebhookRetry: { baseMs: number; maxMs: number; giveUpAfterMs: number; timeoutMs: number };
   /** Per-creator limits on GPU spending (a CreatorObject counts them). */
+  ingest: { maxBytes: number; allowHosts: string[] };
   limits: { jobsInFlight: number; jobsPerDay: number; uploadBytesPerDay: number; registrationsPerDay: number; openUploads: number };
 }
 
@@ -138,6 +139,12 @@ function parseConfig(env: Env): Config {
       maxMs: num(env.PLATFORM_WEBHOOK_RETRY_MAX_SECONDS, 3600) * 1000,
       giveUpAfterMs: num(env.PLATFORM_WEBHOOK_RETRY_HOURS, 24) * 3_600_000,
       timeoutMs: num(env.PLATFORM_WEBHOOK_TIMEOUT_SECONDS, 10) * 1000,
+    },
+    ingest: {
+      // The most an ingest copies when the request says no less (the largest upload).
+      maxBytes: num(env.INGEST_MAX_BYTES, 20 * 1024 ** 3),
+      // Hosts exempt from the address and port rules (src/contract/ingest.ts): loopback servers in tests.
+      allowHosts: (env.INGEST_ALLOW_HOSTS ?? "").split(",").map((h) => h.trim()).filter(Boolean),
     },
     limits: {
       jobsInFlight: num(env.LIMIT_JOBS_IN_FLIGHT, 3),

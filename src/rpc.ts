@@ -10,7 +10,7 @@ import { parseBody, parseQuery } from "./http/validate.ts";
 import { listQuery, mediaPage } from "./http/media-page.ts";
 import { playbackGrant, playbackTokenBody } from "./http/playback-grant.ts";
 import { clipBody, createClip } from "./routes/clips.ts";
-import { downloadsBody, thumbnailBody } from "./routes/media.ts";
+import { downloadsBody, ingestBody, registerFromUrl, thumbnailBody } from "./routes/media.ts";
 
 const uuid = z.uuid();
 
@@ -84,6 +84,13 @@ export class TranscoderRpc extends WorkerEntrypoint<Env> {
     return rpc(async () => {
       ids(mediaId, userId);
       return createClip(this.env, { kind: "user", userId, role }, mediaId, parseBody(range, clipBody));
+    });
+  }
+  /** An item whose original is copied from a URL (as POST /api/media with `url`): its id and how the copy goes. */
+  ingestFromUrl(userId: string, body: { mediaType: "video" | "audio"; url: string; filename?: string; maxBytes?: number; transcode?: boolean }) {
+    return rpcAny(async () => {
+      ids(userId, userId);
+      return registerFromUrl(this.env, configFrom(this.env), { kind: "user", userId, role: "creator" }, parseBody(body, ingestBody));
     });
   }
   /** A new poster frame for a ready item (as POST /api/media/:id/thumbnail): a touch-up; media.updated when done. */

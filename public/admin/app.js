@@ -267,6 +267,7 @@ function itemView(r) {
         <dt>Variants</dt><dd class="tags">${variants}</dd>
         <dt>Loudness</dt><dd class="loudness">${r.loudnessIntegrated === null ? "—" : `${lufs(r.loudnessIntegrated)} LUFS · ${lufs(r.loudnessPeak)} dBTP · ${lufs(r.loudnessRange)} LU`} <span class="muted">${r.normalizeAudio === false ? "(the upload's, kept)" : "(the upload's; outputs at −16 LUFS)"}</span></dd>
         ${r.clipSourceMediaId ? `<dt>Clip of</dt><dd class="clip-of"><a href="#/media/${esc(r.clipSourceMediaId)}">${esc(r.clipSourceMediaId.slice(0, 8))}…</a> ${secs(r.clipStartSeconds)}–${secs(r.clipEndSeconds)}</dd>` : ""}
+        ${r.ingest ? `<dt>Copy from URL</dt><dd class="ingest" data-status="${esc(r.ingest.status)}">${esc(r.ingest.origin ?? "")} · ${esc(r.ingest.status)}${r.ingest.status === "running" ? ` ${bytes(r.ingest.bytes)}${r.ingest.totalBytes ? ` of ${bytes(r.ingest.totalBytes)}` : ""}` : ""}${r.ingest.error ? ` <span class="code">${esc(r.ingest.error.code)}</span> ${esc(r.ingest.error.message)}` : ""}</dd>` : ""}
         <dt>Encoder</dt><dd>${esc(r.encoder ?? "—")}</dd>
         ${(r.downloads || []).length ? `<dt>Downloads</dt><dd class="downloads">${r.downloads.map((d) => `<a data-download="${esc(d.name)}" download>${esc(d.name)}</a> <span class="muted">${bytes(d.bytes)}</span>`).join(" · ")}</dd>` : ""}
         ${r.playableAt ? `<dt>Playable</dt><dd class="playable">${ago(r.playableAt)} · ${secs(r.playableSeconds)}</dd>` : ""}
@@ -361,7 +362,7 @@ async function refreshOnce() {
       const r = await api("GET", `/api/admin/media/${m[1]}`);
       if (location.hash !== hash) return;
       // A touch-up (running, failed, its result: a new thumbnail, downloads) changes a ready item's page too.
-      const touched = `${r.touchUp ? `${r.touchUp.id}:${r.touchUp.status}` : ""}:${r.thumbnailKey}:${(r.downloads || []).length}`;
+      const touched = `${r.touchUp ? `${r.touchUp.id}:${r.touchUp.status}` : ""}:${r.thumbnailKey}:${(r.downloads || []).length}:${r.ingest ? `${r.ingest.status}:${r.ingest.bytes}` : ""}`;
       const key = `${r.id}:${r.status}:${r.transcodingPercent}:${r.transcodingAttempts}:${r.playableSeconds}:${touched}`;
       if (shown !== key) {
         const same = shown && shown.startsWith(`${r.id}:${r.status}:`) && r.status === "ready";

@@ -131,6 +131,24 @@
     drop.classList.remove("over");
     for (const f of e.dataTransfer.files) send(f);
   });
+  // Or an original copied from a URL by the service (POST /api/media with `url`), with the same choices; its page shows the copy.
+  document.getElementById("ingest-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const url = document.getElementById("ingest-url").value.trim();
+    const mediaType = /\.(mp3|m4a|aac|wav|flac|ogg|opus)(\?|$)/i.test(url) ? "audio" : "video";
+    const poster = document.getElementById("poster-seconds").value;
+    const downloads = { mp4: document.getElementById("mp4-downloads").value, audio: document.getElementById("m4a-download").checked };
+    const body = { mediaType, url, transcode: true, normalizeAudio: !document.getElementById("keep-loudness").checked, downloads, ...(poster === "" ? {} : { thumbnailSeconds: Number(poster) }) };
+    try {
+      const made = await call("POST", "/api/media", body);
+      location.hash = `#/media/${made.id}`;
+    } catch (err) {
+      const box = document.createElement("div");
+      box.className = "upload error ingest-refused";
+      box.textContent = `${url}: ${err.message}`;
+      list.prepend(box);
+    }
+  });
   const show = () => {
     panel.hidden = !bearer() || /^#\/media\//.test(location.hash);
     if (!panel.hidden) showPending();

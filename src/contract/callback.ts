@@ -19,6 +19,14 @@ export const errorCode = z.enum([
   "CANCELLED",
   "TIMED_OUT",
   "INTERNAL",
+  /** Ingest from a URL (./ingest.ts): a URL the rules refuse (scheme, port, credentials, an address or a redirect to one). */
+  "URL_REFUSED",
+  /** The URL answered 404 or 410. */
+  "URL_NOT_FOUND",
+  /** The URL did not finish answering within the ingest's time. */
+  "URL_TIMEOUT",
+  /** The URL could not be reached, or answered with another error status. */
+  "URL_UNREACHABLE",
 ]);
 export type ErrorCode = z.infer<typeof errorCode>;
 
@@ -84,6 +92,9 @@ const envelope = {
 
 /** Which chunk job of a split video sends a callback: the chunk and the try (absent: the item's first job, or its stitch). */
 const chunkRef = z.object({ index: z.number().int().min(0).max(9_999), try: z.number().int().min(1).max(100) });
+/** Which ingest job sends a callback, and (with progress) how far its copy is. */
+const ingestRef = z.object({ id: z.uuid() });
+const ingestProgress = ingestRef.extend({ bytes: z.number().int().nonnegative(), totalBytes: z.number().int().nonnegative().nullable() });
 /** Which touch-up job sends a callback (absent: one of the attempt's encode jobs). */
 const touchUpRef = z.object({ id: z.uuid() });
 
@@ -94,6 +105,7 @@ export const callbackPayload = z.discriminatedUnion("status", [
     status: z.literal("progress"),
     chunk: chunkRef.optional(),
     touchUp: touchUpRef.optional(),
+    ingest: ingestProgress.optional(),
     phase,
     percent: z.number().min(0).max(100),
     /** The probed duration, sent with every progress once known: the control plane derives the job's hard ceiling from it. */
@@ -106,7 +118,9 @@ export const callbackPayload = z.discriminatedUnion("status", [
     playableSeconds: z.number().nonnegative().max(7 * 86_400).optional(),
   }),
   z.object({ ...envelope, status: z.literal("completed"), output: jobOutput }),
-  z.object({ ...envelope, status: z.literal("failed"), error: jobError, chunk: chunkRef.optional(), touchUp: touchUpRef.optional() }),
+  z.object({ ...envelope, status: z.literal("failed"), error: jobError, chunk: chunkRef.optional(), touchUp: touchUpRef.optional(), ingest: ingestRef.optional() }),
+  /** An ingest's copy is in the item's original key: the item's upload completes (its checks run again). */
+  z.object({ ...envelope, status: z.literal("ingested"), ingest: ingestRef, bytes: z.number().int().nonnegative() }),
   /** A touch-up of a ready item is done: what it made (its keys are checked like any output's). */
   z.object({ ...envelope, status: z.literal("touched-up"), touchUp: touchUpRef, output: touchUpOutput }),
   /** The first job split the video: the plan every chunk job is handed. It goes on with the whole-file work. */
@@ -129,5 +143,7 @@ export const jobResult = z.discriminatedUnion("status", [
   z.object({ status: z.literal("part-completed"), attemptId: z.uuid() }),
   /** A touch-up of a ready item. */
   z.object({ status: z.literal("touched-up"), attemptId: z.uuid(), touchUpId: z.uuid(), output: touchUpOutput }),
+  /** An ingest from a URL. */
+  z.object({ status: z.literal("ingested"), attemptId: z.uuid(), ingestId: z.uuid(), bytes: z.number().int().nonnegative() }),
 ]);
 export type JobResult = z.infer<typeof jobResult>;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { touchUpTask } from "./touch-up.ts";
+import { ingestTask } from "./ingest.ts";
 import { renditionName } from "./renditions.ts";
 import { outputKeys, type KeyScope } from "./keys.ts";
 
@@ -109,7 +110,7 @@ export const stitchTask = z.object({
 });
 export type StitchTask = z.infer<typeof stitchTask>;
 
-export const jobTask = z.union([chunkTask, stitchTask, touchUpTask]);
+export const jobTask = z.union([chunkTask, stitchTask, touchUpTask, ingestTask]);
 export type JobTask = z.infer<typeof jobTask>;
 
 /** When the item's first job splits a video, and how (FANOUT_MIN_SECONDS, FANOUT_MAX_WORKERS, FANOUT_CHUNK_SECONDS). */

@@ -9,3 +9,4 @@ export * from "./fanout.ts";
 export * from "./playlists.ts";
 export * from "./downloads.ts";
 export * from "./touch-up.ts";
+export * from "./ingest.ts";

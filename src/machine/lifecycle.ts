@@ -3,6 +3,7 @@ import { foreignOutputKeys, type JobOutput } from "../contract/index.ts";
 import { CANCELLED_JOB_LIMIT, finished, progressed, refunded, remember, started, type Finish, type Start } from "./attempt.ts";
 import type { FanoutStep } from "./fanout.ts";
 import { touchUpJob, touchUpStep, type TouchUpEffect, type TouchUpResult } from "./touch-up.ts";
+import { ingestStep, runningIngest, type IngestEffect, type IngestResult } from "./ingest.ts";
 import { effectMarkers, outcomeMarkers } from "./outcome.ts";
 import { afterSplit, chunkJobsInFlight, progressFloor, splitStep, splitting, type SplitEvent } from "./split.ts";
 import { afterVerdict, timeoutVerdict, unconfirmedError, type TimeoutVerdict } from "./timeout.ts";
@@ -151,6 +152,25 @@ function touchUpChain(state: LifecycleState) {
     { actions: [effects, { type: "applyTouchUp", params: (a: Args<E<"TOUCH_UP">>) => (step(a) as Extract<TouchUpResult, { outcome: "applied" }>).context }] },
   ] as const;
 }
+/** An ingest step (./ingest.ts) as transitions, as a touch-up's. */
+function ingestChain(state: LifecycleState) {
+  const step = ({ context, event }: Args<E<"INGEST">>) => ingestStep(context, state, event.step);
+  const effects = { type: "ingestEffects", params: (a: Args<E<"INGEST">>) => ({ effects: "effects" in step(a) ? (step(a) as { effects: IngestEffect[] }).effects : [] }) } as const;
+  return [
+    { guard: ({ context, event }: Args<E<"INGEST">>) => !!event.actor && !mayAct(event.actor, context.creatorId), actions: refuse("NOT_FOUND", "No such media item") },
+    { guard: (a: Args<E<"INGEST">>) => step(a).outcome === "refused", actions: { type: "refuse", params: (a: Args<E<"INGEST">>) => ({ code: "INVALID_STATE" as const, message: (step(a) as { message: string }).message }) } },
+    { guard: (a: Args<E<"INGEST">>) => step(a).outcome === "ignored", actions: [effects, { type: "ignore", params: (a: Args<E<"INGEST">>) => ({ reason: (step(a) as { reason: string }).reason }) }] },
+    { actions: [effects, { type: "applyTouchUp", params: (a: Args<E<"INGEST">>) => (step(a) as Extract<IngestResult, { outcome: "applied" }>).context }] },
+  ] as const;
+}
+/** An ingest job still running as the item goes away. */
+const cancelIngest = {
+  type: "ingestEffects",
+  params: ({ context }: Args<unknown>) => {
+    const jobId = runningIngest(context)?.jobId;
+    return { effects: jobId ? [{ type: "cancel" as const, jobId }] : [] };
+  },
+} as const;
 /** A touch-up job still running as a ready item goes away. */
 const cancelTouchUp = {
   type: "touchUpEffects",
@@ -160,7 +180,7 @@ const cancelTouchUp = {
   },
 } as const;
 
-const VERB: Record<Exclude<LifecycleEvent["type"], "DELETED" | "DELETE" | "TOUCH_UP">, string> = {
+const VERB: Record<Exclude<LifecycleEvent["type"], "DELETED" | "DELETE" | "TOUCH_UP" | "INGEST">, string> = {
   UPLOAD_COMPLETE: "complete the upload of",
   TRIGGER: "start transcoding",
   RETRY: "retry",
@@ -200,9 +220,10 @@ function otherwise(state: LifecycleState) {
     DISPATCHED: lateDispatch,
     DISPATCH_FAILED: lateDispatch,
     DISPATCH_UNCONFIRMED: lateDispatch,
-    DELETED: { target: "#mediaLifecycle.deleted", actions: cancelTouchUp },
-    DELETE: [notOwner, { target: "#mediaLifecycle.deleted", actions: cancelTouchUp }],
+    DELETED: { target: "#mediaLifecycle.deleted", actions: [cancelTouchUp, cancelIngest] },
+    DELETE: [notOwner, { target: "#mediaLifecycle.deleted", actions: [cancelTouchUp, cancelIngest] }],
     TOUCH_UP: touchUpChain(state),
+    INGEST: ingestChain(state),
   } as const;
 }
 
@@ -229,6 +250,10 @@ const deletedAnswers = {
     { guard: ({ event }: Args<E<"TOUCH_UP">>) => event.step.kind === "request", actions: refuse("NOT_FOUND", "No such media item") },
     { actions: ignore("the item was deleted") },
   ],
+  INGEST: [
+    { guard: ({ event }: Args<E<"INGEST">>) => event.step.kind === "request", actions: refuse("NOT_FOUND", "No such media item") },
+    { actions: ignore("the item was deleted") },
+  ],
 };
 
 /** The machine's types, for `setup` (XState reads only their type; the value is never looked at). */
@@ -242,7 +267,8 @@ export const lifecycleMachine = setup({
   actions: {
     ...effectMarkers,
     ...outcomeMarkers,
-    markUploaded: assign({ error: null }),
+    // An ingest that was copying is done with its upload.
+    markUploaded: assign(({ context }) => ({ error: null, ...(context.ingest?.status === "running" ? { ingest: { ...context.ingest, status: "done" as const } } : {}) })),
     markDeleted: assign({ deadlineAt: null }),
     startAttempt: assign(({ context }, s: Start) => started(context, s)),
     recordJobId: assign((_, { jobId }: { jobId: string }) => ({ jobId, dispatchUnconfirmed: false })),

@@ -1,5 +1,6 @@
 import type { FanoutEffect } from "./fanout.ts";
 import type { TouchUpEffect } from "./touch-up.ts";
+import type { IngestEffect } from "./ingest.ts";
 import type { Refusal } from "./types.ts";
 
 /**
@@ -18,6 +19,8 @@ export const effectMarkers = {
   dispatchStitch: (_: unknown, _params: { attemptId: string }) => {},
   /** A ready item's touch-up job to dispatch, or one to cancel (./touch-up.ts). */
   touchUpEffects: (_: unknown, _params: { attemptId: string; effects: TouchUpEffect[] }) => {},
+  /** An ingest job to dispatch, or one to cancel (./ingest.ts). */
+  ingestEffects: (_: unknown, _params: { effects: IngestEffect[] }) => {},
 };
 export const outcomeMarkers = {
   refuse: (_: unknown, _params: Refusal) => {},
@@ -36,7 +39,7 @@ export interface MachineAction {
 
 /** An effect marker with something to do (a split's list of chunk effects may be empty: then it is none). */
 const isEffect = (a: MachineAction): a is Effect =>
-  Object.hasOwn(effectMarkers, a.type) && !((a.type === "fanoutEffects" || a.type === "touchUpEffects") && (a.params as { effects: unknown[] }).effects.length === 0);
+  Object.hasOwn(effectMarkers, a.type) && !((a.type === "fanoutEffects" || a.type === "touchUpEffects" || a.type === "ingestEffects") && (a.params as { effects: unknown[] }).effects.length === 0);
 const isRefusal = (a: MachineAction): a is { type: "refuse"; params: Refusal } => a.type === "refuse";
 const isIgnore = (a: MachineAction): a is { type: "ignore"; params: { reason: string } } => a.type === "ignore";
 

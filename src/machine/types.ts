@@ -1,6 +1,7 @@
 import type { ClipSource, DownloadsRequest, FanoutTask, JobError, JobOutput, JobResult, MediaType, Phase } from "../contract/index.ts";
 import type { FanoutPolicy, FanoutState } from "./fanout.ts";
 import type { TouchUpState, TouchUpStep } from "./touch-up.ts";
+import type { IngestState, IngestStep } from "./ingest.ts";
 
 export type LifecycleState = "uploading" | "uploaded" | "transcoding" | "ready" | "failed" | "deleted";
 
@@ -60,6 +61,8 @@ export interface LifecycleContext {
   playableAt?: number | null;
   /** Seconds from the start a viewer can play now (the item's length once ready). */
   playableSeconds?: number;
+  /** A copy of the original from a URL (./ingest.ts), while `uploading`: running, failed or done; null or absent: none. */
+  ingest?: IngestState | null;
   /** A ready item's touch-up (./touch-up.ts): running, or the last one that failed; null or absent: none. */
   touchUp?: TouchUpState | null;
   /** A video split across workers (./split.ts): the plan, its chunks' jobs, and whether the stitch runs. Null: one job. */
@@ -135,6 +138,8 @@ export type LifecycleEvent =
   | { type: "REST_COMPLETED"; attemptId: string; eventId: string; jobId: string | null; at: number }
   /** A ready item's touch-up: asked for (a command: `actor`), or its job's word, or the alarm's look (./touch-up.ts). */
   | { type: "TOUCH_UP"; actor?: Actor; step: TouchUpStep }
+  /** An item's original copied from a URL: asked for (a command: `actor`), its job's word, or the alarm's look (./ingest.ts). */
+  | { type: "INGEST"; actor?: Actor; step: IngestStep }
   | { type: "CANCEL"; actor: Actor; at: number }
   /** The item was deleted (its row carries deletedAt): it answers to nobody any more. */
   | { type: "DELETED"; at: number }

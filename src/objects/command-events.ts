@@ -32,11 +32,33 @@ export interface Drafted {
 export function draftFor(rec: LifecycleRecord, command: Command, facts: EventFacts): Drafted {
   const at = Date.now();
   switch (command.type) {
-    case "CALLBACK":
-      return { draft: callbackEvent(command.payload, at, facts.config) };
+    case "CALLBACK": {
+      const p = command.payload;
+      if (p.status === "ingested") {
+        // The copy is in: the upload completes as a client's would, with the same checks; a copy
+        // they refuse (not media, a playlist) is the ingest's failure, and the item waits for another.
+        const draft: LifecycleEvent = { type: "UPLOAD_COMPLETE", actor: { kind: "service" }, objectExists: true, rejected: null };
+        const ingestId = p.ingest.id;
+        if (rec.context.ingest?.id !== ingestId || rec.context.ingest.status !== "running") {
+          return { draft: { type: "INGEST", step: { kind: "failed", id: ingestId, error: { code: "INTERNAL", message: "word from an ingest that is over", retriable: false } } } };
+        }
+        return {
+          draft,
+          gather: async () => {
+            const facts_ = await facts.finishUpload(rec);
+            if (facts_.rejected) return { type: "INGEST", step: { kind: "failed", id: ingestId, error: { code: "INPUT_UNREADABLE", message: facts_.rejected.replace(/\. Start a new upload.*$/, ""), retriable: false } } };
+            if (!facts_.objectExists) return { type: "INGEST", step: { kind: "failed", id: ingestId, error: { code: "INPUT_NOT_FOUND", message: "The copy is not in storage", retriable: true } } };
+            return { ...draft, ...facts_ };
+          },
+        };
+      }
+      return { draft: callbackEvent(p, at, facts.config) };
+    }
     case "CANCEL":
     case "DELETE":
       return { draft: { type: command.type, actor: command.actor, at } };
+    case "INGEST":
+      return { draft: { type: "INGEST", actor: command.actor, step: { kind: "request", id: crypto.randomUUID(), url: command.url, maxBytes: command.maxBytes, transcode: command.transcode, at, deadlineAt: at + facts.config.stuckJob.stallSeconds * 1000 } } };
     case "TOUCH_UP":
       // One stall window for the whole small job: it is not reconciled through RunPod, only given up on.
       return { draft: { type: "TOUCH_UP", actor: command.actor, step: { kind: "request", id: crypto.randomUUID(), request: command.request, at, deadlineAt: at + facts.config.stuckJob.stallSeconds * 1000 } } };
@@ -81,6 +103,7 @@ export async function timeoutEvent(rec: LifecycleRecord, facts: EventFacts): Pro
 function callbackEvent(p: CallbackPayload, at: number, config: Config): LifecycleEvent {
   switch (p.status) {
     case "progress": {
+      if (p.ingest) return { type: "INGEST", step: { kind: "progress", id: p.ingest.id, bytes: p.ingest.bytes, totalBytes: p.ingest.totalBytes, deadlineAt: at + config.stuckJob.stallSeconds * 1000 } };
       if (p.touchUp) return { type: "TOUCH_UP", step: { kind: "progress", id: p.touchUp.id, eventId: p.eventId } };
       if (p.chunk) return { type: "CHUNK", attemptId: p.attemptId, eventId: p.eventId, index: p.chunk.index, try: p.chunk.try, report: { kind: "progress", percent: p.percent, jobId: p.jobId }, at };
       // The worker reports the probed duration with its progress: the job's hard ceiling counts
@@ -91,6 +114,7 @@ function callbackEvent(p: CallbackPayload, at: number, config: Config): Lifecycl
     case "completed":
       return { type: "COMPLETED", attemptId: p.attemptId, eventId: p.eventId, jobId: p.jobId, output: p.output, at };
     case "failed":
+      if (p.ingest) return { type: "INGEST", step: { kind: "failed", id: p.ingest.id, error: p.error } };
       if (p.touchUp) return { type: "TOUCH_UP", step: { kind: "failed", id: p.touchUp.id, eventId: p.eventId, jobId: p.jobId, error: p.error, at } };
       if (p.chunk) return { type: "CHUNK", attemptId: p.attemptId, eventId: p.eventId, index: p.chunk.index, try: p.chunk.try, report: { kind: "failed", error: p.error, jobId: p.jobId }, at };
       return { type: "FAILED", attemptId: p.attemptId, eventId: p.eventId, jobId: p.jobId, error: p.error, at };
@@ -98,6 +122,9 @@ function callbackEvent(p: CallbackPayload, at: number, config: Config): Lifecycl
       return { type: "CHUNK", attemptId: p.attemptId, eventId: p.eventId, index: p.chunk.index, try: p.chunk.try, report: { kind: "completed", encodeSeconds: p.encodeSeconds, jobId: p.jobId }, at };
     case "rest-completed":
       return { type: "REST_COMPLETED", attemptId: p.attemptId, eventId: p.eventId, jobId: p.jobId, at };
+    case "ingested":
+      // Handled with its facts in draftFor; here only for completeness.
+      return { type: "INGEST", step: { kind: "progress", id: p.ingest.id, bytes: p.bytes, totalBytes: p.bytes, deadlineAt: at } };
     case "touched-up":
       return { type: "TOUCH_UP", step: { kind: "done", id: p.touchUp.id, eventId: p.eventId, jobId: p.jobId, output: p.output, at } };
     case "planned": {

@@ -8,7 +8,9 @@ export type Command =
   | { type: "UPLOAD_COMPLETE" | "TRIGGER" | "RETRY" | "CANCEL" | "DELETE"; actor: Actor }
   | { type: "CALLBACK"; payload: CallbackPayload }
   /** A ready item's touch-up: a new poster frame, or downloads (src/machine/touch-up.ts). */
-  | { type: "TOUCH_UP"; actor: Actor; request: TouchUpRequest };
+  | { type: "TOUCH_UP"; actor: Actor; request: TouchUpRequest }
+  /** Copy the item's original from a URL (src/machine/ingest.ts); `transcode`: trigger once it is in. */
+  | { type: "INGEST"; actor: Actor; url: string; maxBytes: number; transcode: boolean };
 
 export type CommandResult =
   | { outcome: "applied"; status: StatusView }

@@ -38,6 +38,8 @@ export function effectTable(deps: EffectDeps): EffectTable {
         )
       ).filter((e): e is LifecycleEvent => !!e),
     dispatchStitch: (rec, { attemptId }) => dispatchStitch(deps, rec, attemptId),
+    ingestEffects: async (rec, { effects }) =>
+      (await Promise.all(effects.map((e) => (e.type === "cancel" ? cancelJob(deps, rec, e.jobId) : dispatchIngest(deps, rec, e.id))))).filter((e): e is LifecycleEvent => !!e),
     touchUpEffects: async (rec, { attemptId, effects }) =>
       (await Promise.all(effects.map((e) => (e.type === "cancel" ? cancelJob(deps, rec, e.jobId) : dispatchTouchUp(deps, rec, attemptId, e.id))))).filter((e): e is LifecycleEvent => !!e),
     // Not on the answer's path: the creator's counter learns of it just after.
@@ -123,6 +125,18 @@ async function publish(deps: EffectDeps, rec: LifecycleRecord, attemptId: string
     return { type: "PUBLISHED", attemptId, chunks, at: Date.now() };
   } catch {
     return;
+  }
+}
+
+/** The job that copies an item's original from a URL (./ingest.ts); its attempt id is the ingest's own (no outputs yet). */
+async function dispatchIngest(deps: EffectDeps, rec: LifecycleRecord, id: string): Promise<LifecycleEvent> {
+  const i = rec.context.ingest;
+  try {
+    if (!i || i.id !== id) throw new Error("no such ingest");
+    const { jobId } = await run(deps, rec, id, { task: { kind: "ingest", id, url: i.url, maxBytes: i.maxBytes } }, { ingest: id });
+    return { type: "INGEST", step: { kind: "dispatched", id, jobId } };
+  } catch (error) {
+    return { type: "INGEST", step: { kind: "failed", id, error: { code: "DISPATCH_FAILED", message: `Could not dispatch the copy: ${(error as Error).message}`, retriable: true } } };
   }
 }
 

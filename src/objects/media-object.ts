@@ -10,7 +10,7 @@ import { playbackOf, type PlaybackFiles } from "./playback-files.ts";
 import { idsOf, type LifecycleRecord } from "./record.ts";
 import { statusView } from "./status-view.ts";
 import type { UploadAsk } from "./uploads.ts";
-import { AlarmClock, jobCheckDue, touchUpCheckDue, wakeAt } from "./wake-ups.ts";
+import { AlarmClock, ingestCheckDue, jobCheckDue, touchUpCheckDue, wakeAt } from "./wake-ups.ts";
 import { deliveryLog, redeliver, type DeliveryLogRow } from "./webhook-outbox.ts";
 import { wire, type Wiring } from "./wiring.ts";
 
@@ -70,6 +70,12 @@ export class MediaObject extends DurableObject<Env> {
       }
       const applied = await this.apply(rec, event);
       if (event.type === "DELETE" && applied.rec.value === "deleted") this.ctx.waitUntil(this.w.uploads.end(true));
+      // An original copied from a URL that was asked to be transcoded: triggered for its owner
+      // (the creator's limits apply; a refusal leaves it `uploaded`, to trigger later).
+      const copied = applied.rec.context.ingest;
+      if (command.type === "CALLBACK" && event.type === "UPLOAD_COMPLETE" && applied.rec.value === "uploaded" && copied?.status === "done" && copied.transcode) {
+        this.ctx.waitUntil(this.command(mediaId, { type: "TRIGGER", actor: { kind: "user", userId: applied.rec.context.creatorId, role: "creator" } }).catch(() => {}));
+      }
       return applied.result;
     });
   }
@@ -91,6 +97,8 @@ export class MediaObject extends DurableObject<Env> {
       // A ready item's touch-up past its window is given up on (its job cancelled).
       const rec = (await this.w.store.read()).lifecycle;
       if (rec && touchUpCheckDue(rec.context, Date.now())) await this.apply(rec, { type: "TOUCH_UP", step: { kind: "timeout", at: Date.now() } });
+      const now = (await this.w.store.read()).lifecycle;
+      if (now && ingestCheckDue(now.context, Date.now())) await this.apply(now, { type: "INGEST", step: { kind: "timeout", at: Date.now() } });
       await this.w.uploads.expire(Date.now());
     });
     await this.deliver(this.w.outboxes);

@@ -1,6 +1,15 @@
 import { MAX_RETRIES, type LifecycleContext, type LifecycleState } from "../machine/index.ts";
 import { playableOf, splitSeconds } from "./projection-row.ts";
 
+/** A URL's origin only: its path and query may carry a signed URL's secret. */
+const originOf = (url: string) => {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+};
+
 /** What `GET /transcoding-status` and the RPC method answer about one item. */
 export function statusView(state: LifecycleState, c: LifecycleContext, version: number) {
   const o = c.output;
@@ -39,6 +48,10 @@ export function statusView(state: LifecycleState, c: LifecycleContext, version: 
         }
       : null,
     readyVariants: o?.readyVariants ?? [],
+    /** The original copied from a URL: how far (bytes of total, when the URL said), done, or why it failed; null: uploaded by a client. */
+    ingest: c.ingest
+      ? { status: c.ingest.status, origin: originOf(c.ingest.url), bytes: c.ingest.bytes, totalBytes: c.ingest.totalBytes, error: c.ingest.error ? { code: c.ingest.error.code, message: c.ingest.error.message } : null }
+      : null,
     /** A ready item's touch-up (a new poster frame, downloads): running, or the last one that failed and why; null: none. */
     touchUp: c.touchUp
       ? { id: c.touchUp.id, status: c.touchUp.status, request: c.touchUp.request, requestedAt: new Date(c.touchUp.requestedAt).toISOString(), error: c.touchUp.error ? { code: c.touchUp.error.code, message: c.touchUp.error.message } : null }

@@ -1,3 +1,4 @@
+import { ingestDeadline } from "../machine/ingest.ts";
 import { touchUpDeadline } from "../machine/touch-up.ts";
 import type { LifecycleContext } from "../machine/index.ts";
 import { outboxDueAt, type OutboxUser } from "./outbox.ts";
@@ -14,6 +15,7 @@ export function wakeAt(stored: Readonly<Partial<Stored>>, users: readonly Outbox
     rec?.value === "transcoding" ? rec.context.deadlineAt : null,
     rec?.value === "uploading" ? (stored[UPLOAD_KEY]?.expiresAt ?? null) : null,
     rec ? touchUpDeadline(rec.context) : null,
+    rec?.value === "uploading" ? ingestDeadline(rec.context) : null,
     ...users.map((u) => outboxDueAt(stored[u.key])),
   ].filter((t): t is number => typeof t === "number");
   return times.length ? Math.min(...times) : null;
@@ -23,6 +25,12 @@ export function wakeAt(stored: Readonly<Partial<Stored>>, users: readonly Outbox
 export const jobCheckDue = (stored: Readonly<Partial<Stored>>, now: number) => {
   const rec = stored.lifecycle;
   return rec?.value === "transcoding" && rec.context.deadlineAt !== null && now >= rec.context.deadlineAt;
+};
+
+/** Whether a running ingest has gone silent past its window. */
+export const ingestCheckDue = (c: LifecycleContext, now: number) => {
+  const at = ingestDeadline(c);
+  return at !== null && now >= at;
 };
 
 /** Whether a touch-up's window has passed. */

@@ -4,9 +4,9 @@ import { callbackPayload } from "../contract/index.ts";
 import { redeliverBody } from "../routes/admin.ts";
 import { listQuery } from "../http/media-page.ts";
 import { playbackTokenBody } from "../http/playback-grant.ts";
-import { downloadsBody, partsBody, registerBody, thumbnailBody } from "../routes/media.ts";
+import { downloadsBody, ingestBody, partsBody, registerBody, thumbnailBody } from "../routes/media.ts";
 import { clipBody } from "../routes/clips.ts";
-import { callbackAnswer, deliveryLog, errorEnvelope, mediaPage, mediaStatus, partUrls, playbackToken, registered, uploadInfo } from "./schemas.ts";
+import { callbackAnswer, deliveryLog, errorEnvelope, mediaPage, mediaStatus, partUrls, playbackToken, registered, registeredFromUrl, uploadInfo } from "./schemas.ts";
 
 /**
  * Every route the Worker serves, described with the schemas it validates with (request bodies
@@ -27,7 +27,7 @@ export const ROUTES: RouteConfig[] = [
   { method: "get", path: "/api/openapi.json", tags: ["service"], summary: "This document", responses: { 200: { description: "OpenAPI 3.1" } } },
   { method: "get", path: "/api/docs", tags: ["service"], summary: "The reference page for this document", responses: { 200: { description: "HTML" } } },
 
-  { method: "post", path: "/api/media", tags: ["media"], summary: "Register an item and open its resumable upload", security: bearer, request: body(registerBody), responses: { 201: json(registered, "Registered; upload its parts"), ...errors(400, 401, 403, 413, 429, 503) } },
+  { method: "post", path: "/api/media", tags: ["media"], summary: "Register an item and open its resumable upload, or (with `url`) have its original copied from a URL", security: bearer, request: body(z.union([registerBody, ingestBody])), responses: { 201: json(z.union([registered, registeredFromUrl]), "Registered; upload its parts, or watch its copy (`ingest` in the status)"), ...errors(400, 401, 403, 413, 429, 503) } },
   { method: "get", path: "/api/media", tags: ["media"], summary: "List items, newest first (a creator's own; an administrator's: all)", security: bearer, request: { query: listQuery }, responses: { 200: json(mediaPage, "A page"), ...errors(400, 401, 403, 503) } },
   { method: "delete", path: "/api/media/{id}", tags: ["media"], summary: "Delete an item: cancel its job, remove every file, 404 from then on (its owner or an administrator; not the service token)", security: bearer, request: { params: id }, responses: { 204: { description: "Deleted" }, ...errors(400, 401, 403, 404, 503) } },
   { method: "post", path: "/api/media/{id}/upload", tags: ["uploads"], summary: "Open the item's upload again (after its TTL or a refused completion), or answer the open one", security: bearer, request: { params: id }, responses: { 200: json(uploadInfo, "The upload"), ...errors(400, 401, 404, 409, 503) } },

@@ -20,6 +20,16 @@ export const mediaStatus = z
     phase: z.string().nullable(),
     percent: z.number().min(0).max(100),
     normalizeAudio: z.boolean().describe("Registration's choice: false keeps the upload's loudness (still measured: `loudness`)."),
+    ingest: z
+      .object({
+        status: z.enum(["running", "failed", "done"]),
+        origin: z.string().nullable(),
+        bytes: z.number().int(),
+        totalBytes: z.number().int().nullable(),
+        error: z.object({ code: z.string(), message: z.string() }).nullable(),
+      })
+      .nullable()
+      .describe("An original copied from a URL (POST /api/media with url): how far, done, or why it failed (URL_REFUSED, URL_NOT_FOUND, INPUT_TOO_LARGE, URL_TIMEOUT, URL_UNREACHABLE, INPUT_UNREADABLE); null for an upload."),
     touchUp: z
       .object({
         id: z.uuid(),
@@ -94,6 +104,10 @@ export const uploadInfo = z
   .meta({ id: "Upload", example: { uploadId: "2~kq8tJ3", size: 734003200, partSize: 16777216, partCount: 44, expiresAt: "2026-12-04T09:00:00.000Z" } });
 
 export const registered = z.object({ id: z.uuid(), status: z.literal("uploading"), upload: uploadInfo }).meta({ id: "Registered" });
+/** Registered with a URL: the copy has begun (or its dispatch failed: then `ingest` says why). */
+export const registeredFromUrl = z
+  .object({ id: z.uuid(), status: z.literal("uploading"), ingest: mediaStatus.shape.ingest })
+  .meta({ id: "RegisteredFromUrl" });
 
 export const partUrls = z
   .object({

@@ -53,9 +53,10 @@ export const adminRoutes = new Hono<AppEnv>()
     if (!row) throw new AppError(404, "NOT_FOUND", "No such media item");
     c.header("cache-control", "no-store");
     // A ready item's touch-up lives in its object only (the row shows its result): asked for, best effort.
-    const status = row.status === "ready" ? await readStatus(c.env, id, c.get("actor")).catch(() => null) : null;
-    const touchUp = status && (status.outcome === "applied" || status.outcome === "ignored") ? status.status.touchUp : null;
-    return c.json({ ...row, touchUp });
+    // So does a copy from a URL while the item waits for its original.
+    const status = row.status === "ready" || row.status === "uploading" ? await readStatus(c.env, id, c.get("actor")).catch(() => null) : null;
+    const view = status && (status.outcome === "applied" || status.outcome === "ignored") ? status.status : null;
+    return c.json({ ...row, touchUp: view?.touchUp ?? null, ingest: view?.ingest ?? null });
   })
   // The item's webhook deliveries to the platform: what was sent, each try's answer, what is queued.
   .get("/media/:id/webhooks", async (c) => {

@@ -3,15 +3,16 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { MIN_CLIP_SECONDS, originalKey } from "../contract/index.ts";
 import { withDb } from "../db/client.ts";
+import { registerItem } from "../http/register-item.ts";
 import { authenticate } from "../http/auth.ts";
 import { statusOrThrow } from "../http/command-answer.ts";
 import { AppError } from "../http/errors.ts";
 import type { AppEnv } from "../http/types.ts";
 import { parseJson, parseMediaId } from "../http/validate.ts";
-import type { Actor, Admission } from "../machine/index.ts";
+import type { Actor } from "../machine/index.ts";
 import type { StatusView } from "../objects/status-view.ts";
 import { configFrom } from "../config.ts";
-import { creatorObject, readStatus, sendCommand } from "../objects/stubs.ts";
+import { readStatus, sendCommand } from "../objects/stubs.ts";
 import { mediaItems } from "../../schema/index.ts";
 
 export const clipBody = z
@@ -54,36 +55,29 @@ export async function createClip(env: Env, actor: Extract<Actor, { kind: "user" 
   if (!row || row.deletedAt) throw new AppError(404, "NOT_FOUND", "No such media item");
 
   const id = crypto.randomUUID();
-  const creator = creatorObject(env, row.creatorId);
-  const room = (await creator.reserveUpload(id, 0, Date.now())) as Admission;
-  if (!room.ok) throw new AppError(429, "RATE_LIMITED", room.message, { retryAfterSeconds: room.retryAfterSeconds }, { "retry-after": String(room.retryAfterSeconds) });
-  try {
-    const name = `${row.originalFilename.replace(/\.[^.]*$/, "")} (clip ${body.startSeconds}–${body.endSeconds} s)`;
-    await withDb(config, (db) =>
-      db.insert(mediaItems).values({
-        id,
-        creatorId: row.creatorId,
-        mediaType: row.mediaType,
-        // Nothing to upload: the clip's original is made by its first job.
-        status: "uploaded",
-        r2Key: originalKey(row.creatorId, id, CLIP_FILE),
-        originalFilename: name.slice(0, 255),
-        originalSize: 0,
-        contentType: `${row.mediaType}/x-matroska`,
-        normalizeAudio: row.normalizeAudio,
-        clipSourceMediaId: sourceId,
-        clipSourceKey: row.r2Key,
-        clipStartSeconds: body.startSeconds,
-        clipEndSeconds: body.endSeconds,
-      }),
-    );
-  } catch (error) {
-    await creator.refundUpload(id).catch(() => {});
-    throw error;
-  } finally {
+  const name = `${row.originalFilename.replace(/\.[^.]*$/, "")} (clip ${body.startSeconds}–${body.endSeconds} s)`;
+  await registerItem(
+    env,
+    config,
+    {
+      id,
+      creatorId: row.creatorId,
+      mediaType: row.mediaType,
+      // Nothing to upload: the clip's original is made by its first job.
+      status: "uploaded",
+      r2Key: originalKey(row.creatorId, id, CLIP_FILE),
+      originalFilename: name.slice(0, 255),
+      originalSize: 0,
+      contentType: `${row.mediaType}/x-matroska`,
+      normalizeAudio: row.normalizeAudio,
+      clipSourceMediaId: sourceId,
+      clipSourceKey: row.r2Key,
+      clipStartSeconds: body.startSeconds,
+      clipEndSeconds: body.endSeconds,
+    },
     // A clip opens no upload: only the registration counts.
-    await creator.closeUpload(id).catch(() => {});
-  }
+    { bytes: 0, openUpload: false },
+  );
   // Transcoded like any upload; a refusal here (the creator's job limits) leaves it `uploaded`, to trigger later.
   const triggered = await sendCommand(env, id, { type: "TRIGGER", actor });
   return triggered.outcome === "applied" || triggered.outcome === "ignored" ? triggered.status : statusOrThrow(await readStatus(env, id, actor));

@@ -1,15 +1,15 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { downloadsRequest, mediaType, originalKey, wantsDownloads } from "../contract/index.ts";
-import { withDb } from "../db/client.ts";
+import { downloadsRequest, mediaType, originalKey, urlRefusal, wantsDownloads } from "../contract/index.ts";
+import type { Config } from "../config.ts";
+import { registerItem } from "../http/register-item.ts";
 import { authenticate } from "../http/auth.ts";
 import { AppError } from "../http/errors.ts";
 import type { AppEnv } from "../http/types.ts";
-import { parseJson, parseMediaId, parseQuery } from "../http/validate.ts";
+import { parseBody, parseJson, parseMediaId, parseQuery } from "../http/validate.ts";
 import { statusOrThrow, uploadOrThrow } from "../http/command-answer.ts";
-import { creatorObject, mediaObject, readStatus, sendCommand } from "../objects/stubs.ts";
-import type { Admission } from "../machine/index.ts";
-import { mediaItems } from "../../schema/index.ts";
+import { mediaObject, readStatus, sendCommand } from "../objects/stubs.ts";
+import type { Actor } from "../machine/index.ts";
 import { listQuery, mediaPage } from "../http/media-page.ts";
 import { playbackGrant, playbackTokenBody } from "../http/playback-grant.ts";
 
@@ -61,10 +61,68 @@ export const downloadsBody = downloadsRequest
   .refine((d) => d.mp4 !== "none" || d.audio, { message: "ask for an MP4 or the M4A" })
   .meta({ example: { mp4: "highest", audio: true } });
 
+/**
+ * Registration with a URL instead of an upload (Mux's `inputs[].url`, Cloudflare's `/stream/copy`):
+ * the original is copied from it by a job (src/contract/ingest.ts), then the item is `uploaded`
+ * (and transcoded, with `transcode`). The same choices as an upload's.
+ */
+export const ingestBody = z
+  .object({
+    mediaType,
+    url: z.string().min(1).max(2048).meta({ description: "An http or https URL on its default port, no credentials; every address it resolves to and every redirect must be public" }),
+    filename: z.string().min(1).max(255).refine(printable, "must not contain control characters").optional().meta({ description: "The original's name (default: the URL's last path segment)" }),
+    maxBytes: z.number().int().positive().max(MAX_ORIGINAL_BYTES).optional().meta({ description: "The most to copy (default INGEST_MAX_BYTES, 20 GiB); counted against the creator's daily allowance" }),
+    transcode: z.boolean().default(false).meta({ description: "Start transcoding once the copy is in" }),
+    normalizeAudio: z.boolean().default(true),
+    thumbnailSeconds: z.number().min(0).max(MAX_SECONDS).optional(),
+    downloads: downloadsRequest.optional(),
+  })
+  .meta({ example: { mediaType: "video", url: "https://media.example.com/holiday.mp4", transcode: true } });
+
+/** The name an ingested original is saved under: the URL's last path segment, or "original". */
+const urlFilename = (url: string) => {
+  try {
+    return decodeURIComponent(new URL(url).pathname.split("/").pop() ?? "") || "original";
+  } catch {
+    return "original";
+  }
+};
+
 /** Keys are paths: keep the name readable but free of separators and odd bytes. */
 export function safeFilename(name: string): string {
   const cleaned = name.normalize("NFKC").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "");
   return (cleaned || "original").slice(-200);
+}
+
+/** A registration whose original is copied from a URL: the URL's rules first (400), then as an upload's registration, then the copy asked of the item's object. */
+export async function registerFromUrl(env: Env, config: Config, actor: Extract<Actor, { kind: "user" }>, body: z.infer<typeof ingestBody>) {
+  const refused = urlRefusal(body.url, config.ingest.allowHosts);
+  if (refused) throw new AppError(400, "URL_REFUSED", `The URL is not fetched: ${refused}`);
+  const id = crypto.randomUUID();
+  const filename = body.filename ?? urlFilename(body.url);
+  const maxBytes = Math.min(body.maxBytes ?? config.ingest.maxBytes, MAX_ORIGINAL_BYTES);
+  await registerItem(
+    env,
+    config,
+    {
+      id,
+      creatorId: actor.userId,
+      mediaType: body.mediaType,
+      status: "uploading",
+      r2Key: originalKey(actor.userId, id, safeFilename(filename)),
+      originalFilename: filename.slice(0, 255),
+      // What may come: the copy's own size is checked as it goes.
+      originalSize: maxBytes,
+      contentType: `${body.mediaType}/*`,
+      normalizeAudio: body.normalizeAudio,
+      requestedThumbnailSeconds: body.thumbnailSeconds ?? null,
+      downloadsRequested: wantsDownloads(body.downloads) ? body.downloads! : null,
+    },
+    // No client upload is open: only the registration and its bytes count.
+    { bytes: maxBytes, openUpload: false },
+  );
+  const started = statusOrThrow(await sendCommand(env, id, { type: "INGEST", actor, url: body.url, maxBytes, transcode: body.transcode }));
+  return { id, status: started.status, ingest: started.ingest };
 }
 
 export const mediaRoutes = new Hono<AppEnv>()
@@ -79,39 +137,32 @@ export const mediaRoutes = new Hono<AppEnv>()
     return c.json(page);
   })
   .post("/", authenticate({ roles: ["creator", "admin"] }), async (c) => {
-    const body = await parseJson(c.req.raw, registerBody);
+    const raw = await parseJson(c.req.raw, z.record(z.string(), z.unknown()));
     const actor = c.get("actor");
     if (actor.kind !== "user") throw new AppError(403, "FORBIDDEN", "Only a user can own media");
     const config = c.get("config");
+    if ("url" in raw) return c.json(await registerFromUrl(c.env, config, actor, parseBody(raw, ingestBody)), 201);
+    const body = parseBody(raw, registerBody);
     const id = crypto.randomUUID();
-    const key = originalKey(actor.userId, id, safeFilename(body.filename));
     // The declared size counts against the creator's daily upload allowance before anything is created.
-    const creator = creatorObject(c.env, actor.userId);
-    const room = (await creator.reserveUpload(id, body.size, Date.now() + config.upload.ttlMs)) as Admission;
-    if (!room.ok) {
-      throw new AppError(429, "RATE_LIMITED", room.message, { retryAfterSeconds: room.retryAfterSeconds }, { "retry-after": String(room.retryAfterSeconds) });
-    }
-    try {
-      await withDb(config, (db) =>
-        db.insert(mediaItems).values({
-          id,
-          creatorId: actor.userId,
-          mediaType: body.mediaType,
-          status: "uploading",
-          r2Key: key,
-          originalFilename: body.filename,
-          originalSize: body.size,
-          contentType: body.contentType,
-          normalizeAudio: body.normalizeAudio,
-          requestedThumbnailSeconds: body.thumbnailSeconds ?? null,
-          downloadsRequested: wantsDownloads(body.downloads) ? body.downloads! : null,
-        }),
-      );
-    } catch (error) {
-      // Nothing was created: nothing is counted.
-      await creator.refundUpload(id).catch(() => {});
-      throw error;
-    }
+    await registerItem(
+      c.env,
+      config,
+      {
+        id,
+        creatorId: actor.userId,
+        mediaType: body.mediaType,
+        status: "uploading",
+        r2Key: originalKey(actor.userId, id, safeFilename(body.filename)),
+        originalFilename: body.filename,
+        originalSize: body.size,
+        contentType: body.contentType,
+        normalizeAudio: body.normalizeAudio,
+        requestedThumbnailSeconds: body.thumbnailSeconds ?? null,
+        downloadsRequested: wantsDownloads(body.downloads) ? body.downloads! : null,
+      },
+      { bytes: body.size, openUpload: true },
+    );
     const { upload } = uploadOrThrow(await mediaObject(c.env, id).upload(id, actor, { kind: "start", declared: { originalSize: body.size, contentType: body.contentType } }));
     return c.json({ id, status: "uploading", upload }, 201);
   })

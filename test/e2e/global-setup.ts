@@ -21,7 +21,9 @@ export const STUCK_JOB_FLOOR_SECONDS = 25;
 export default async function setup(project: TestProject) {
   const dataDir = mkdtempSync(join(tmpdir(), "e2e-stack-"));
   // 256 KiB parts: every fixture is a many-part upload.
-  const stack = await startStack({ dataDir, stuckJobFloorSeconds: STUCK_JOB_FLOOR_SECONDS, databaseUrl: process.env.TEST_DATABASE_URL, uploadPartSizeBytes: 256 * 1024 });
+  const stack = await startStack({ dataDir, stuckJobFloorSeconds: STUCK_JOB_FLOOR_SECONDS, databaseUrl: process.env.TEST_DATABASE_URL, uploadPartSizeBytes: 256 * 1024,
+    // The ingest tests serve their files on 127.0.0.1: allowed by name, so the address rules stay on for every other loopback address (127.0.0.2 is refused).
+    ingestAllowHosts: ["127.0.0.1"] });
   const control = http.createServer(async (req, res) => {
     try {
       if (req.url === "/worker/kill") await stack.killWorker("SIGKILL");

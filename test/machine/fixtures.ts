@@ -106,6 +106,8 @@ export function sampleEvent(type: LifecycleEvent["type"], actor: Actor = owner):
       return { type, attemptId, eventId: randomUUID(), jobId: "job-1", at: AT + 30_000 };
     case "PUBLISHED":
       return { type, attemptId, chunks: 1, at: AT + 31_000 };
+    case "INGEST":
+      return { type, actor, step: { kind: "request", id: randomUUID(), url: "https://media.example.com/a.mp4", maxBytes: 1 << 30, transcode: true, at: AT + 1_000, deadlineAt: AT + 601_000 } };
     case "TOUCH_UP":
       return { type, actor, step: { kind: "request", id: randomUUID(), request: { thumbnailSeconds: 3 }, at: AT + 50_000, deadlineAt: AT + 650_000 } };
   }

@@ -6,7 +6,7 @@ import { outcomeOf } from "./outcome.ts";
 type Expect = string; // "→state [effects]" | "ignored" | "refused CODE"
 
 const EVENTS: LifecycleEvent["type"][] = [
-  "UPLOAD_COMPLETE", "TRIGGER", "DISPATCHED", "DISPATCH_FAILED", "DISPATCH_UNCONFIRMED", "PROGRESS", "COMPLETED", "FAILED", "TIMEOUT", "CANCEL", "RETRY", "DELETED", "DELETE", "PLANNED", "CHUNK", "REST_COMPLETED", "PUBLISHED", "TOUCH_UP",
+  "UPLOAD_COMPLETE", "TRIGGER", "DISPATCHED", "DISPATCH_FAILED", "DISPATCH_UNCONFIRMED", "PROGRESS", "COMPLETED", "FAILED", "TIMEOUT", "CANCEL", "RETRY", "DELETED", "DELETE", "PLANNED", "CHUNK", "REST_COMPLETED", "PUBLISHED", "TOUCH_UP", "INGEST",
 ];
 
 /** design.md §4, every (state, event) pair, with the owner (or an admin for CANCEL) acting. Leaving `transcoding` always gives the creator's job slot back (releaseJobSlot, the state's exit). */
@@ -17,15 +17,15 @@ const TABLE: Record<LifecycleState, Record<LifecycleEvent["type"], Expect>> = {
     PROGRESS: "ignored", COMPLETED: "ignored", FAILED: "ignored",
     TIMEOUT: "ignored", CANCEL: "refused INVALID_STATE", RETRY: "refused NOT_RETRIABLE",
     PLANNED: "ignored", CHUNK: "ignored", REST_COMPLETED: "ignored", PUBLISHED: "ignored",
-    // A touch-up (a new poster frame, downloads) is for a ready item only.
-    TOUCH_UP: "refused INVALID_STATE",
+    // A touch-up (a new poster frame, downloads) is for a ready item only; an ingest from a URL for an item still waiting for its original.
+    TOUCH_UP: "refused INVALID_STATE", INGEST: "→uploading ingestEffects",
   },
   uploaded: {
     UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "→transcoding dispatchJob", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored", DISPATCH_UNCONFIRMED: "ignored", DELETED: "→deleted", DELETE: "→deleted",
     PROGRESS: "ignored", COMPLETED: "ignored", FAILED: "ignored",
     TIMEOUT: "ignored", CANCEL: "refused INVALID_STATE", RETRY: "refused NOT_RETRIABLE",
     PLANNED: "ignored", CHUNK: "ignored", REST_COMPLETED: "ignored", PUBLISHED: "ignored",
-    TOUCH_UP: "refused INVALID_STATE",
+    TOUCH_UP: "refused INVALID_STATE", INGEST: "refused INVALID_STATE",
   },
   transcoding: {
     UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "refused INVALID_STATE", DISPATCHED: "→transcoding",
@@ -33,7 +33,7 @@ const TABLE: Record<LifecycleState, Record<LifecycleEvent["type"], Expect>> = {
     TIMEOUT: "→failed releaseJobSlot cancelJob", CANCEL: "→failed releaseJobSlot cancelJob", RETRY: "refused NOT_RETRIABLE",
     // Planned: the first chunk jobs go out; a chunk or the whole-file work without a split in flight is acknowledged.
     PLANNED: "→transcoding fanoutEffects", CHUNK: "ignored", REST_COMPLETED: "ignored", PUBLISHED: "ignored",
-    TOUCH_UP: "refused INVALID_STATE",
+    TOUCH_UP: "refused INVALID_STATE", INGEST: "refused INVALID_STATE",
   },
   ready: {
     UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "refused INVALID_STATE", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored", DISPATCH_UNCONFIRMED: "ignored", DELETED: "→deleted", DELETE: "→deleted",
@@ -41,14 +41,14 @@ const TABLE: Record<LifecycleState, Record<LifecycleEvent["type"], Expect>> = {
     TIMEOUT: "ignored", CANCEL: "refused INVALID_STATE", RETRY: "refused NOT_RETRIABLE",
     PLANNED: "refused INVALID_STATE", CHUNK: "ignored", REST_COMPLETED: "refused INVALID_STATE", PUBLISHED: "ignored",
     // Stays ready; its job goes out.
-    TOUCH_UP: "→ready touchUpEffects",
+    TOUCH_UP: "→ready touchUpEffects", INGEST: "refused INVALID_STATE",
   },
   failed: {
     UPLOAD_COMPLETE: "refused INVALID_STATE", TRIGGER: "refused INVALID_STATE", DISPATCHED: "ignored", DISPATCH_FAILED: "ignored", DISPATCH_UNCONFIRMED: "ignored", DELETED: "→deleted", DELETE: "→deleted",
     PROGRESS: "refused INVALID_STATE", COMPLETED: "refused INVALID_STATE", FAILED: "refused INVALID_STATE",
     TIMEOUT: "ignored", CANCEL: "refused INVALID_STATE", RETRY: "→transcoding dispatchJob",
     PLANNED: "refused INVALID_STATE", CHUNK: "ignored", REST_COMPLETED: "refused INVALID_STATE", PUBLISHED: "ignored",
-    TOUCH_UP: "refused INVALID_STATE",
+    TOUCH_UP: "refused INVALID_STATE", INGEST: "refused INVALID_STATE",
   },
   // A deleted item exists for nobody: commands answer as for an unknown item, callbacks are acknowledged.
   deleted: {
@@ -56,7 +56,7 @@ const TABLE: Record<LifecycleState, Record<LifecycleEvent["type"], Expect>> = {
     PROGRESS: "ignored", COMPLETED: "ignored", FAILED: "ignored", DELETED: "ignored", DELETE: "refused NOT_FOUND",
     TIMEOUT: "ignored", CANCEL: "refused NOT_FOUND", RETRY: "refused NOT_FOUND",
     PLANNED: "ignored", CHUNK: "ignored", REST_COMPLETED: "ignored", PUBLISHED: "ignored",
-    TOUCH_UP: "refused NOT_FOUND",
+    TOUCH_UP: "refused NOT_FOUND", INGEST: "refused NOT_FOUND",
   },
 };
 

@@ -7,7 +7,7 @@ const runpod = useFakeRunpod();
 
 const service = () => new TranscoderRpc({ waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext, env);
 
-describe("RPC entrypoint: list, delete, playback token, clip, touch-ups", () => {
+describe("RPC entrypoint: list, delete, playback token, clip, touch-ups, ingest", () => {
   it("answers what the HTTP routes answer", async () => {
     const creatorId = uuid();
     const a = await uploadedItem(creatorId);
@@ -48,5 +48,11 @@ describe("RPC entrypoint: list, delete, playback token, clip, touch-ups", () => 
     await expect(svc.requestDownloads(item.id, item.creatorId, { mp4: "all" })).rejects.toThrow(/^INVALID_STATE/);
     await expect(svc.setThumbnail(item.id, uuid(), 3)).rejects.toThrow(/^NOT_FOUND/);
     await expect(svc.requestDownloads(item.id, item.creatorId, { mp4: "none", audio: false })).rejects.toThrow(/^INVALID_BODY/);
+
+    // An ingest from a URL, as POST /api/media with `url`.
+    const copying = await svc.ingestFromUrl(creatorId, { mediaType: "video", url: "https://media.example.com/a.mp4", maxBytes: 1000 });
+    expect(copying).toMatchObject({ status: "uploading", ingest: { status: "running", origin: "https://media.example.com" } });
+    expect(runpod.lastJob().input).toMatchObject({ mediaId: copying.id, task: { kind: "ingest", url: "https://media.example.com/a.mp4", maxBytes: 1000 } });
+    await expect(svc.ingestFromUrl(creatorId, { mediaType: "video", url: "http://10.0.0.1/a.mp4" })).rejects.toThrow(/^URL_REFUSED/);
   });
 });

@@ -12,6 +12,8 @@ export interface CallbackTarget {
   chunk?: { index: number; try: number };
   /** A touch-up job of a ready item: every progress and failure names it. */
   touchUp?: { id: string };
+  /** An ingest from a URL: every progress and failure names it (progress with how far the copy is). */
+  ingest?: { id: string };
 }
 
 export interface CallbackOptions {
@@ -177,12 +179,25 @@ export class CallbackSender {
     return this.terminal({ status: "rest-completed" });
   }
 
+  /** How far an ingest's copy is: carried by its progress callbacks. */
+  setIngestBytes(bytes: number, totalBytes: number | null): void {
+    this.ingestBytes = { bytes, totalBytes };
+  }
+
+  /** An ingest's copy is in the item's original key. */
+  ingested(bytes: number): Promise<Delivery> {
+    return this.terminal({ status: "ingested", ingest: this.target.ingest, bytes });
+  }
+
   /** A ready item's touch-up is done and uploaded: what it made. */
   touchedUp(output: TouchUpOutput): Promise<Delivery> {
     return this.terminal({ status: "touched-up", touchUp: this.target.touchUp, output });
   }
 
+  private ingestBytes = { bytes: 0, totalBytes: null as number | null };
+
   private chunkRef() {
+    if (this.target.ingest) return { ingest: { ...this.target.ingest, ...this.ingestBytes } };
     return this.target.chunk ? { chunk: this.target.chunk } : this.target.touchUp ? { touchUp: this.target.touchUp } : {};
   }
 

@@ -67,6 +67,8 @@ export function handlerDepsFrom(env: NodeJS.ProcessEnv, log?: HandlerDeps["log"]
     media: new S3Store(media),
     archive: archive ? new S3Store(archive) : null,
     webhookSecret: need("RUNPOD_WEBHOOK_SECRET"),
+    // Hosts an ingest may reach although the address rules would refuse them (src/contract/ingest.ts).
+    ingestAllowHosts: (env.INGEST_ALLOW_HOSTS ?? "").split(",").map((h) => h.trim()).filter(Boolean),
     allowedWebhookOrigins: origins,
     scratchRoot: env.SCRATCH_DIR ?? join(tmpdir(), "transcoder-scratch"),
     encoder,

@@ -16,6 +16,7 @@ import type { PipelineJob } from "../pipeline/types.ts";
 import { StoreError, type S3Store } from "./s3-store.ts";
 import { whilePublishing } from "./publishing.ts";
 import { runTouchUpJob } from "./touch-up-job.ts";
+import { runIngestJob } from "./ingest-job.ts";
 
 export interface HandlerDeps {
   media: S3Store;
@@ -27,6 +28,8 @@ export interface HandlerDeps {
    * job on RunPod's queue must not get validly signed callbacks sent to a host of their choosing.
    */
   allowedWebhookOrigins: string[];
+  /** INGEST_ALLOW_HOSTS: hosts an ingest may reach although the address rules refuse them (tests' loopback servers). */
+  ingestAllowHosts?: string[];
   scratchRoot: string;
   encoder: EncoderChoice;
   maxDurationSeconds?: number;
@@ -72,6 +75,7 @@ export async function handleJob(
       jobId: job.id,
       ...(task?.kind === "chunk" ? { chunk: { index: task.index, try: task.try } } : {}),
       ...(task?.kind === "touch-up" ? { touchUp: { id: task.id } } : {}),
+      ...(task?.kind === "ingest" ? { ingest: { id: task.id } } : {}),
     },
     { ...deps.callbacks, log: (e, f) => log(e, f), onProgressSent: opts.onProgress },
   );
@@ -122,6 +126,8 @@ export async function handleJob(
     if (task?.kind === "stitch") return finish(await runStitchJob(split, task));
     // A ready item's touch-up fetches what it needs itself (the original, or the ready segments).
     if (task?.kind === "touch-up") return finish(await runTouchUpJob(split, task));
+    // An ingest has no original yet: it makes one, from a URL.
+    if (task?.kind === "ingest") return finish(await runIngestJob(split, task, deps.ingestAllowHosts ?? []));
     tracker.report("downloading", 0);
     let t = Date.now();
     try {
