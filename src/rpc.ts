@@ -10,7 +10,7 @@ import { parseBody, parseQuery } from "./http/validate.ts";
 import { listQuery, mediaPage } from "./http/media-page.ts";
 import { playbackGrant, playbackTokenBody } from "./http/playback-grant.ts";
 import { clipBody, createClip } from "./routes/clips.ts";
-import { downloadsBody, ingestBody, registerFromUrl, thumbnailBody } from "./routes/media.ts";
+import { downloadsBody, ingestBody, registerFromUrl, registerMedia, thumbnailBody } from "./routes/media.ts";
 
 const uuid = z.uuid();
 
@@ -84,6 +84,18 @@ export class TranscoderRpc extends WorkerEntrypoint<Env> {
     return rpc(async () => {
       ids(mediaId, userId);
       return createClip(this.env, { kind: "user", userId, role }, mediaId, parseBody(range, clipBody));
+    });
+  }
+  /**
+   * A new item, as POST /api/media registers one: its original uploaded by the caller (the
+   * resumable upload is opened: `upload`) or, with `url`, copied from a URL (`ingest`); the same
+   * fields and choices (normalizeAudio, thumbnailSeconds, downloads), the same errors.
+   */
+  registerMedia(userId: string, body: Record<string, unknown>) {
+    return rpcAny(async () => {
+      ids(userId, userId);
+      if (typeof body !== "object" || body === null) throw new AppError(400, "INVALID_BODY", "The registration must be an object");
+      return registerMedia(this.env, configFrom(this.env), { kind: "user", userId, role: "creator" }, body);
     });
   }
   /** An item whose original is copied from a URL (as POST /api/media with `url`): its id and how the copy goes. */

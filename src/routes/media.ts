@@ -94,6 +94,37 @@ export function safeFilename(name: string): string {
   return (cleaned || "original").slice(-200);
 }
 
+/**
+ * POST /api/media's work, for the RPC method too: with `url`, an item whose original is copied
+ * from it; otherwise one whose original the client uploads (its resumable upload opened).
+ */
+export async function registerMedia(env: Env, config: Config, actor: Extract<Actor, { kind: "user" }>, raw: Record<string, unknown>) {
+  if ("url" in raw) return registerFromUrl(env, config, actor, parseBody(raw, ingestBody));
+  const body = parseBody(raw, registerBody);
+  const id = crypto.randomUUID();
+  // The declared size counts against the creator's daily upload allowance before anything is created.
+  await registerItem(
+    env,
+    config,
+    {
+      id,
+      creatorId: actor.userId,
+      mediaType: body.mediaType,
+      status: "uploading",
+      r2Key: originalKey(actor.userId, id, safeFilename(body.filename)),
+      originalFilename: body.filename,
+      originalSize: body.size,
+      contentType: body.contentType,
+      normalizeAudio: body.normalizeAudio,
+      requestedThumbnailSeconds: body.thumbnailSeconds ?? null,
+      downloadsRequested: wantsDownloads(body.downloads) ? body.downloads! : null,
+    },
+    { bytes: body.size, openUpload: true },
+  );
+  const { upload } = uploadOrThrow(await mediaObject(env, id).upload(id, actor, { kind: "start", declared: { originalSize: body.size, contentType: body.contentType } }));
+  return { id, status: "uploading" as const, upload };
+}
+
 /** A registration whose original is copied from a URL: the URL's rules first (400), then as an upload's registration, then the copy asked of the item's object. */
 export async function registerFromUrl(env: Env, config: Config, actor: Extract<Actor, { kind: "user" }>, body: z.infer<typeof ingestBody>) {
   const refused = urlRefusal(body.url, config.ingest.allowHosts);
@@ -140,31 +171,7 @@ export const mediaRoutes = new Hono<AppEnv>()
     const raw = await parseJson(c.req.raw, z.record(z.string(), z.unknown()));
     const actor = c.get("actor");
     if (actor.kind !== "user") throw new AppError(403, "FORBIDDEN", "Only a user can own media");
-    const config = c.get("config");
-    if ("url" in raw) return c.json(await registerFromUrl(c.env, config, actor, parseBody(raw, ingestBody)), 201);
-    const body = parseBody(raw, registerBody);
-    const id = crypto.randomUUID();
-    // The declared size counts against the creator's daily upload allowance before anything is created.
-    await registerItem(
-      c.env,
-      config,
-      {
-        id,
-        creatorId: actor.userId,
-        mediaType: body.mediaType,
-        status: "uploading",
-        r2Key: originalKey(actor.userId, id, safeFilename(body.filename)),
-        originalFilename: body.filename,
-        originalSize: body.size,
-        contentType: body.contentType,
-        normalizeAudio: body.normalizeAudio,
-        requestedThumbnailSeconds: body.thumbnailSeconds ?? null,
-        downloadsRequested: wantsDownloads(body.downloads) ? body.downloads! : null,
-      },
-      { bytes: body.size, openUpload: true },
-    );
-    const { upload } = uploadOrThrow(await mediaObject(c.env, id).upload(id, actor, { kind: "start", declared: { originalSize: body.size, contentType: body.contentType } }));
-    return c.json({ id, status: "uploading", upload }, 201);
+    return c.json(await registerMedia(c.env, c.get("config"), actor, raw), 201);
   })
   // The resumable upload: start it again (after its TTL, or a refused completion), or see what is there.
   .post("/:id/upload", authenticate({ roles: ["creator", "admin"], service: true }), async (c) => {

@@ -54,5 +54,11 @@ describe("RPC entrypoint: list, delete, playback token, clip, touch-ups, ingest"
     expect(copying).toMatchObject({ status: "uploading", ingest: { status: "running", origin: "https://media.example.com" } });
     expect(runpod.lastJob().input).toMatchObject({ mediaId: copying.id, task: { kind: "ingest", url: "https://media.example.com/a.mp4", maxBytes: 1000 } });
     await expect(svc.ingestFromUrl(creatorId, { mediaType: "video", url: "http://10.0.0.1/a.mp4" })).rejects.toThrow(/^URL_REFUSED/);
+
+    // A registration as POST /api/media takes it, with its choices; the item is the user's.
+    const registered = await svc.registerMedia(creatorId, { mediaType: "audio", filename: "song.flac", size: 11, contentType: "audio/flac", normalizeAudio: false, downloads: { audio: true } });
+    expect(registered).toMatchObject({ status: "uploading", upload: { partCount: 1, size: 11 } });
+    expect((await api("GET", `/api/media/${registered.id}/transcoding-status`, { token: b.token })).body).toMatchObject({ normalizeAudio: false, downloadsRequested: { mp4: "none", audio: true } });
+    await expect(svc.registerMedia(creatorId, { mediaType: "audio", filename: "song.flac", size: -1, contentType: "audio/flac" })).rejects.toThrow(/^INVALID_BODY/);
   });
 });
