@@ -1,4 +1,5 @@
 import type { JobError } from "../contract/index.ts";
+import type { SideJobResult } from "./side-job.ts";
 import type { KeptError, LifecycleContext, LifecycleState } from "./types.ts";
 
 /**
@@ -30,16 +31,10 @@ export type IngestStep =
   | { kind: "failed"; id: string; error: JobError | KeptError }
   | { kind: "timeout"; at: number };
 
-export type IngestEffect = { type: "dispatch"; id: string } | { type: "cancel"; jobId: string };
-
-export type IngestResult =
-  | { outcome: "refused"; code: "INVALID_STATE"; message: string }
-  | { outcome: "ignored"; reason: string; effects: IngestEffect[] }
-  | { outcome: "applied"; effects: IngestEffect[]; context: Partial<LifecycleContext> };
 
 export const runningIngest = (c: LifecycleContext) => (c.ingest?.status === "running" ? c.ingest : null);
 
-export function ingestStep(c: LifecycleContext, state: LifecycleState, step: IngestStep): IngestResult {
+export function ingestStep(c: LifecycleContext, state: LifecycleState, step: IngestStep): SideJobResult {
   const now = runningIngest(c);
   switch (step.kind) {
     case "request": {

@@ -2,8 +2,9 @@ import { assign, setup } from "xstate";
 import { foreignOutputKeys, type JobOutput } from "../contract/index.ts";
 import { CANCELLED_JOB_LIMIT, finished, progressed, refunded, remember, started, type Finish, type Start } from "./attempt.ts";
 import type { FanoutStep } from "./fanout.ts";
-import { touchUpJob, touchUpStep, type TouchUpEffect, type TouchUpResult } from "./touch-up.ts";
-import { ingestStep, runningIngest, type IngestEffect, type IngestResult } from "./ingest.ts";
+import { touchUpJob, touchUpStep } from "./touch-up.ts";
+import { ingestStep, runningIngest } from "./ingest.ts";
+import type { SideJobEffect, SideJobResult } from "./side-job.ts";
 import { effectMarkers, outcomeMarkers } from "./outcome.ts";
 import { afterSplit, chunkJobsInFlight, progressFloor, splitStep, splitting, type SplitEvent } from "./split.ts";
 import { afterVerdict, timeoutVerdict, unconfirmedError, type TimeoutVerdict } from "./timeout.ts";
@@ -135,50 +136,29 @@ function startChain<const T extends readonly unknown[]>(...own: T) {
 }
 
 /**
- * A touch-up step (./touch-up.ts) as transitions. Asked for by a stranger: not found. Refused,
+ * A side job's step (a ready item's touch-up, ./touch-up.ts; an ingest from a URL, ./ingest.ts)
+ * as transitions, under its own effect marker. Asked for by a stranger: not found. Refused,
  * ignored (with its effects, e.g. cancelling an unwanted job) or applied, as the step says.
  */
-const touchUpOf = (state: LifecycleState) => ({ context, event }: Args<E<"TOUCH_UP">>) => touchUpStep(context, state, event.step);
-function touchUpChain(state: LifecycleState) {
-  const step = touchUpOf(state);
-  const effects = { type: "touchUpEffects", params: (a: Args<E<"TOUCH_UP">>) => ({ attemptId: a.context.attemptId ?? "", effects: "effects" in step(a) ? (step(a) as { effects: TouchUpEffect[] }).effects : [] }) } as const;
+function sideJobChain<T extends "TOUCH_UP" | "INGEST">(marker: T extends "TOUCH_UP" ? "touchUpEffects" : "ingestEffects", step: (a: Args<E<T>>) => SideJobResult) {
+  const effects = { type: marker, params: (a: Args<E<T>>) => ({ attemptId: a.context.attemptId ?? "", effects: effectsOf(step(a)) }) } as const;
   return [
-    { guard: ({ context, event }: Args<E<"TOUCH_UP">>) => !!event.actor && !mayAct(event.actor, context.creatorId), actions: refuse("NOT_FOUND", "No such media item") },
+    { guard: ({ context, event }: Args<{ actor?: Actor }>) => !!event.actor && !mayAct(event.actor, context.creatorId), actions: refuse("NOT_FOUND", "No such media item") },
     {
-      guard: (a: Args<E<"TOUCH_UP">>) => step(a).outcome === "refused",
-      actions: { type: "refuse", params: (a: Args<E<"TOUCH_UP">>) => { const r = step(a) as Extract<TouchUpResult, { outcome: "refused" }>; return { code: r.code, message: r.message }; } },
+      guard: (a: Args<E<T>>) => step(a).outcome === "refused",
+      actions: { type: "refuse", params: (a: Args<E<T>>) => { const r = step(a) as Extract<SideJobResult, { outcome: "refused" }>; return { code: r.code, message: r.message }; } },
     },
-    { guard: (a: Args<E<"TOUCH_UP">>) => step(a).outcome === "ignored", actions: [effects, { type: "ignore", params: (a: Args<E<"TOUCH_UP">>) => ({ reason: (step(a) as { reason: string }).reason }) }] },
-    { actions: [effects, { type: "applyTouchUp", params: (a: Args<E<"TOUCH_UP">>) => (step(a) as Extract<TouchUpResult, { outcome: "applied" }>).context }] },
+    { guard: (a: Args<E<T>>) => step(a).outcome === "ignored", actions: [effects, { type: "ignore", params: (a: Args<E<T>>) => ({ reason: (step(a) as { reason: string }).reason }) }] },
+    { actions: [effects, { type: "applySideJob", params: (a: Args<E<T>>) => (step(a) as Extract<SideJobResult, { outcome: "applied" }>).context }] },
   ] as const;
 }
-/** An ingest step (./ingest.ts) as transitions, as a touch-up's. */
-function ingestChain(state: LifecycleState) {
-  const step = ({ context, event }: Args<E<"INGEST">>) => ingestStep(context, state, event.step);
-  const effects = { type: "ingestEffects", params: (a: Args<E<"INGEST">>) => ({ effects: "effects" in step(a) ? (step(a) as { effects: IngestEffect[] }).effects : [] }) } as const;
-  return [
-    { guard: ({ context, event }: Args<E<"INGEST">>) => !!event.actor && !mayAct(event.actor, context.creatorId), actions: refuse("NOT_FOUND", "No such media item") },
-    { guard: (a: Args<E<"INGEST">>) => step(a).outcome === "refused", actions: { type: "refuse", params: (a: Args<E<"INGEST">>) => ({ code: "INVALID_STATE" as const, message: (step(a) as { message: string }).message }) } },
-    { guard: (a: Args<E<"INGEST">>) => step(a).outcome === "ignored", actions: [effects, { type: "ignore", params: (a: Args<E<"INGEST">>) => ({ reason: (step(a) as { reason: string }).reason }) }] },
-    { actions: [effects, { type: "applyTouchUp", params: (a: Args<E<"INGEST">>) => (step(a) as Extract<IngestResult, { outcome: "applied" }>).context }] },
-  ] as const;
-}
-/** An ingest job still running as the item goes away. */
-const cancelIngest = {
-  type: "ingestEffects",
-  params: ({ context }: Args<unknown>) => {
-    const jobId = runningIngest(context)?.jobId;
-    return { effects: jobId ? [{ type: "cancel" as const, jobId }] : [] };
-  },
-} as const;
-/** A touch-up job still running as a ready item goes away. */
-const cancelTouchUp = {
-  type: "touchUpEffects",
-  params: ({ context }: Args<unknown>) => {
-    const jobId = touchUpJob(context);
-    return { attemptId: context.attemptId ?? "", effects: jobId ? [{ type: "cancel" as const, jobId }] : [] };
-  },
-} as const;
+const effectsOf = (r: SideJobResult): SideJobEffect[] => (r.outcome === "refused" ? [] : r.effects);
+/** The side jobs still running as the item goes away: cancelled. */
+const cancelSideJobs = [
+  { type: "touchUpEffects", params: ({ context }: Args<unknown>) => cancelling(context, touchUpJob(context)) },
+  { type: "ingestEffects", params: ({ context }: Args<unknown>) => cancelling(context, runningIngest(context)?.jobId ?? null) },
+] as const;
+const cancelling = (c: LifecycleContext, jobId: string | null) => ({ attemptId: c.attemptId ?? "", effects: jobId ? [{ type: "cancel" as const, jobId }] : [] });
 
 const VERB: Record<Exclude<LifecycleEvent["type"], "DELETED" | "DELETE" | "TOUCH_UP" | "INGEST">, string> = {
   UPLOAD_COMPLETE: "complete the upload of",
@@ -220,10 +200,10 @@ function otherwise(state: LifecycleState) {
     DISPATCHED: lateDispatch,
     DISPATCH_FAILED: lateDispatch,
     DISPATCH_UNCONFIRMED: lateDispatch,
-    DELETED: { target: "#mediaLifecycle.deleted", actions: [cancelTouchUp, cancelIngest] },
-    DELETE: [notOwner, { target: "#mediaLifecycle.deleted", actions: [cancelTouchUp, cancelIngest] }],
-    TOUCH_UP: touchUpChain(state),
-    INGEST: ingestChain(state),
+    DELETED: { target: "#mediaLifecycle.deleted", actions: cancelSideJobs },
+    DELETE: [notOwner, { target: "#mediaLifecycle.deleted", actions: cancelSideJobs }],
+    TOUCH_UP: sideJobChain<"TOUCH_UP">("touchUpEffects", ({ context, event }) => touchUpStep(context, state, event.step)),
+    INGEST: sideJobChain<"INGEST">("ingestEffects", ({ context, event }) => ingestStep(context, state, event.step)),
   } as const;
 }
 
@@ -278,7 +258,7 @@ export const lifecycleMachine = setup({
     rememberCancelled: assign(({ context }, { jobId }: { jobId: string | null }) => (jobId ? { cancelledJobIds: remember(context.cancelledJobIds, jobId, CANCELLED_JOB_LIMIT) } : {})),
     applyVerdict: assign(({ context }, { at, verdict }: { at: number; verdict: TimeoutVerdict }) => afterVerdict(context, at, verdict)),
     finishAttempt: assign(({ context }, f: Finish) => finished(context, f)),
-    applyTouchUp: assign((_, change: Partial<LifecycleContext>) => change),
+    applySideJob: assign((_, change: Partial<LifecycleContext>) => change),
     applySplit: assign(({ context }, { event, step }: { event: SplitEvent; step: ReturnType<typeof splitStep> }) => afterSplit(context, event, step)),
   },
 }).createMachine({

@@ -1,6 +1,5 @@
 import type { FanoutEffect } from "./fanout.ts";
-import type { TouchUpEffect } from "./touch-up.ts";
-import type { IngestEffect } from "./ingest.ts";
+import type { SideJobEffect } from "./side-job.ts";
 import type { Refusal } from "./types.ts";
 
 /**
@@ -18,9 +17,9 @@ export const effectMarkers = {
   /** Every chunk and the whole-file work are in: the job that writes the playlists and assembles the parts. */
   dispatchStitch: (_: unknown, _params: { attemptId: string }) => {},
   /** A ready item's touch-up job to dispatch, or one to cancel (./touch-up.ts). */
-  touchUpEffects: (_: unknown, _params: { attemptId: string; effects: TouchUpEffect[] }) => {},
+  touchUpEffects: (_: unknown, _params: { attemptId: string; effects: SideJobEffect[] }) => {},
   /** An ingest job to dispatch, or one to cancel (./ingest.ts). */
-  ingestEffects: (_: unknown, _params: { effects: IngestEffect[] }) => {},
+  ingestEffects: (_: unknown, _params: { attemptId: string; effects: SideJobEffect[] }) => {},
 };
 export const outcomeMarkers = {
   refuse: (_: unknown, _params: Refusal) => {},

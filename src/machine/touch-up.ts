@@ -1,4 +1,5 @@
 import { downloadKey, posterKey, type JobError, type TouchUpOutput, type TouchUpRequest } from "../contract/index.ts";
+import type { SideJobResult } from "./side-job.ts";
 import type { KeptError, LifecycleContext, LifecycleState } from "./types.ts";
 
 /**
@@ -25,12 +26,6 @@ export type TouchUpStep =
   | { kind: "done"; id: string; eventId: string; jobId: string | null; output: TouchUpOutput; at: number }
   | { kind: "timeout"; at: number };
 
-export type TouchUpEffect = { type: "dispatch"; id: string } | { type: "cancel"; jobId: string };
-
-export type TouchUpResult =
-  | { outcome: "refused"; code: "INVALID_STATE" | "INVALID_OUTPUT"; message: string }
-  | { outcome: "ignored"; reason: string; effects: TouchUpEffect[] }
-  | { outcome: "applied"; effects: TouchUpEffect[]; context: Partial<LifecycleContext> };
 
 const running = (c: LifecycleContext) => (c.touchUp?.status === "running" ? c.touchUp : null);
 
@@ -44,7 +39,7 @@ export function foreignTouchUpKeys(c: LifecycleContext, id: string, output: Touc
   return bad;
 }
 
-export function touchUpStep(c: LifecycleContext, state: LifecycleState, step: TouchUpStep): TouchUpResult {
+export function touchUpStep(c: LifecycleContext, state: LifecycleState, step: TouchUpStep): SideJobResult {
   const now = running(c);
   switch (step.kind) {
     case "request": {

@@ -45,10 +45,10 @@ export function draftFor(rec: LifecycleRecord, command: Command, facts: EventFac
         return {
           draft,
           gather: async () => {
-            const facts_ = await facts.finishUpload(rec);
-            if (facts_.rejected) return { type: "INGEST", step: { kind: "failed", id: ingestId, error: { code: "INPUT_UNREADABLE", message: facts_.rejected.replace(/\. Start a new upload.*$/, ""), retriable: false } } };
-            if (!facts_.objectExists) return { type: "INGEST", step: { kind: "failed", id: ingestId, error: { code: "INPUT_NOT_FOUND", message: "The copy is not in storage", retriable: true } } };
-            return { ...draft, ...facts_ };
+            const found = await facts.finishUpload(rec);
+            if (found.rejected) return { type: "INGEST", step: { kind: "failed", id: ingestId, error: { code: "INPUT_UNREADABLE", message: found.rejected.replace(/\. Start a new upload.*$/, ""), retriable: false } } };
+            if (!found.objectExists) return { type: "INGEST", step: { kind: "failed", id: ingestId, error: { code: "INPUT_NOT_FOUND", message: "The copy is not in storage", retriable: true } } };
+            return { ...draft, ...found };
           },
         };
       }
@@ -100,7 +100,8 @@ export async function timeoutEvent(rec: LifecycleRecord, facts: EventFacts): Pro
   return { type: "TIMEOUT", at: Date.now(), runpod, policy: { stallMs: stallSeconds * 1000, queueCeilingMs: queueCeilingSeconds * 1000 } };
 }
 
-function callbackEvent(p: CallbackPayload, at: number, config: Config): LifecycleEvent {
+/** A callback as its event; an ingest's `ingested` completes the upload, with its facts, in draftFor. */
+function callbackEvent(p: Exclude<CallbackPayload, { status: "ingested" }>, at: number, config: Config): LifecycleEvent {
   switch (p.status) {
     case "progress": {
       if (p.ingest) return { type: "INGEST", step: { kind: "progress", id: p.ingest.id, bytes: p.ingest.bytes, totalBytes: p.ingest.totalBytes, deadlineAt: at + config.stuckJob.stallSeconds * 1000 } };
@@ -122,9 +123,6 @@ function callbackEvent(p: CallbackPayload, at: number, config: Config): Lifecycl
       return { type: "CHUNK", attemptId: p.attemptId, eventId: p.eventId, index: p.chunk.index, try: p.chunk.try, report: { kind: "completed", encodeSeconds: p.encodeSeconds, jobId: p.jobId }, at };
     case "rest-completed":
       return { type: "REST_COMPLETED", attemptId: p.attemptId, eventId: p.eventId, jobId: p.jobId, at };
-    case "ingested":
-      // Handled with its facts in draftFor; here only for completeness.
-      return { type: "INGEST", step: { kind: "progress", id: p.ingest.id, bytes: p.bytes, totalBytes: p.bytes, deadlineAt: at } };
     case "touched-up":
       return { type: "TOUCH_UP", step: { kind: "done", id: p.touchUp.id, eventId: p.eventId, jobId: p.jobId, output: p.output, at } };
     case "planned": {

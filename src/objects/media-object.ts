@@ -10,7 +10,7 @@ import { playbackOf, type PlaybackFiles } from "./playback-files.ts";
 import { idsOf, type LifecycleRecord } from "./record.ts";
 import { statusView } from "./status-view.ts";
 import type { UploadAsk } from "./uploads.ts";
-import { AlarmClock, ingestCheckDue, jobCheckDue, touchUpCheckDue, wakeAt } from "./wake-ups.ts";
+import { AlarmClock, jobCheckDue, sideJobTimeouts, wakeAt } from "./wake-ups.ts";
 import { deliveryLog, redeliver, type DeliveryLogRow } from "./webhook-outbox.ts";
 import { wire, type Wiring } from "./wiring.ts";
 
@@ -93,12 +93,10 @@ export class MediaObject extends DurableObject<Env> {
     this.w.store.forget();
     await this.serial(async () => {
       const stored = await this.w.store.read();
-      if (stored.lifecycle && jobCheckDue(stored, Date.now())) await this.apply(stored.lifecycle, await timeoutEvent(stored.lifecycle, this.w.facts));
-      // A ready item's touch-up past its window is given up on (its job cancelled).
-      const rec = (await this.w.store.read()).lifecycle;
-      if (rec && touchUpCheckDue(rec.context, Date.now())) await this.apply(rec, { type: "TOUCH_UP", step: { kind: "timeout", at: Date.now() } });
-      const now = (await this.w.store.read()).lifecycle;
-      if (now && ingestCheckDue(now.context, Date.now())) await this.apply(now, { type: "INGEST", step: { kind: "timeout", at: Date.now() } });
+      let rec = stored.lifecycle;
+      if (rec && jobCheckDue(stored, Date.now())) rec = (await this.apply(rec, await timeoutEvent(rec, this.w.facts))).rec;
+      // A side job (a touch-up, an ingest) past its window is given up on, its job cancelled.
+      for (const event of rec ? sideJobTimeouts(rec.context, Date.now()) : []) rec = (await this.apply(rec!, event)).rec;
       await this.w.uploads.expire(Date.now());
     });
     await this.deliver(this.w.outboxes);

@@ -1,6 +1,6 @@
 import { ingestDeadline } from "../machine/ingest.ts";
 import { touchUpDeadline } from "../machine/touch-up.ts";
-import type { LifecycleContext } from "../machine/index.ts";
+import type { LifecycleContext, LifecycleEvent } from "../machine/index.ts";
 import { outboxDueAt, type OutboxUser } from "./outbox.ts";
 import type { Stored } from "./stored.ts";
 import { UPLOAD_KEY } from "./upload-session.ts";
@@ -27,17 +27,14 @@ export const jobCheckDue = (stored: Readonly<Partial<Stored>>, now: number) => {
   return rec?.value === "transcoding" && rec.context.deadlineAt !== null && now >= rec.context.deadlineAt;
 };
 
-/** Whether a running ingest has gone silent past its window. */
-export const ingestCheckDue = (c: LifecycleContext, now: number) => {
-  const at = ingestDeadline(c);
-  return at !== null && now >= at;
-};
-
-/** Whether a touch-up's window has passed. */
-export const touchUpCheckDue = (c: LifecycleContext, now: number) => {
-  const at = touchUpDeadline(c);
-  return at !== null && now >= at;
-};
+/** The side jobs (a touch-up, an ingest) past their window: the alarm's look at each, as events. */
+export function sideJobTimeouts(c: LifecycleContext, now: number): LifecycleEvent[] {
+  const due = (at: number | null) => at !== null && now >= at;
+  return [
+    ...(due(touchUpDeadline(c)) ? [{ type: "TOUCH_UP" as const, step: { kind: "timeout" as const, at: now } }] : []),
+    ...(due(ingestDeadline(c)) ? [{ type: "INGEST" as const, step: { kind: "timeout" as const, at: now } }] : []),
+  ];
+}
 
 /** The object's one alarm as last set or read, so that an unchanged time costs no storage write. */
 export class AlarmClock {

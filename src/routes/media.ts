@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { downloadsRequest, mediaType, originalKey, urlRefusal, wantsDownloads } from "../contract/index.ts";
+import { downloadsRequest, mediaType, originalKey, urlRefusal, wantsDownloads, type DownloadsRequest } from "../contract/index.ts";
 import type { Config } from "../config.ts";
 import { registerItem } from "../http/register-item.ts";
 import { authenticate } from "../http/auth.ts";
@@ -94,6 +94,13 @@ export function safeFilename(name: string): string {
   return (cleaned || "original").slice(-200);
 }
 
+/** The registration's choices as the row keeps them (an upload's and a URL's alike). */
+const choicesOf = (b: { normalizeAudio: boolean; thumbnailSeconds?: number; downloads?: DownloadsRequest }) => ({
+  normalizeAudio: b.normalizeAudio,
+  requestedThumbnailSeconds: b.thumbnailSeconds ?? null,
+  downloadsRequested: wantsDownloads(b.downloads) ? b.downloads! : null,
+});
+
 /**
  * POST /api/media's work, for the RPC method too: with `url`, an item whose original is copied
  * from it; otherwise one whose original the client uploads (its resumable upload opened).
@@ -115,9 +122,7 @@ export async function registerMedia(env: Env, config: Config, actor: Extract<Act
       originalFilename: body.filename,
       originalSize: body.size,
       contentType: body.contentType,
-      normalizeAudio: body.normalizeAudio,
-      requestedThumbnailSeconds: body.thumbnailSeconds ?? null,
-      downloadsRequested: wantsDownloads(body.downloads) ? body.downloads! : null,
+      ...choicesOf(body),
     },
     { bytes: body.size, openUpload: true },
   );
@@ -145,9 +150,7 @@ export async function registerFromUrl(env: Env, config: Config, actor: Extract<A
       // What may come: the copy's own size is checked as it goes.
       originalSize: maxBytes,
       contentType: `${body.mediaType}/*`,
-      normalizeAudio: body.normalizeAudio,
-      requestedThumbnailSeconds: body.thumbnailSeconds ?? null,
-      downloadsRequested: wantsDownloads(body.downloads) ? body.downloads! : null,
+      ...choicesOf(body),
     },
     // No client upload is open: only the registration and its bytes count.
     { bytes: maxBytes, openUpload: false },

@@ -139,7 +139,7 @@ export class CallbackSender {
   private send(next: { phase: Phase; percent: number }): void {
     this.last = next;
     this.lastSentAt = Date.now();
-    const body = JSON.stringify({ ...this.envelope(), status: "progress", ...next, durationSeconds: this.durationSeconds, ...(this.playableSeconds === null ? {} : { playableSeconds: this.playableSeconds }), ...this.chunkRef() });
+    const body = JSON.stringify({ ...this.envelope(), status: "progress", ...next, durationSeconds: this.durationSeconds, ...(this.playableSeconds === null ? {} : { playableSeconds: this.playableSeconds }), ...this.partRef() });
     this.o.onProgressSent?.(next);
     // Chained so that callbacks leave (and normally arrive) in order.
     this.chain = this.chain.then(async () => {
@@ -160,7 +160,7 @@ export class CallbackSender {
   }
 
   failed(error: JobError): Promise<Delivery> {
-    return this.terminal({ status: "failed", error, ...this.chunkRef() });
+    return this.terminal({ status: "failed", error, ...this.partRef() });
   }
 
   /** The first job split the video: delivered as surely as a terminal callback, and the job goes on (its progress too). */
@@ -196,7 +196,8 @@ export class CallbackSender {
 
   private ingestBytes = { bytes: 0, totalBytes: null as number | null };
 
-  private chunkRef() {
+  /** Which part of the item's work a callback is from: a chunk try, a touch-up, an ingest (with how far its copy is). */
+  private partRef() {
     if (this.target.ingest) return { ingest: { ...this.target.ingest, ...this.ingestBytes } };
     return this.target.chunk ? { chunk: this.target.chunk } : this.target.touchUp ? { touchUp: this.target.touchUp } : {};
   }

@@ -13,7 +13,7 @@ import type { DoneBody, RunpodJob } from "./runpod-worker.ts";
 import { rangeBytes, sparseCopy } from "../fanout/byte-ranges.ts";
 import { planSplit, runChunkJob, runFirstOfSplit, runStitchJob, type SplitRun } from "./split-jobs.ts";
 import type { PipelineJob } from "../pipeline/types.ts";
-import { StoreError, type S3Store } from "./s3-store.ts";
+import { isMissing, StoreError, type S3Store } from "./s3-store.ts";
 import { whilePublishing } from "./publishing.ts";
 import { runTouchUpJob } from "./touch-up-job.ts";
 import { runIngestJob } from "./ingest-job.ts";
@@ -144,7 +144,7 @@ export async function handleJob(
     } catch (error) {
       // A clip's cut says what was wrong with its source (unreadable, too long…) itself.
       if (opts.signal?.aborted || error instanceof PipelineError) throw error;
-      if (error instanceof StoreError && (error.status === 404 || error.status === 403)) {
+      if (isMissing(error)) {
         throw new PipelineError("INPUT_NOT_FOUND", `The original (${input.inputKey}) is not in the media bucket`, false, { cause: error });
       }
       throw new PipelineError("INTERNAL", `Could not download the original: ${(error as Error).message}`, true, { cause: error });
@@ -198,7 +198,7 @@ async function makeClipOriginal(deps: HandlerDeps, input: JobInput, clip: ClipSo
   try {
     await deps.media.download(clip.sourceKey, source, signal);
   } catch (error) {
-    if (error instanceof StoreError && (error.status === 404 || error.status === 403)) {
+    if (isMissing(error)) {
       throw new PipelineError("INPUT_NOT_FOUND", "The clip's source original is no longer in the media bucket", false, { cause: error });
     }
     throw error;

@@ -41,6 +41,9 @@ export class StoreError extends Error {
   }
 }
 
+/** An object the bucket does not have (404), or will not show (403, as S3 answers for a missing key without ListBucket). */
+export const isMissing = (error: unknown): error is StoreError => error instanceof StoreError && (error.status === 404 || error.status === 403);
+
 const MiB = 1024 * 1024;
 const encodeKey = (key: string) => key.split("/").map(encodeURIComponent).join("/");
 

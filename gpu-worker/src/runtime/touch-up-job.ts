@@ -11,7 +11,7 @@ import type { OutputFile } from "../pipeline/types.ts";
 import { videoLength } from "../pipeline/video.ts";
 import { probe } from "../probe.ts";
 import { makeThumbnail, thumbnailMark } from "../thumbnail.ts";
-import { StoreError } from "./s3-store.ts";
+import { isMissing, StoreError } from "./s3-store.ts";
 import type { SplitRun } from "./split-jobs.ts";
 
 type Done = { result: { status: "touched-up"; attemptId: string; touchUpId: string; output: TouchUpOutput }; timings: Record<string, number> };
@@ -34,7 +34,7 @@ export async function runTouchUpJob(run: SplitRun, task: TouchUpTask): Promise<D
       let t = Date.now();
       const original = join(run.scratch, `original${extname(input.inputKey).slice(0, 10)}`);
       await media.download(input.inputKey, original, signal).catch((error: unknown) => {
-        if (error instanceof StoreError && (error.status === 404 || error.status === 403)) throw new PipelineError("INPUT_NOT_FOUND", "The original is no longer in the media bucket", false, { cause: error });
+        if (isMissing(error)) throw new PipelineError("INPUT_NOT_FOUND", "The original is no longer in the media bucket", false, { cause: error });
         throw error;
       });
       timings.download = Date.now() - t;
